@@ -1,0 +1,132 @@
+"""The ``agreements`` command. Commands stay thin: parse, call one function, print.
+
+Errors are turned into one line on stderr here and nowhere else: exit code 1
+for what the rules refuse, 2 for a usage error. Nothing heavy is imported
+until a command runs, so ``agreements --help`` stays fast.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from agreements import __version__
+from workflows.errors import DomainError
+
+DEBUG_ENV = "AGREEMENTS_DEBUG"
+
+
+@dataclass
+class App:
+    """What every command gets: the database (opened on first use) and the actor."""
+
+    db_option: str | None
+    _db: Any = field(default=None, repr=False)
+
+    @property
+    def db(self):
+        if self._db is None:
+            from agreements.db import Database
+            from agreements.settings import resolve_db_url
+
+            self._db = Database(resolve_db_url(self.db_option))
+        return self._db
+
+    def actor(self, option: str | None) -> str:
+        from agreements.settings import resolve_actor
+
+        return resolve_actor(option)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo("Error: " + " ".join(str(message).split()), err=True)
+    sys.exit(code)
+
+
+def _database_message(exc: Exception, app: App | None) -> str | None:
+    """A one-line explanation for errors raised by the database driver."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    text = str(getattr(exc, "orig", exc))
+    where = app.db.display_url if app and app._db is not None else "the configured location"
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return f"the database at {where} is not initialised; run `agreements init`"
+    if "unable to open database" in text or "could not connect" in text or "connection" in text.lower():
+        return f"cannot open the database at {where}: {text.splitlines()[0]}"
+    if "database is locked" in text:
+        return "the database is busy (another writer holds it); try again"
+    if "append-only" in text:
+        return "history events are append-only: the database refused to change one"
+    return f"database error: {text.splitlines()[0] if text else type(exc).__name__}"
+
+
+class AgreementsGroup(click.Group):
+    """A group whose every failure ends as one ``Error: ...`` line."""
+
+    app: App | None = None
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra["standalone_mode"] = False
+        try:
+            result = super().main(args=args, prog_name=prog_name or "agreements", **extra)
+        except click.UsageError as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            fail(exc.format_message() + hint, 2)
+        except click.Abort:
+            fail("aborted", 1)
+        except click.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except DomainError as exc:
+            fail(str(exc), 1)
+        except Exception as exc:  # last line of defence: never a traceback for a user
+            if os.environ.get(DEBUG_ENV):
+                raise
+            message = _database_message(exc, self.app)
+            if message is None:
+                message = f"unexpected failure: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for details)"
+            fail(message, 1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+DB_HELP = (
+    "Database URL or SQLite file path. Default: $AGREEMENTS_DB, else the SQLite "
+    "file agreements.db in your data directory (e.g. ~/.local/share/agreements/)."
+)
+
+
+@click.group(cls=AgreementsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", "db_option", metavar="URL|PATH", help=DB_HELP)
+@click.version_option(__version__, prog_name="agreements")
+@click.pass_context
+def main(ctx: click.Context, db_option: str | None) -> None:
+    """Track bilateral agreements through their lifecycle, with an exact,
+    append-only negotiation history.
+
+    \b
+    The database is chosen by --db, else $AGREEMENTS_DB, else an embedded
+    SQLite file in your user data directory (on Linux
+    ~/.local/share/agreements/agreements.db). PostgreSQL works too:
+    --db postgresql+psycopg://user@host/dbname
+
+    \b
+    Quick start:
+      agreements init
+      agreements import data/seed_history.json
+      agreements list
+      agreements history RA-MDA
+    """
+    ctx.obj = AgreementsGroup.app = App(db_option)
+
+
+def _register() -> None:
+    from agreements.cli import agreement_cmds, move_cmds, setup_cmds, transfer_cmds
+
+    for module in (setup_cmds, agreement_cmds, move_cmds, transfer_cmds):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

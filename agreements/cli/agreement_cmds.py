@@ -1,0 +1,196 @@
+"""Commands about agreements: add, list, show, history."""
+from __future__ import annotations
+
+import click
+
+from agreements.cli import output
+from agreements.cli.options import DATE, HOLDER, KIND, STAGE, actor_option, format_option, lang_option
+
+LIST_COLUMNS = ("code", "kind", "parties", "stage", "stage_since", "stage_since_precision", "awaiting", "signed_on", "in_force_on", "parent", "officer", "title_en", "title_az")
+EVENT_COLUMNS = ("seq", "on", "date_precision", "until", "kind", "from", "to", "place", "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at")
+
+
+def _stage_text(name: str | None, lang: str) -> str:
+    from workflows.stages import stage_label
+
+    if not name:
+        return ""
+    return stage_label(name, "az") if lang == "az" else name
+
+
+@click.command()
+@click.argument("code")
+@click.option("--title-az", required=True, metavar="TEXT", help="Title in Azerbaijani.")
+@click.option("--title-en", required=True, metavar="TEXT", help="Title in English.")
+@click.option("--kind", required=True, type=KIND, help="Kind of agreement.")
+@click.option("--party", "parties", multiple=True, required=True, metavar="CODE", help="Counterpart: ISO 3166 alpha-3 (MDA) or an organisation (EU, IOM). Repeat for several.")
+@click.option("--parent", metavar="CODE", help="The agreement this one implements or amends.")
+@click.option("--officer", metavar="NAME", help="Responsible officer.")
+@click.option("--on", type=DATE, help="Day the record opens (default: today).")
+@click.option("--stage", type=STAGE, default="draft", show_default=True, help="Stage it enters at (for negotiations already under way).")
+@click.option("--awaiting", type=HOLDER, help="Who holds the next move.")
+@click.option("--note", metavar="TEXT", help="A remark for the opening entry.")
+@click.option("--ref", "reference", metavar="TEXT", help="Document behind it.")
+@actor_option
+@click.pass_obj
+def add(app, code, title_az, title_en, kind, parties, parent, officer, on, stage, awaiting, note, reference, actor) -> None:
+    """Add an agreement; its history opens with one entry.
+
+    \b
+    Example:
+      agreements add RA-GEO --kind readmission --party GEO \\
+        --title-az "Azərbaycan Respublikası ilə Gürcüstan arasında readmissiya haqqında Saziş" \\
+        --title-en "Agreement between Azerbaijan and Georgia on readmission" \\
+        --officer "L. Mammadova" --on 2026-11-02
+    """
+    from agreements.services import add_agreement
+
+    done = add_agreement(
+        app.db, code, title_az=title_az, title_en=title_en, kind=kind, parties=parties,
+        parent=parent, officer=officer, on=on, stage=stage, awaiting=awaiting, note=note,
+        reference=reference, actor=app.actor(actor),
+    )
+    click.echo(f"Added {done.code} at {done.stage} on {done.event.occurred_on.isoformat()}.")
+
+
+@click.command("list")
+@click.option("--stage", type=STAGE, help="Only agreements in this stage.")
+@click.option("--party", metavar="CODE", help="Only agreements with this counterpart.")
+@click.option("--kind", type=KIND, help="Only agreements of this kind.")
+@format_option("table", "json", "csv")
+@lang_option
+@click.pass_obj
+def list_(app, stage, party, kind, fmt, lang) -> None:
+    """List agreements with their current stage and whose move it is.
+
+    \b
+    Example:
+      agreements list
+      agreements list --stage mfa
+      agreements list --party RUS --format json
+    """
+    from agreements.queries import list_agreements
+
+    rows = list_agreements(app.db, stage=stage, party=party, kind=kind)
+    if fmt == "json":
+        output.emit_json(rows)
+    elif fmt == "csv":
+        output.emit_csv(rows, LIST_COLUMNS)
+    else:
+        for row in rows:
+            row["stage_text"] = _stage_text(row["stage"], lang)
+            row["title"] = output.shorten(row["title_az" if lang == "az" else "title_en"], 60)
+        click.echo(
+            output.table(
+                rows,
+                [("code", "code"), ("stage_text", "stage"), ("stage_since_label", "since"),
+                 ("awaiting", "awaiting"), ("parties", "counterparts"), ("title", "title")],
+                wrap={"parties": 24},
+            )
+        )
+        click.echo(f"{len(rows)} agreement(s)")
+
+
+def _print_agreement(agreement: dict, lang: str) -> None:
+    title = agreement["title_az"] if lang == "az" else agreement["title_en"]
+    other = agreement["title_en"] if lang == "az" else agreement["title_az"]
+    lines = [
+        f"{agreement['code']}  {title}",
+        f"  {other}",
+    ]
+    if agreement.get("as_of"):
+        lines.append(f"  as of:        {agreement['as_of']}")
+    lines += [
+        f"  kind:         {agreement['kind']}",
+        f"  counterparts: {', '.join(agreement['parties'])}",
+        f"  stage:        {_stage_text(agreement['stage'], lang)} since {agreement['stage_since_label']}"
+        if agreement["stage"]
+        else f"  stage:        unknown: {agreement['stage_since_label']}",
+        f"  awaiting:     {agreement['awaiting'] or '-'}",
+    ]
+    for key, label in (("suspended_from", "suspended from"), ("signed_on", "signed on"), ("in_force_on", "in force since"), ("parent", "implements"), ("officer", "officer")):
+        if agreement.get(key):
+            lines.append(f"  {label + ':':<13} {agreement[key]}")
+    click.echo("\n".join(lines))
+
+
+def _print_events(events: list[dict], lang: str) -> None:
+    for event in events:
+        event["when"] = event["date_label"] + (f"..{event['until']}" if event["until"] else "")
+        if event["to"]:
+            event["what"] = f"{_stage_text(event['from'], lang) or '·'} -> {_stage_text(event['to'], lang)}"
+        else:
+            event["what"] = ""
+        details = [event[k] for k in ("outcome", "note", "reason") if event[k]]
+        if event["open_articles"] is not None:
+            details.append(f"open articles: {event['open_articles']}")
+        if event["reference"]:
+            details.append(f"ref: {event['reference']}")
+        event["details"] = " | ".join(details)
+    click.echo(
+        output.table(
+            events,
+            [("seq", "#"), ("when", "date"), ("kind", "event"), ("what", "stage"), ("place", "place"),
+             ("awaiting", "awaiting"), ("actor", "by"), ("details", "details")],
+            wrap={"details": 60, "what": 34},
+        )
+    )
+
+
+@click.command()
+@click.argument("code")
+@click.option("--as-of", "as_of", type=DATE, help="Show the agreement as it stood at the end of that day.")
+@format_option("table", "json")
+@lang_option
+@click.pass_obj
+def show(app, code, as_of, fmt, lang) -> None:
+    """Show one agreement, now or as it stood on a day.
+
+    \b
+    Example:
+      agreements show RA-CHE
+      agreements show RA-MDA --as-of 2016-07-01
+    """
+    from agreements.queries import show as show_agreement
+
+    agreement, events = show_agreement(app.db, code, as_of)
+    if fmt == "json":
+        output.emit_json({**agreement, "history": events})
+        return
+    _print_agreement(agreement, lang)
+    click.echo("")
+    _print_events(events[-5:], lang)
+    if len(events) > 5:
+        click.echo(f"({len(events) - 5} earlier entries: agreements history {agreement['code']})")
+
+
+@click.command()
+@click.argument("code")
+@format_option("table", "json", "csv")
+@lang_option
+@click.pass_obj
+def history(app, code, fmt, lang) -> None:
+    """The full timeline of one agreement, in the order it was recorded.
+
+    Dates are when things happened ("≤2016-12-31" means no later than that
+    day); recorded_at (in JSON and CSV) is when they were entered, Asia/Baku.
+
+    \b
+    Example:
+      agreements history RA-MDA
+      agreements history RA-MDA --format csv > ra-mda.csv
+    """
+    from agreements.queries import history as load_history
+
+    agreement, events = load_history(app.db, code)
+    if fmt == "json":
+        output.emit_json({"agreement": agreement, "history": events})
+    elif fmt == "csv":
+        output.emit_csv(events, EVENT_COLUMNS)
+    else:
+        _print_agreement(agreement, lang)
+        click.echo("")
+        _print_events(events, lang)
+
+
+COMMANDS = [add, list_, show, history]

@@ -1,0 +1,162 @@
+"""Commands that write history: advance, suspend, resume, terminate, round, sign, note."""
+from __future__ import annotations
+
+import click
+
+from agreements.cli.options import DATE, STAGE, details_options, on_option
+
+
+def _details(app, note, reference, place, awaiting, actor):
+    from agreements.services import Details
+
+    return Details(actor=app.actor(actor), note=note, reference=reference, place=place, awaiting=awaiting)
+
+
+def _report(done) -> None:
+    event = done.event
+    day = event.occurred_on.isoformat() if event.occurred_on else "an unknown date"
+    if event.to_stage:
+        click.echo(f"{done.code}: {event.from_stage} -> {event.to_stage} on {day}.")
+    else:
+        click.echo(f"{done.code}: {event.kind.replace('_', ' ')} recorded on {day} ({done.stage}).")
+    if event.awaiting:
+        click.echo(f"Next move: {event.awaiting}.")
+
+
+@click.command()
+@click.argument("code")
+@click.option("--to", "to", type=STAGE, help="Stage to move to (default: the next stage of the canonical path).")
+@on_option()
+@details_options
+@click.pass_obj
+def advance(app, code, to, on, note, reference, place, awaiting, actor) -> None:
+    """Move an agreement to its next stage, or to the stage named by --to.
+
+    The canonical path is draft -> expert_talks -> internal_approval -> mfa ->
+    signing -> in_force; `agreements workflow` lists every allowed move.
+    Entering in_force needs a recorded signature and --on (the entry-into-force date).
+
+    \b
+    Example:
+      agreements advance RA-MDA --on 2016-11-30 --note "Text agreed" --awaiting us
+      agreements advance RA-PAK --to draft --ref "note verbale No. 4/112" --note "Returned with comments"
+      agreements advance RA-CHE --to in_force --on 2017-03-01 --ref "Decree No. 1234"
+    """
+    from agreements.services import move
+
+    _report(move(app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on))
+
+
+@click.command()
+@click.argument("code")
+@on_option()
+@details_options
+@click.pass_obj
+def suspend(app, code, on, note, reference, place, awaiting, actor) -> None:
+    """Suspend an agreement; `resume` returns it to the stage it left.
+
+    \b
+    Example:
+      agreements suspend RA-TUR --on 2017-02-01 --note "Counterpart asked for a pause"
+    """
+    from agreements.services import move
+
+    _report(move(app.db, code, "suspended", _details(app, note, reference, place, awaiting, actor), on=on))
+
+
+@click.command()
+@click.argument("code")
+@on_option()
+@details_options
+@click.pass_obj
+def resume(app, code, on, note, reference, place, awaiting, actor) -> None:
+    """Return a suspended agreement to the stage it was suspended from.
+
+    \b
+    Example:
+      agreements resume RA-TUR --on 2017-06-01
+    """
+    from agreements.services import resume as resume_agreement
+
+    _report(resume_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on))
+
+
+@click.command()
+@click.argument("code")
+@click.option("--reason", required=True, metavar="TEXT", help="Why it ends (abandoned, denounced...).")
+@on_option()
+@details_options
+@click.pass_obj
+def terminate(app, code, reason, on, note, reference, place, awaiting, actor) -> None:
+    """End an agreement without success, or denounce one in force.
+
+    \b
+    Example:
+      agreements terminate IA-KAZ --reason "Abandoned by mutual consent" --ref "letter No. 02/88"
+    """
+    from agreements.services import move
+
+    _report(move(app.db, code, "terminated", _details(app, note, reference, place, awaiting, actor), on=on, reason=reason))
+
+
+@click.command("round")
+@click.argument("code")
+@click.option("--on", type=DATE, required=True, help="First day of the round.")
+@click.option("--until", type=DATE, help="Last day of the round.")
+@click.option("--outcome", metavar="TEXT", help="What was agreed.")
+@click.option("--open-articles", type=click.IntRange(min=0), metavar="N", help="Articles still open after the round.")
+@details_options
+@click.pass_obj
+def round_(app, code, on, until, outcome, open_articles, note, reference, place, awaiting, actor) -> None:
+    """Record one round of expert talks (the agreement must be in expert_talks).
+
+    \b
+    Example:
+      agreements round RA-MDA --on 2016-10-18 --until 2016-10-19 --place Bakı \\
+        --outcome "All articles agreed but one" --open-articles 1
+    """
+    from agreements.services import record_round
+
+    if not place:
+        raise click.UsageError("Missing option '--place'.")
+    _report(record_round(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, until=until, outcome=outcome, open_articles=open_articles))
+
+
+@click.command()
+@click.argument("code")
+@click.option("--on", type=DATE, required=True, help="Day of signature.")
+@details_options
+@click.pass_obj
+def sign(app, code, on, note, reference, place, awaiting, actor) -> None:
+    """Record the signature; an agreement at the MFA moves to signing.
+
+    \b
+    Example:
+      agreements sign RA-CHE --on 2016-10-10 --place Bern
+    """
+    from agreements.services import sign as sign_agreement
+
+    _report(sign_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on))
+
+
+@click.command()
+@click.argument("code")
+@click.argument("text")
+@on_option()
+@click.option("--ref", "reference", metavar="TEXT", help="Document behind it.")
+@click.option("--awaiting", type=click.Choice(("us", "counterpart", "mfa", "government")), help="Who holds the next move now.")
+@click.option("--as", "actor", metavar="USER", help="Who records this (default: $AGREEMENTS_USER, else your login name).")
+@click.pass_obj
+def note(app, code, text, on, reference, awaiting, actor) -> None:
+    """Add a note to an agreement's history; it changes no stage.
+
+    \b
+    Example:
+      agreements note RA-TUR "Called the MFA desk, no answer yet" --ref "tel. 2026-11-20"
+    """
+    from agreements.services import add_note
+
+    _report(add_note(app.db, code, text, _details(app, None, reference, None, awaiting, actor), on=on))
+
+
+COMMANDS = [advance, suspend, resume, terminate, round_, sign, note]

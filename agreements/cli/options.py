@@ -1,0 +1,66 @@
+"""Option types and decorators shared by the commands."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from workflows.stages import HOLDERS, KINDS, STAGE_NAMES
+
+
+class ISODate(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a valid date (YYYY-MM-DD)", param, ctx)
+
+
+DATE = ISODate()
+STAGE = click.Choice(STAGE_NAMES)
+KIND = click.Choice(KINDS)
+HOLDER = click.Choice(tuple(HOLDERS))
+
+
+def actor_option(f):
+    return click.option(
+        "--as",
+        "actor",
+        metavar="USER",
+        help="Who records this (default: $AGREEMENTS_USER, else your login name).",
+    )(f)
+
+
+def details_options(f):
+    """--note, --ref, --place, --awaiting, --as: what any history entry may carry."""
+    f = actor_option(f)
+    f = click.option("--awaiting", type=HOLDER, help="Who holds the next move after this.")(f)
+    f = click.option("--place", metavar="TEXT", help="Where it happened.")(f)
+    f = click.option("--ref", "reference", metavar="TEXT", help='Document behind it, e.g. "letter No. 02/1097 of 25 May 2016".')(f)
+    f = click.option("--note", metavar="TEXT", help="A remark for the history.")(f)
+    return f
+
+
+def on_option(help_text: str = "The day it happened (default: today in Asia/Baku).", required: bool = False):
+    return click.option("--on", "on", type=DATE, required=required, help=help_text)
+
+
+def format_option(*choices: str):
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+def lang_option(f):
+    return click.option(
+        "--lang",
+        type=click.Choice(("en", "az")),
+        envvar="AGREEMENTS_LANG",
+        default="en",
+        show_default=True,
+        help="Language of titles and stage names ($AGREEMENTS_LANG).",
+    )(f)

@@ -1,0 +1,46 @@
+"""Printing rows as a table, JSON or CSV. Heavy formatting modules load lazily."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Any, Sequence
+
+FORMATS = ("table", "json", "csv")
+
+
+def shorten(text: str | None, width: int) -> str:
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], wrap: dict[str, int] | None = None) -> str:
+    from tabulate import tabulate
+
+    headers = [title for _key, title in columns]
+    body = [[_cell(row.get(key)) for key, _title in columns] for row in rows]
+    widths = [(wrap or {}).get(key) for key, _title in columns]
+    if not body:
+        return "(none)"
+    return tabulate(body, headers=headers, tablefmt="simple", maxcolwidths=widths, disable_numparse=True)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (row.get(c) for c in columns)])

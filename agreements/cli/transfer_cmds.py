@@ -1,0 +1,67 @@
+"""Import and export of agreements with their history."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(("json", "csv")), help="File format (default: from the file name; JSON otherwise).")
+@click.pass_obj
+def import_(app, file, fmt) -> None:
+    """Load agreements and their history from a JSON or CSV file.
+
+    Importing the same file twice changes nothing; a file that contradicts the
+    stored history is refused whole. See README.md for the format.
+
+    \b
+    Example:
+      agreements import data/seed_history.json
+      agreements export | agreements --db other.db import -
+    """
+    from agreements.errors import BadInput
+    from agreements.transfer import import_records, read_records
+
+    try:
+        if file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(file, encoding="utf-8") as handle:
+                text = handle.read()
+    except FileNotFoundError:
+        raise BadInput(f"{file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{file}: cannot read it ({exc})") from None
+    records = read_records(text, file, fmt)
+    report = import_records(app.db, records)
+    click.echo(
+        f"Imported {report.agreements_added} new agreement(s) and {report.events_added} event(s); "
+        f"{report.agreements_unchanged} agreement(s) already up to date."
+    )
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(("json", "csv")), default="json", show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
+@click.pass_obj
+def export(app, fmt, out) -> None:
+    """Write every agreement and its whole history (a logical backup).
+
+    \b
+    Example:
+      agreements export > backup.json
+      agreements export --format csv --out history.csv
+    """
+    from agreements.transfer import iter_agreements, write_csv, write_json
+
+    writer = write_csv if fmt == "csv" else write_json
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            writer(iter_agreements(app.db), handle)
+    else:
+        writer(iter_agreements(app.db), sys.stdout)
+
+
+COMMANDS = [import_, export]

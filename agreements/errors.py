@@ -1,0 +1,46 @@
+"""Errors of the application; all are domain errors shown as one line."""
+from __future__ import annotations
+
+from workflows.errors import BadDate, DomainError, GuardRefused, IllegalMove
+
+__all__ = [
+    "DomainError",
+    "IllegalMove",
+    "GuardRefused",
+    "AgreementNotFound",
+    "AgreementExists",
+    "BadDate",
+    "BadInput",
+    "StaleWrite",
+    "NotInitialised",
+    "ImportConflict",
+]
+
+
+class AgreementNotFound(DomainError):
+    def __init__(self, code: str):
+        super().__init__(f"no agreement with code {code!r}; see `agreements list`")
+        self.code = code
+
+
+class AgreementExists(DomainError):
+    def __init__(self, code: str):
+        super().__init__(f"an agreement with code {code!r} already exists")
+
+
+class BadInput(DomainError):
+    """A value the domain cannot take (unknown kind, bad party code...)."""
+
+
+class StaleWrite(DomainError):
+    def __init__(self, code: str):
+        super().__init__(f"{code} was changed meanwhile by someone else; try again")
+
+
+class NotInitialised(DomainError):
+    def __init__(self, where: str):
+        super().__init__(f"the database at {where} is not initialised; run `agreements init`")
+
+
+class ImportConflict(DomainError):
+    """An import file that contradicts the stored, append-only history."""

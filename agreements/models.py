@@ -1,0 +1,127 @@
+"""The tables: agreements, their counterparts and their append-only history."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC: the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Agreement(Base):
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title_az: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    officer: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    stage_since: Mapped[date | None] = mapped_column(Date)
+    stage_since_precision: Mapped[str] = mapped_column(String(12))
+    suspended_from: Mapped[str | None] = mapped_column(String(32))
+    awaiting: Mapped[str | None] = mapped_column(String(16))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    in_force_on: Mapped[date | None] = mapped_column(Date)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    parties: Mapped[list["AgreementParty"]] = relationship(
+        order_by="AgreementParty.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    parent: Mapped["Agreement | None"] = relationship(remote_side=[id], lazy="joined")
+
+    @property
+    def party_codes(self) -> list[str]:
+        return [p.party for p in self.parties]
+
+
+class AgreementParty(Base):
+    __tablename__ = "agreement_parties"
+
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id"), primary_key=True
+    )
+    party: Mapped[str] = mapped_column(String(16), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_agreement_parties_party", "party"),)
+
+
+class Event(Base):
+    """One entry of an agreement's history. Rows are inserted, never changed."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str | None] = mapped_column(String(32))
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    date_precision: Mapped[str] = mapped_column(String(12))
+    occurred_until: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    open_articles: Mapped[int | None] = mapped_column(Integer)
+    awaiting: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(Text)
+
+    agreement: Mapped[Agreement] = relationship(lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "seq", name="uq_events_agreement_seq"),
+        Index("ix_events_occurred_on", "occurred_on"),
+        CheckConstraint(
+            "date_precision IN ('day', 'not_after', 'unknown')", name="ck_events_precision"
+        ),
+        CheckConstraint(
+            "(date_precision = 'unknown') = (occurred_on IS NULL)", name="ck_events_date_known"
+        ),
+    )

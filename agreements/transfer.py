@@ -1,0 +1,398 @@
+"""Import and export of agreements with their whole history (JSON or CSV).
+
+Importing is idempotent and append-only: an agreement already stored must
+match the file, its stored events must be the start of the file's events,
+and only the events after them are added. A file that contradicts the stored
+history is refused whole.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable, Iterator, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, noload
+
+from agreements import clock
+from agreements.db import Database
+from agreements.errors import BadInput, DomainError, ImportConflict
+from agreements.models import Agreement, AgreementParty, Event
+from agreements.recording import EVENT_KINDS, EventSpec, append_event
+from agreements.services import normalise_code, normalise_party, transaction
+from workflows.chronology import DAY, PRECISIONS, UNKNOWN, When
+from workflows.stages import KINDS
+
+FORMAT = "agreements-history"
+VERSION = 1
+AGREEMENT_FIELDS = ("code", "title_az", "title_en", "kind", "parties", "parent", "officer")
+EVENT_FIELDS = (
+    "kind", "from", "to", "on", "date_precision", "until", "place", "outcome",
+    "open_articles", "actor", "note", "reason", "reference", "awaiting", "source",
+    "recorded_at",
+)
+CSV_COLUMNS = AGREEMENT_FIELDS + tuple("event_kind" if f == "kind" else f for f in EVENT_FIELDS)
+CHUNK = 500
+
+
+@dataclass
+class AgreementRecord:
+    code: str
+    title_az: str
+    title_en: str
+    kind: str
+    parties: list[str]
+    parent: str | None
+    officer: str | None
+    events: list[EventSpec] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    agreements_added: int = 0
+    events_added: int = 0
+    agreements_unchanged: int = 0
+
+
+# ---------------------------------------------------------------- parsing
+
+def _text(value: Any, where: str, name: str, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise BadInput(f"{where}: {name} is missing")
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"{where}: {name} must be text")
+    return value
+
+
+def _date(value: Any, where: str, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"{where}: {name} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _event(raw: Any, where: str) -> EventSpec:
+    if not isinstance(raw, dict):
+        raise BadInput(f"{where}: an event must be an object")
+    unknown = set(raw) - set(EVENT_FIELDS)
+    if unknown:
+        raise BadInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    kind = _text(raw.get("kind"), where, "kind", required=True)
+    if kind not in EVENT_KINDS:
+        raise BadInput(f"{where}: unknown event kind {kind!r}; one of: {', '.join(EVENT_KINDS)}")
+    on = _date(raw.get("on"), where, "on")
+    precision = raw.get("date_precision") or (DAY if on else UNKNOWN)
+    if precision not in PRECISIONS:
+        raise BadInput(f"{where}: date_precision must be one of {', '.join(PRECISIONS)}")
+    if (on is None) != (precision == UNKNOWN):
+        raise BadInput(f"{where}: date_precision {precision!r} does not fit on={raw.get('on')!r}")
+    articles = raw.get("open_articles")
+    if articles in ("", None):
+        articles = None
+    else:
+        try:
+            articles = int(articles)
+        except (TypeError, ValueError):
+            raise BadInput(f"{where}: open_articles must be a whole number") from None
+    recorded = raw.get("recorded_at")
+    recorded_at = None
+    if recorded:
+        try:
+            recorded_at = datetime.fromisoformat(recorded)
+        except (TypeError, ValueError):
+            raise BadInput(f"{where}: recorded_at {recorded!r} is not a timestamp") from None
+        if recorded_at.tzinfo is None:
+            raise BadInput(f"{where}: recorded_at needs a UTC offset")
+    return EventSpec(
+        kind=kind,
+        when=When(on, precision),
+        actor=_text(raw.get("actor"), where, "actor") or "import",
+        to=_text(raw.get("to"), where, "to"),
+        from_=_text(raw.get("from"), where, "from"),
+        until=_date(raw.get("until"), where, "until"),
+        place=_text(raw.get("place"), where, "place"),
+        outcome=_text(raw.get("outcome"), where, "outcome"),
+        open_articles=articles,
+        note=_text(raw.get("note"), where, "note"),
+        reason=_text(raw.get("reason"), where, "reason"),
+        reference=_text(raw.get("reference"), where, "reference"),
+        awaiting=_text(raw.get("awaiting"), where, "awaiting"),
+        source=_text(raw.get("source"), where, "source"),
+        recorded_at=recorded_at,
+    )
+
+
+def _agreement(raw: Any, where: str) -> AgreementRecord:
+    if not isinstance(raw, dict):
+        raise BadInput(f"{where}: an agreement must be an object")
+    unknown = set(raw) - set(AGREEMENT_FIELDS) - {"events"}
+    if unknown:
+        raise BadInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    code = normalise_code(_text(raw.get("code"), where, "code", required=True))
+    where = f"{where} ({code})"
+    kind = _text(raw.get("kind"), where, "kind", required=True)
+    if kind not in KINDS:
+        raise BadInput(f"{where}: unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    parties = raw.get("parties")
+    if not isinstance(parties, list) or not parties or not all(isinstance(p, str) for p in parties):
+        raise BadInput(f"{where}: parties must be a non-empty list of codes")
+    events = raw.get("events")
+    if not isinstance(events, list) or not events:
+        raise BadInput(f"{where}: events must be a non-empty list")
+    parent = _text(raw.get("parent"), where, "parent")
+    return AgreementRecord(
+        code=code,
+        title_az=_text(raw.get("title_az"), where, "title_az", required=True),
+        title_en=_text(raw.get("title_en"), where, "title_en", required=True),
+        kind=kind,
+        parties=[normalise_party(p) for p in parties],
+        parent=normalise_code(parent) if parent else None,
+        officer=_text(raw.get("officer"), where, "officer"),
+        events=[_event(e, f"{where}, event {i}") for i, e in enumerate(events, 1)],
+    )
+
+
+def parse_json(text: str, name: str) -> list[AgreementRecord]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise BadInput(f"{name}: not an {FORMAT} file (expected \"format\": \"{FORMAT}\")")
+    if document.get("version") != VERSION:
+        raise BadInput(f"{name}: unsupported version {document.get('version')!r} (this tracker reads {VERSION})")
+    agreements = document.get("agreements")
+    if not isinstance(agreements, list):
+        raise BadInput(f"{name}: \"agreements\" must be a list")
+    return _unique([_agreement(a, f"{name}: agreement {i}") for i, a in enumerate(agreements, 1)], name)
+
+
+def parse_csv(text: str, name: str) -> list[AgreementRecord]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
+    if missing:
+        raise BadInput(f"{name}: missing CSV column(s) {', '.join(sorted(missing))}")
+    grouped: dict[str, dict[str, Any]] = {}
+    try:
+        for line, row in enumerate(reader, 2):
+            code = row["code"]
+            raw = grouped.setdefault(
+                code,
+                {
+                    "code": code,
+                    "title_az": row["title_az"],
+                    "title_en": row["title_en"],
+                    "kind": row["kind"],
+                    "parties": [p for p in row["parties"].split(";") if p],
+                    "parent": row["parent"] or None,
+                    "officer": row["officer"] or None,
+                    "events": [],
+                },
+            )
+            event = {f: row["event_kind" if f == "kind" else f] or None for f in EVENT_FIELDS}
+            raw["events"].append(event)
+    except csv.Error as exc:
+        raise BadInput(f"{name}: malformed CSV ({exc})") from None
+    return _unique([_agreement(a, f"{name}: agreement {i}") for i, a in enumerate(grouped.values(), 1)], name)
+
+
+def _unique(records: list[AgreementRecord], name: str) -> list[AgreementRecord]:
+    seen: set[str] = set()
+    for record in records:
+        if record.code in seen:
+            raise BadInput(f"{name}: agreement {record.code} appears twice")
+        seen.add(record.code)
+    return records
+
+
+# ---------------------------------------------------------------- import
+
+def _comparable(spec: EventSpec) -> tuple:
+    return (
+        spec.kind, spec.when.on, spec.when.precision, spec.until, spec.place, spec.outcome,
+        spec.open_articles, spec.note, spec.reason, spec.reference, spec.source, spec.actor,
+    )
+
+
+def _stored(event: Event) -> tuple:
+    return (
+        event.kind, event.occurred_on, event.date_precision, event.occurred_until, event.place,
+        event.outcome, event.open_articles, event.note, event.reason, event.reference,
+        event.source, event.actor,
+    )
+
+
+def _check_same(existing: Agreement, record: AgreementRecord, parent_code: str | None) -> None:
+    stored = {
+        "title_az": existing.title_az,
+        "title_en": existing.title_en,
+        "kind": existing.kind,
+        "parties": existing.party_codes,
+        "parent": parent_code,
+        "officer": existing.officer,
+    }
+    for name, value in stored.items():
+        if getattr(record, name) != value:
+            raise ImportConflict(
+                f"{record.code} is stored with a different {name} ({value!r}); "
+                "the file would change it, so nothing was imported"
+            )
+
+
+def import_records(db: Database, records: list[AgreementRecord], today: date | None = None) -> ImportReport:
+    """Add what is new in ``records`` in one transaction; refuse contradictions."""
+    day = today or clock.today()
+    report = ImportReport()
+
+    def work(session: Session) -> ImportReport:
+        codes = [r.code for r in records]
+        existing = {
+            a.code: a
+            for a in session.scalars(select(Agreement).where(Agreement.code.in_(codes)))
+        }
+        parents = {a.id: a.code for a in existing.values()}
+        by_code: dict[str, Agreement] = dict(existing)
+        for record in records:
+            if record.code in existing:
+                agreement = existing[record.code]
+                parent_code = None
+                if agreement.parent_id is not None:
+                    parent_code = parents.get(agreement.parent_id) or session.scalar(
+                        select(Agreement.code).where(Agreement.id == agreement.parent_id)
+                    )
+                _check_same(agreement, record, parent_code)
+                continue
+            agreement = Agreement(
+                code=record.code,
+                title_az=record.title_az,
+                title_en=record.title_en,
+                kind=record.kind,
+                officer=record.officer,
+                stage=record.events[0].to or "draft",
+                stage_since_precision=UNKNOWN,
+                event_count=0,
+                created_at=clock.now_utc(),
+                parties=[AgreementParty(party=p, position=i) for i, p in enumerate(record.parties)],
+            )
+            session.add(agreement)
+            by_code[record.code] = agreement
+            report.agreements_added += 1
+        for record in records:
+            if record.parent is None or record.code in existing:
+                continue
+            parent = by_code.get(record.parent) or session.scalar(
+                select(Agreement).where(Agreement.code == record.parent)
+            )
+            if parent is None:
+                raise BadInput(f"{record.code}: parent agreement {record.parent} is neither stored nor in the file")
+            by_code[record.code].parent = parent
+        for record in records:
+            agreement = by_code[record.code]
+            stored = (
+                list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
+                if record.code in existing
+                else []
+            )
+            for index, event in enumerate(stored[: len(record.events)]):
+                if _stored(event) != _comparable(record.events[index]):
+                    raise ImportConflict(
+                        f"{record.code}: event {index + 1} in the file differs from the stored "
+                        "history, which cannot be changed; nothing was imported"
+                    )
+            new = record.events[len(stored):]
+            if not new and record.code in existing:
+                report.agreements_unchanged += 1
+            for index, spec in enumerate(new, len(stored) + 1):
+                try:
+                    append_event(session, agreement, spec, day)
+                except DomainError as exc:
+                    raise BadInput(f"{record.code}, event {index}: {exc}") from None
+                report.events_added += 1
+        return report
+
+    return transaction(db, "the import", work)
+
+
+def read_records(text: str, name: str, fmt: str | None = None) -> list[AgreementRecord]:
+    fmt = fmt or ("csv" if name.lower().endswith(".csv") else "json")
+    return parse_csv(text, name) if fmt == "csv" else parse_json(text, name)
+
+
+# ---------------------------------------------------------------- export
+
+def _export_event(event: Event) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "from": event.from_stage,
+        "to": event.to_stage,
+        "on": event.occurred_on.isoformat() if event.occurred_on else None,
+        "date_precision": event.date_precision,
+        "until": event.occurred_until.isoformat() if event.occurred_until else None,
+        "place": event.place,
+        "outcome": event.outcome,
+        "open_articles": event.open_articles,
+        "actor": event.actor,
+        "note": event.note,
+        "reason": event.reason,
+        "reference": event.reference,
+        "awaiting": event.awaiting,
+        "source": event.source,
+        "recorded_at": event.recorded_at.isoformat(),
+    }
+
+
+def iter_agreements(db: Database) -> Iterator[dict[str, Any]]:
+    """Every agreement with its events, streamed in chunks (one query per chunk)."""
+    with db.read() as session:
+        codes = dict(session.execute(select(Agreement.id, Agreement.code)).all())
+        ids = sorted(codes)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            agreements = session.scalars(
+                select(Agreement).where(Agreement.id.in_(chunk)).order_by(Agreement.id).options(noload(Agreement.parent))
+            ).all()
+            events: dict[int, list[dict[str, Any]]] = {i: [] for i in chunk}
+            for event in session.scalars(
+                select(Event).where(Event.agreement_id.in_(chunk)).order_by(Event.agreement_id, Event.seq)
+            ):
+                events[event.agreement_id].append(_export_event(event))
+            for agreement in agreements:
+                yield {
+                    "code": agreement.code,
+                    "title_az": agreement.title_az,
+                    "title_en": agreement.title_en,
+                    "kind": agreement.kind,
+                    "parties": agreement.party_codes,
+                    "parent": codes.get(agreement.parent_id) if agreement.parent_id else None,
+                    "officer": agreement.officer,
+                    "events": events[agreement.id],
+                }
+            session.expunge_all()
+
+
+def write_json(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
+    out.write('{\n  "format": "%s",\n  "version": %d,\n  "agreements": [' % (FORMAT, VERSION))
+    for index, agreement in enumerate(agreements):
+        out.write("," if index else "")
+        out.write("\n    " + json.dumps(agreement, ensure_ascii=False))
+    out.write("\n  ]\n}\n")
+
+
+def write_csv(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for agreement in agreements:
+        head = [agreement[f] if f != "parties" else ";".join(agreement[f]) for f in AGREEMENT_FIELDS]
+        for event in agreement["events"]:
+            writer.writerow(head + [_csv_value(event[f]) for f in EVENT_FIELDS])
+
+
+def _csv_value(value: Any) -> Any:
+    return "" if value is None else value

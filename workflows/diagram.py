@@ -1,0 +1,47 @@
+"""The lifecycle printed for people: a plain list of moves or a Mermaid diagram."""
+from __future__ import annotations
+
+from workflows.stages import ACTIVE, IN_FORCE, MOVES, STAGES, SUSPENDED, TERMINATED
+
+GUARDS = {
+    IN_FORCE: "needs signature date and entry-into-force date",
+    TERMINATED: "needs a reason",
+}
+
+
+def as_text(locale: str = "en") -> str:
+    lines = ["Stages:"]
+    width = max(len(name) for name in STAGES)
+    for stage in STAGES.values():
+        lines.append(f"  {stage.name:<{width}}  {stage.label_en} / {stage.label_az}")
+    lines.append("")
+    lines.append("Moves:")
+    for move in _grouped_moves():
+        guard = GUARDS.get(move[1])
+        suffix = f"  [{guard}]" if guard else ""
+        lines.append(f"  {move[0]:<{width}} -> {move[1]:<{width}}  {move[2]}{suffix}")
+    lines.append("")
+    lines.append("A suspended agreement resumes only to the stage it was suspended from.")
+    return "\n".join(lines)
+
+
+def _grouped_moves() -> list[tuple[str, str, str]]:
+    return [(m.source, m.dest, m.meaning) for m in MOVES]
+
+
+def as_mermaid() -> str:
+    lines = ["stateDiagram-v2"]
+    for stage in STAGES.values():
+        lines.append(f'    state "{stage.label_en} / {stage.label_az}" as {stage.name}')
+    lines.append("    [*] --> draft")
+    for move in MOVES:
+        label = move.meaning
+        if move.source == SUSPENDED and move.dest in ACTIVE:
+            label = "resumed (only to the stage it was suspended from)"
+        guard = GUARDS.get(move.dest)
+        if guard:
+            label = f"{label} ({guard})"
+        lines.append(f"    {move.source} --> {move.dest}: {label}")
+    lines.append(f"    {IN_FORCE} --> [*]")
+    lines.append(f"    {TERMINATED} --> [*]")
+    return "\n".join(lines)
