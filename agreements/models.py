@@ -69,7 +69,7 @@ class Agreement(Base):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
-    parent: Mapped["Agreement | None"] = relationship(remote_side=[id], lazy="joined")
+    parent: Mapped["Agreement | None"] = relationship(remote_side=[id])
 
     @property
     def party_codes(self) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased, noload
+from sqlalchemy.orm import Session, aliased
 
 from agreements import clock
 from agreements.db import Database
@@ -91,7 +91,7 @@ def list_agreements(
             )
         )
     with db.read() as session:
-        rows = session.execute(query.options(noload(Agreement.parent))).all()
+        rows = session.execute(query).all()
         return [agreement_dict(a, parent_code) for a, parent_code in rows]
 
 

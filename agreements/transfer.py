@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Iterator, TextIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session
 
 from agreements import clock
 from agreements.db import Database
@@ -356,7 +356,7 @@ def iter_agreements(db: Database) -> Iterator[dict[str, Any]]:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             agreements = session.scalars(
-                select(Agreement).where(Agreement.id.in_(chunk)).order_by(Agreement.id).options(noload(Agreement.parent))
+                select(Agreement).where(Agreement.id.in_(chunk)).order_by(Agreement.id)
             ).all()
             events: dict[int, list[dict[str, Any]]] = {i: [] for i in chunk}
             for event in session.scalars(
