@@ -137,7 +137,7 @@ def standing_on(events: Iterable[EventLike], day: date) -> Standing | None:
     since = When(entry.occurred_on, entry.date_precision)
     if not _known_by(entry, day):
         # the stage held by the first dated evidence after the move
-        first = next(e for e in ordered[entry_index:] if _known_by(e, day))
+        first = next(e for e in evidence if e.seq >= entry.seq)
         since = When(first.occurred_on, NOT_AFTER)
     signed = [e.occurred_on for e in known if e.kind == "signature"]
     in_force = [e.occurred_on for e in known if e.to_stage == "in_force"]

@@ -140,7 +140,10 @@ def fire(row: Movable, dest: str, context: MoveContext | None = None) -> str:
     except MachineError:
         raise IllegalMove(refusal(source, dest, row.suspended_from)) from None
     except GuardRefused as exc:
-        raise GuardRefused(f"cannot move from {source} to {dest}: {exc}") from None
+        allowed = ", ".join(allowed_targets(source, row.suspended_from)) or "none"
+        raise GuardRefused(
+            f"cannot move from {source} to {dest}: {exc}; allowed from {source}: {allowed}"
+        ) from None
     if not moved:  # a condition returned False without saying why
         raise IllegalMove(refusal(source, dest, row.suspended_from))
     return source
