@@ -68,11 +68,14 @@ def _check_text(spec: EventSpec) -> None:
 def _latest_known_date(session: Session, agreement: Agreement) -> date | None:
     if agreement.id is None:
         return None
-    return session.scalar(
-        select(func.max(Event.occurred_on)).where(
+    # a round's last day counts too: a move cannot precede the end of a round
+    started, ended = session.execute(
+        select(func.max(Event.occurred_on), func.max(Event.occurred_until)).where(
             Event.agreement_id == agreement.id, Event.date_precision == DAY
         )
-    )
+    ).one()
+    known = [d for d in (started, ended) if d is not None]
+    return max(known) if known else None
 
 
 def append_event(session: Session, agreement: Agreement, spec: EventSpec, today: date) -> Event:

@@ -166,6 +166,9 @@ def parse_json(text: str, name: str) -> list[AgreementRecord]:
         raise BadInput(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BadInput(f"{name}: not an {FORMAT} file (expected \"format\": \"{FORMAT}\")")
+    unknown = set(document) - {"format", "version", "agreements"}
+    if unknown:
+        raise BadInput(f"{name}: unknown field(s) {', '.join(sorted(unknown))}")
     if document.get("version") != VERSION:
         raise BadInput(f"{name}: unsupported version {document.get('version')!r} (this tracker reads {VERSION})")
     agreements = document.get("agreements")
@@ -183,19 +186,19 @@ def parse_csv(text: str, name: str) -> list[AgreementRecord]:
     try:
         for line, row in enumerate(reader, 2):
             code = row["code"]
-            raw = grouped.setdefault(
-                code,
-                {
-                    "code": code,
-                    "title_az": row["title_az"],
-                    "title_en": row["title_en"],
-                    "kind": row["kind"],
-                    "parties": [p for p in row["parties"].split(";") if p],
-                    "parent": row["parent"] or None,
-                    "officer": row["officer"] or None,
-                    "events": [],
-                },
-            )
+            head = {
+                "code": code,
+                "title_az": row["title_az"],
+                "title_en": row["title_en"],
+                "kind": row["kind"],
+                "parties": [p for p in (row["parties"] or "").split(";") if p],
+                "parent": row["parent"] or None,
+                "officer": row["officer"] or None,
+            }
+            raw = grouped.setdefault(code, {**head, "events": []})
+            for key, value in head.items():
+                if raw[key] != value:
+                    raise BadInput(f"{name}: line {line}: {key} of {code} differs from its earlier rows")
             event = {f: row["event_kind" if f == "kind" else f] or None for f in EVENT_FIELDS}
             raw["events"].append(event)
     except csv.Error as exc:
@@ -214,19 +217,28 @@ def _unique(records: list[AgreementRecord], name: str) -> list[AgreementRecord]:
 
 # ---------------------------------------------------------------- import
 
-def _comparable(spec: EventSpec) -> tuple:
-    return (
-        spec.kind, spec.when.on, spec.when.precision, spec.until, spec.place, spec.outcome,
-        spec.open_articles, spec.note, spec.reason, spec.reference, spec.source, spec.actor,
-    )
+def _differences(event: Event, spec: EventSpec) -> list[str]:
+    """Fields where the file says something else than the stored event.
 
-
-def _stored(event: Event) -> tuple:
-    return (
-        event.kind, event.occurred_on, event.date_precision, event.occurred_until, event.place,
-        event.outcome, event.open_articles, event.note, event.reason, event.reference,
-        event.source, event.actor,
-    )
+    ``from``, ``to`` and ``awaiting`` left empty in a file mean "not stated".
+    """
+    pairs = {
+        "kind": (event.kind, spec.kind),
+        "on": (event.occurred_on, spec.when.on),
+        "date_precision": (event.date_precision, spec.when.precision),
+        "until": (event.occurred_until, spec.until),
+        "place": (event.place, spec.place),
+        "outcome": (event.outcome, spec.outcome),
+        "open_articles": (event.open_articles, spec.open_articles),
+        "note": (event.note, spec.note),
+        "reason": (event.reason, spec.reason),
+        "reference": (event.reference, spec.reference),
+        "source": (event.source, spec.source),
+        "actor": (event.actor, spec.actor),
+    }
+    stated = {"from": (event.from_stage, spec.from_), "to": (event.to_stage, spec.to), "awaiting": (event.awaiting, spec.awaiting)}
+    pairs.update({k: v for k, v in stated.items() if v[1] is not None})
+    return [name for name, (stored, given) in pairs.items() if stored != given]
 
 
 def _check_same(existing: Agreement, record: AgreementRecord, parent_code: str | None) -> None:
@@ -301,10 +313,11 @@ def import_records(db: Database, records: list[AgreementRecord], today: date | N
                 else []
             )
             for index, event in enumerate(stored[: len(record.events)]):
-                if _stored(event) != _comparable(record.events[index]):
+                differs = _differences(event, record.events[index])
+                if differs:
                     raise ImportConflict(
                         f"{record.code}: event {index + 1} in the file differs from the stored "
-                        "history, which cannot be changed; nothing was imported"
+                        f"history ({', '.join(differs)}), which cannot be changed; nothing was imported"
                     )
             new = record.events[len(stored):]
             if not new and record.code in existing:

@@ -28,7 +28,7 @@ def import_(app, file, fmt) -> None:
         if file == "-":
             text = sys.stdin.read()
         else:
-            with open(file, encoding="utf-8") as handle:
+            with open(file, encoding="utf-8", newline="") as handle:
                 text = handle.read()
     except FileNotFoundError:
         raise BadInput(f"{file}: no such file") from None
@@ -58,7 +58,13 @@ def export(app, fmt, out) -> None:
 
     writer = write_csv if fmt == "csv" else write_json
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as handle:
+        from agreements.errors import BadInput
+
+        try:
+            handle = open(out, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise BadInput(f"cannot write {out}: {exc.strerror}") from None
+        with handle:
             writer(iter_agreements(app.db), handle)
     else:
         writer(iter_agreements(app.db), sys.stdout)
