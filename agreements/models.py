@@ -125,3 +125,23 @@ class Event(Base):
             "(date_precision = 'unknown') = (occurred_on IS NULL)", name="ck_events_date_known"
         ),
     )
+
+
+class JobRun(Base):
+    """One scheduled job's claim on one period (a day, an ISO week).
+
+    The unique constraint makes a period run once, whatever the number of
+    schedulers, retries or restarts.
+    """
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("job_id", "period", name="uq_job_runs_job_period"),)

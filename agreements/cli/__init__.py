@@ -24,7 +24,18 @@ class App:
     """What every command gets: the database (opened on first use) and the actor."""
 
     db_option: str | None
+    config_option: str | None = None
     _db: Any = field(default=None, repr=False)
+    _config: Any = field(default=None, repr=False)
+
+    @property
+    def config(self):
+        """The configuration file's settings (defaults when there is none)."""
+        if self._config is None:
+            from agreements.config import load_config
+
+            self._config = load_config(self.config_option)
+        return self._config
 
     @property
     def db(self):
@@ -96,12 +107,18 @@ DB_HELP = (
     "file agreements.db in your data directory (e.g. ~/.local/share/agreements/)."
 )
 
+CONFIG_HELP = (
+    "Configuration file (TOML). Default: $AGREEMENTS_CONFIG, else config.toml in "
+    "your config directory (e.g. ~/.config/agreements/); none = defaults."
+)
+
 
 @click.group(cls=AgreementsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", "db_option", metavar="URL|PATH", help=DB_HELP)
+@click.option("--config", "config_option", metavar="FILE", help=CONFIG_HELP)
 @click.version_option(__version__, prog_name="agreements")
 @click.pass_context
-def main(ctx: click.Context, db_option: str | None) -> None:
+def main(ctx: click.Context, db_option: str | None, config_option: str | None) -> None:
     """Track bilateral agreements through their lifecycle, with an exact,
     append-only negotiation history.
 
@@ -118,13 +135,20 @@ def main(ctx: click.Context, db_option: str | None) -> None:
       agreements list
       agreements history RA-MDA
     """
-    ctx.obj = AgreementsGroup.app = App(db_option)
+    ctx.obj = AgreementsGroup.app = App(db_option, config_option)
 
 
 def _register() -> None:
-    from agreements.cli import agreement_cmds, move_cmds, setup_cmds, transfer_cmds
+    from agreements.cli import (
+        agreement_cmds,
+        move_cmds,
+        scheduler_cmds,
+        setup_cmds,
+        stall_cmds,
+        transfer_cmds,
+    )
 
-    for module in (setup_cmds, agreement_cmds, move_cmds, transfer_cmds):
+    for module in (setup_cmds, agreement_cmds, move_cmds, transfer_cmds, stall_cmds, scheduler_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 

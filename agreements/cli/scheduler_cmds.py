@@ -1,0 +1,2 @@
+"""Placeholder until the scheduler commands land."""
+COMMANDS: list = []

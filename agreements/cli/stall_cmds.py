@@ -1,0 +1,2 @@
+"""Placeholder until the stall commands land."""
+COMMANDS: list = []
