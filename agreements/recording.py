@@ -23,9 +23,14 @@ from workflows.stages import (
     SIGNING,
     STAGE_NAMES,
     SUSPENDED,
+    TERMINATED,
 )
 
-EVENT_KINDS = ("opened", "stage_change", "round", "signature", "note")
+EVENT_KINDS = ("opened", "stage_change", "round", "signature", "note", "ack", "flag")
+# Events that say what happened to the agreement itself; a later stage change
+# may not be dated before them. Notes, acknowledgements and flags are remarks
+# about it and may be recorded in any order.
+SUBSTANTIVE_KINDS = ("opened", "stage_change", "round", "signature")
 MAX_TEXT = 10_000
 
 
@@ -71,7 +76,9 @@ def _latest_known_date(session: Session, agreement: Agreement) -> date | None:
     # a round's last day counts too: a move cannot precede the end of a round
     started, ended = session.execute(
         select(func.max(Event.occurred_on), func.max(Event.occurred_until)).where(
-            Event.agreement_id == agreement.id, Event.date_precision == DAY
+            Event.agreement_id == agreement.id,
+            Event.date_precision == DAY,
+            Event.kind.in_(SUBSTANTIVE_KINDS),
         )
     ).one()
     known = [d for d in (started, ended) if d is not None]
@@ -106,7 +113,8 @@ def append_event(session: Session, agreement: Agreement, spec: EventSpec, today:
         else None,
         latest_known=_latest_known_date(session, agreement) if moves else None,
         moves_stage=moves,
-        until=spec.until,
+        # an acknowledgement's "until" lies ahead by design
+        until=None if spec.kind == "ack" else spec.until,
     )
     if spec.from_ is not None and stage_before is not None and spec.from_ != stage_before:
         raise IllegalMove(f"{code} is in {stage_before}, not in {spec.from_}")
@@ -135,6 +143,11 @@ def append_event(session: Session, agreement: Agreement, spec: EventSpec, today:
             )
         if spec.when.precision == UNKNOWN:
             raise BadInput("a round needs its date")
+    elif spec.kind == "ack":
+        if agreement.stage in (IN_FORCE, TERMINATED):
+            raise IllegalMove(f"{code} is {agreement.stage}; it is never flagged, so there is nothing to acknowledge")
+        if spec.until is None or spec.when.on is None or spec.until <= spec.when.on:
+            raise BadDate("an acknowledgement needs an --until date after the day it is given")
     elif spec.kind == "signature":
         if spec.when.precision != DAY:
             raise BadInput("a signature needs its exact date")
