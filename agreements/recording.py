@@ -26,7 +26,7 @@ from workflows.stages import (
     TERMINATED,
 )
 
-EVENT_KINDS = ("opened", "stage_change", "round", "signature", "note", "ack", "flag")
+EVENT_KINDS = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
 # Events that say what happened to the agreement itself; a later stage change
 # may not be dated before them. Notes, acknowledgements and flags are remarks
 # about it and may be recorded in any order.
@@ -113,8 +113,8 @@ def append_event(session: Session, agreement: Agreement, spec: EventSpec, today:
         else None,
         latest_known=_latest_known_date(session, agreement) if moves else None,
         moves_stage=moves,
-        # an acknowledgement's "until" lies ahead by design
-        until=None if spec.kind == "ack" else spec.until,
+        # an acknowledgement's "until" and a plan's date lie ahead by design
+        until=None if spec.kind in ("ack", "plan") else spec.until,
     )
     if spec.from_ is not None and stage_before is not None and spec.from_ != stage_before:
         raise IllegalMove(f"{code} is in {stage_before}, not in {spec.from_}")
@@ -148,6 +148,9 @@ def append_event(session: Session, agreement: Agreement, spec: EventSpec, today:
             raise IllegalMove(f"{code} is {agreement.stage}; it is never flagged, so there is nothing to acknowledge")
         if spec.until is None or spec.when.on is None or spec.until <= spec.when.on:
             raise BadDate("an acknowledgement needs an --until date after the day it is given")
+    elif spec.kind == "plan":
+        if spec.until is None or spec.when.on is None or spec.until < spec.when.on:
+            raise BadDate("a plan needs its planned date (--on), not before the day it is recorded")
     elif spec.kind == "signature":
         if spec.when.precision != DAY:
             raise BadInput("a signature needs its exact date")

@@ -141,14 +141,16 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
 def _register() -> None:
     from agreements.cli import (
         agreement_cmds,
+        digest_cmds,
         move_cmds,
+        query_cmds,
         scheduler_cmds,
         setup_cmds,
         stall_cmds,
         transfer_cmds,
     )
 
-    for module in (setup_cmds, agreement_cmds, move_cmds, transfer_cmds, stall_cmds, scheduler_cmds):
+    for module in (setup_cmds, agreement_cmds, move_cmds, transfer_cmds, stall_cmds, scheduler_cmds, query_cmds, digest_cmds):
         for command in module.COMMANDS:
             main.add_command(command)
 

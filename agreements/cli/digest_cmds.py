@@ -1,0 +1,2 @@
+"""Placeholder until the digest commands land."""
+COMMANDS: list = []

@@ -1,0 +1,2 @@
+"""Placeholder until the history query commands land."""
+COMMANDS: list = []
