@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from agreements.cli.options import DATE, STAGE, details_options, on_option
+from agreements.cli.options import DATE, HOLDER, STAGE, actor_option, details_options, on_option
 
 
 def _details(app, note, reference, place, awaiting, actor):
@@ -144,8 +144,8 @@ def sign(app, code, on, note, reference, place, awaiting, actor) -> None:
 @click.argument("text")
 @on_option()
 @click.option("--ref", "reference", metavar="TEXT", help="Document behind it.")
-@click.option("--awaiting", type=click.Choice(("us", "counterpart", "mfa", "government")), help="Who holds the next move now.")
-@click.option("--as", "actor", metavar="USER", help="Who records this (default: $AGREEMENTS_USER, else your login name).")
+@click.option("--awaiting", type=HOLDER, help="Who holds the next move now.")
+@actor_option
 @click.pass_obj
 def note(app, code, text, on, reference, awaiting, actor) -> None:
     """Add a note to an agreement's history; it changes no stage.
