@@ -118,6 +118,8 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("agreement_id", "seq", name="uq_events_agreement_seq"),
         Index("ix_events_occurred_on", "occurred_on"),
+        Index("ix_events_agreement_on", "agreement_id", "occurred_on"),  # migration 0003
+        Index("ix_events_actor", "actor"),  # migration 0003
         CheckConstraint(
             "date_precision IN ('day', 'not_after', 'unknown')", name="ck_events_precision"
         ),

@@ -17,8 +17,10 @@ from workflows.chronology import When, standing_on
 from workflows.stages import KINDS, STAGE_NAMES
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def _iso(value: date | str | None) -> str | None:
+    if not value:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def agreement_dict(agreement: Agreement, parent_code: str | None) -> dict[str, Any]:
@@ -106,10 +108,16 @@ def _events(session: Session, agreement: Agreement) -> list[Event]:
 
 
 def history(db: Database, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """An agreement and its full timeline, in the order it was recorded."""
+    """An agreement and its full timeline, in the order it was recorded.
+
+    The events are read as plain rows (no ORM objects): this is the query
+    behind every look at one agreement and must stay fast on big archives.
+    """
     with db.read() as session:
         agreement = load(session, code)
-        return agreement_dict(agreement, _parent_code(agreement)), [event_dict(e) for e in _events(session, agreement)]
+        head = agreement_dict(agreement, _parent_code(agreement))
+        rows = session.execute(_HISTORY_SQL, {"aid": agreement.id}).all()
+        return head, [_event_row(r) for r in rows]
 
 
 def show(db: Database, code: str, as_of: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -153,3 +161,258 @@ def show(db: Database, code: str, as_of: date | None = None) -> tuple[dict[str, 
             }
         )
         return current, [event_dict(e) for e in standing.events]
+
+
+# ------------------------------------------------------------------ history queries
+# Written as SQL over plain columns (no ORM objects, no state machine): these
+# run on archives of a million events.
+
+from datetime import datetime, timezone  # noqa: E402
+
+from sqlalchemy import Date, Integer, String, bindparam, text  # noqa: E402
+
+from agreements.models import UTCDateTime  # noqa: E402
+
+EVENT_KINDS_SHOWN = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
+LOG_DEFAULT_LIMIT = 100
+_EVENT_COLUMNS = (
+    "e.id, e.agreement_id, e.seq, e.kind, e.occurred_on, e.date_precision, e.occurred_until, "
+    "e.from_stage, e.to_stage, e.actor, e.place, e.outcome, e.open_articles, e.note, e.reason, "
+    "e.reference, e.awaiting, e.source, e.recorded_at"
+)
+_EVENT_TYPES = {"occurred_on": Date, "occurred_until": Date, "recorded_at": UTCDateTime}
+_HISTORY_SQL = text(f"SELECT {_EVENT_COLUMNS} FROM events e WHERE e.agreement_id = :aid ORDER BY e.seq")
+
+
+def _label(on: date | str | None, precision: str) -> str:
+    if precision == "unknown" or on is None:
+        return "date unknown"
+    on = _iso(on)
+    return f"≤{on}" if precision == "not_after" else on
+
+
+def _utc(value) -> datetime:
+    """A stored UTC timestamp, whether the driver gave a string (SQLite) or a datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _event_row(row) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "kind": row.kind,
+        "on": _iso(row.occurred_on),
+        "date_precision": row.date_precision,
+        "date_label": _label(row.occurred_on, row.date_precision),
+        "until": _iso(row.occurred_until),
+        "from": row.from_stage,
+        "to": row.to_stage,
+        "actor": row.actor,
+        "place": row.place,
+        "outcome": row.outcome,
+        "open_articles": row.open_articles,
+        "note": row.note,
+        "reason": row.reason,
+        "reference": row.reference,
+        "awaiting": row.awaiting,
+        "source": row.source,
+        "recorded_at": clock.local(_utc(row.recorded_at)).isoformat(timespec="seconds"),
+    }
+
+
+def _check_stage(stage: str | None) -> None:
+    if stage is not None and stage not in STAGE_NAMES:
+        raise BadInput(f"unknown stage {stage!r}; one of: {', '.join(STAGE_NAMES)}")
+
+
+def _check_kind(kind: str | None) -> None:
+    if kind is not None and kind not in KINDS:
+        raise BadInput(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+
+
+def log(
+    db: Database,
+    *,
+    party: str | None = None,
+    kind: str | None = None,
+    stage: str | None = None,
+    actor: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    event_kind: str | None = None,
+    grep: str | None = None,
+    fold: bool = False,
+    limit: int | None = LOG_DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """Events across all agreements matching every filter given, newest first
+    (by the day they happened; undated ones last, then latest recorded first).
+
+    ``stage``: events that happened in that stage or moved into it.
+    ``since``/``until``: the day it happened (bounds included; undated events
+    are left out when either is given). ``grep``: words as in ``search``.
+    """
+    _check_stage(stage)
+    _check_kind(kind)
+    if event_kind is not None and event_kind not in EVENT_KINDS_SHOWN:
+        raise BadInput(f"unknown event kind {event_kind!r}; one of: {', '.join(EVENT_KINDS_SHOWN)}")
+    if since and until and until < since:
+        raise BadInput(f"--until {until.isoformat()} is before --since {since.isoformat()}")
+    if limit is not None and limit < 0:
+        raise BadInput("--limit cannot be negative")
+    where, params, types = [], {}, []
+    if party:
+        where.append("e.agreement_id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
+        params["party"] = normalise_party(party)
+    if kind:
+        where.append("a.kind = :kind")
+        params["kind"] = kind
+    if stage:
+        where.append("coalesce(e.to_stage, e.from_stage) = :stage")
+        params["stage"] = stage
+    if actor:
+        where.append("e.actor = :actor")
+        params["actor"] = actor
+    if event_kind:
+        where.append("e.kind = :event_kind")
+        params["event_kind"] = event_kind
+    if since:
+        where.append("e.occurred_on >= :since")
+        params["since"] = since
+        types.append(bindparam("since", type_=Date))
+    if until:
+        where.append("e.occurred_on <= :until")
+        params["until"] = until
+        types.append(bindparam("until", type_=Date))
+    if grep is not None:
+        from agreements.search import match_condition
+
+        condition, extra = match_condition(db, grep, fold, "e")
+        where.append(condition)
+        params.update(extra)
+    nulls = "" if db.is_sqlite else " NULLS LAST"  # SQLite sorts NULL first, so last when descending
+    sql = (
+        f"SELECT a.code, a.title_en, {_EVENT_COLUMNS} FROM events e JOIN agreements a ON a.id = e.agreement_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY e.occurred_on DESC{nulls}, e.id DESC"
+    )
+    if limit:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    statement = text(sql).bindparams(*types)
+    with db.read() as session:
+        rows = session.execute(statement, params).all()
+    result = []
+    for row in rows:
+        item = {"code": row.code, "title_en": row.title_en}
+        item.update(_event_row(row))
+        result.append(item)
+    return result
+
+
+_AS_OF_EVIDENCE = "(e.to_stage IS NOT NULL OR e.kind IN ('round', 'signature'))"
+_AS_OF_SQL = f"""
+WITH s AS (
+  SELECT a.id AS aid,
+    (SELECT e.seq FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day AND {_AS_OF_EVIDENCE}
+       ORDER BY e.seq DESC LIMIT 1) AS last_seq,
+    (SELECT e.seq FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day
+       ORDER BY e.seq DESC LIMIT 1) AS known_seq,
+    (SELECT count(*) FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day) AS known_count
+  FROM agreements a {{where}}
+), t AS (
+  SELECT s.aid, s.last_seq, s.known_seq, s.known_count,
+    (SELECT max(e.seq) FROM events e WHERE e.agreement_id = s.aid AND e.to_stage IS NOT NULL
+       AND e.seq <= s.last_seq) AS entry_seq
+  FROM s WHERE s.last_seq IS NOT NULL
+)
+SELECT a.id, a.code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
+  coalesce(l.to_stage, l.from_stage) AS stage,
+  en.occurred_on AS entry_on, en.date_precision AS entry_precision,
+  CASE WHEN en.occurred_on IS NOT NULL AND en.occurred_on <= :day THEN NULL ELSE
+    (SELECT e.occurred_on FROM events e WHERE e.agreement_id = t.aid AND e.seq >= t.entry_seq
+       AND e.occurred_on <= :day AND {_AS_OF_EVIDENCE} ORDER BY e.seq LIMIT 1) END AS evidence_on,
+  k.awaiting,
+  CASE WHEN a.signed_on IS NULL OR a.signed_on <= :day THEN a.signed_on ELSE
+    (SELECT e.occurred_on FROM events e WHERE e.agreement_id = t.aid AND e.kind = 'signature'
+       AND e.occurred_on <= :day ORDER BY e.seq DESC LIMIT 1) END AS signed_on,
+  CASE WHEN a.in_force_on IS NULL OR a.in_force_on <= :day THEN a.in_force_on ELSE
+    (SELECT e.occurred_on FROM events e WHERE e.agreement_id = t.aid AND e.to_stage = 'in_force'
+       AND e.occurred_on <= :day ORDER BY e.seq DESC LIMIT 1) END AS in_force_on,
+  t.known_count
+FROM t
+JOIN agreements a ON a.id = t.aid
+LEFT JOIN agreements par ON par.id = a.parent_id
+JOIN events l ON l.agreement_id = t.aid AND l.seq = t.last_seq
+JOIN events en ON en.agreement_id = t.aid AND en.seq = t.entry_seq
+JOIN events k ON k.agreement_id = t.aid AND k.seq = t.known_seq
+ORDER BY a.code
+"""
+
+
+def _parties(session: Session, ids: list[int] | None) -> dict[int, list[str]]:
+    sql = "SELECT agreement_id, party FROM agreement_parties ORDER BY agreement_id, position"
+    parties: dict[int, list[str]] = {}
+    for aid, party in session.execute(text(sql)):
+        parties.setdefault(aid, []).append(party)
+    return parties
+
+
+def list_as_of(
+    db: Database, day: date, *, stage: str | None = None, party: str | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Every agreement as it stood at the end of ``day`` (the same answer as
+    ``show CODE --as-of DAY`` for each), ordered by code. Agreements whose
+    history says nothing about that day are left out. One SQL statement for
+    the standings and one for the counterparts, whatever the number of rows.
+    """
+    _check_stage(stage)
+    _check_kind(kind)
+    where, params = [], {"day": day}
+    if kind:
+        where.append("a.kind = :kind")
+        params["kind"] = kind
+    if party:
+        where.append("a.id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
+        params["party"] = normalise_party(party)
+    sql = _AS_OF_SQL.replace("{where}", ("WHERE " + " AND ".join(where)) if where else "")
+    statement = (
+        text(sql)
+        .bindparams(bindparam("day", type_=Date))
+        .columns(entry_on=Date, evidence_on=Date, signed_on=Date, in_force_on=Date, known_count=Integer, stage=String)
+    )
+    with db.read() as session:
+        rows = session.execute(statement, params).all()
+        parties = _parties(session, None)
+    result = []
+    for row in rows:
+        if stage and row.stage != stage:
+            continue
+        if row.evidence_on is None and row.entry_on is not None and row.entry_on <= day:
+            since = When(row.entry_on, row.entry_precision)
+        elif row.evidence_on is not None:
+            since = When(row.evidence_on, "not_after")
+        else:  # cannot happen: the last evidence is known by the day
+            since = When(row.entry_on, row.entry_precision)
+        result.append(
+            {
+                "code": row.code,
+                "title_en": row.title_en,
+                "title_az": row.title_az,
+                "kind": row.kind,
+                "parties": parties.get(row.id, []),
+                "parent": row.parent_code,
+                "officer": row.officer,
+                "stage": row.stage,
+                "stage_since": _iso(since.on),
+                "stage_since_precision": since.precision,
+                "stage_since_label": since.label(),
+                "awaiting": row.awaiting,
+                "suspended_from": None,
+                "signed_on": _iso(row.signed_on),
+                "in_force_on": _iso(row.in_force_on),
+                "events": row.known_count,
+                "as_of": day.isoformat(),
+            }
+        )
+    return result

@@ -57,21 +57,31 @@ def add(app, code, title_az, title_en, kind, parties, parent, officer, on, stage
 @click.option("--stage", type=STAGE, help="Only agreements in this stage.")
 @click.option("--party", metavar="CODE", help="Only agreements with this counterpart.")
 @click.option("--kind", type=KIND, help="Only agreements of this kind.")
+@click.option("--as-of", "as_of", type=DATE, help="The pipeline as it stood at the end of that day.")
 @format_option("table", "json", "csv")
 @lang_option
 @click.pass_obj
-def list_(app, stage, party, kind, fmt, lang) -> None:
+def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
     """List agreements with their current stage and whose move it is.
+
+    With --as-of, each agreement as it stood at the end of that day (those
+    whose history says nothing about it yet are left out).
 
     \b
     Example:
       agreements list
       agreements list --stage mfa
       agreements list --party RUS --format json
+      agreements list --as-of 2016-07-01
     """
-    from agreements.queries import list_agreements
+    if as_of is not None:
+        from agreements.queries import list_as_of
 
-    rows = list_agreements(app.db, stage=stage, party=party, kind=kind)
+        rows = list_as_of(app.db, as_of, stage=stage, party=party, kind=kind)
+    else:
+        from agreements.queries import list_agreements
+
+        rows = list_agreements(app.db, stage=stage, party=party, kind=kind)
     if fmt == "json":
         output.emit_json(rows)
     elif fmt == "csv":
@@ -88,7 +98,7 @@ def list_(app, stage, party, kind, fmt, lang) -> None:
                 wrap={"parties": 24},
             )
         )
-        click.echo(f"{len(rows)} agreement(s)")
+        click.echo(f"{len(rows)} agreement(s)" + (f" as of {as_of.isoformat()}" if as_of else ""))
 
 
 def _print_agreement(agreement: dict, lang: str) -> None:
