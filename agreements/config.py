@@ -23,6 +23,13 @@ DEFAULT_SCHEDULES = {
     "weekly_digest": "0 9 * * mon",  # Monday 09:00
 }
 SECTIONS = {"timezone", "stall", "calendar", "schedule"}
+SECTIONS = SECTIONS | {"smtp", "digest"}  # the weekly digest e-mails (docs/digest.md)
+DEFAULT_SMTP_PASSWORD_ENV = "AGREEMENTS_SMTP_PASSWORD"
+DEFAULT_SENDER = "Agreements tracker <agreements@localhost>"
+SMTP_SECURITY = ("starttls", "ssl", "plain")
+SMTP_KEYS = ("host", "port", "security", "user", "password_env", "password_file", "from", "timeout")
+DIGEST_KEYS = ("transport", "folder", "max_attempts", "retry_minutes", "horizon_days")
+DIGEST_TRANSPORTS = ("smtp", "file")
 
 
 class ConfigError(DomainError):
@@ -35,6 +42,59 @@ def default_config_path() -> Path:
     return Path(user_config_dir("agreements", appauthor=False)) / "config.toml"
 
 
+def default_outbox_folder() -> Path:
+    """Where the file transport writes ``.eml`` files: the user data directory, never the repository."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("agreements", appauthor=False)) / "outbox"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The mail server. The password is never held here: only where to find it."""
+
+    host: str | None = None
+    port: int | None = None
+    security: str = "starttls"  # starttls | ssl | plain
+    user: str | None = None
+    password_env: str = DEFAULT_SMTP_PASSWORD_ENV
+    password_file: str | None = None
+    sender: str = DEFAULT_SENDER  # the From address (key "from")
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        """Read the password when a connection needs it: the file if named, else the variable."""
+        if self.password_file:
+            try:
+                return Path(self.password_file).expanduser().read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as exc:
+                raise ConfigError(f"smtp.password_file: cannot read {self.password_file}: {exc.strerror or exc}") from None
+        return os.environ.get(self.password_env) or None
+
+    def password_source(self) -> str:
+        """Where the password comes from, and whether it is there; never the password."""
+        if self.password_file:
+            present = Path(self.password_file).expanduser().is_file()
+            return f"file {self.password_file}" + ("" if present else " (missing)")
+        present = bool(os.environ.get(self.password_env))
+        return f"${self.password_env}" + ("" if present else " (not set)")
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    transport: str | None = None  # smtp | file; None = smtp when smtp.host is set, else file
+    folder: str | None = None  # the file transport's folder; None = default_outbox_folder()
+    max_attempts: int = 8  # a digest still undelivered after this many tries is marked failed
+    retry_minutes: int = 15  # backoff: retry_minutes * 2**(attempts-1), at most a day
+    horizon_days: int = 14  # "coming up" looks this far ahead
+
+    def transport_for(self, smtp: SmtpConfig) -> str:
+        return self.transport or ("smtp" if smtp.host else "file")
+
+    def folder_path(self) -> Path:
+        return Path(self.folder).expanduser() if self.folder else default_outbox_folder()
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -45,6 +105,8 @@ class Config:
     extra_working_days: tuple[str, ...] = ()
     schedules: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SCHEDULES))
     sources: dict[str, str] = field(default_factory=dict)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(self.extra_holidays, self.extra_working_days)
@@ -60,6 +122,19 @@ class Config:
         rows.append(("calendar.extra_working_days", list(self.extra_working_days), self._source("calendar.extra_working_days")))
         for job, cron in self.schedules.items():
             rows.append((f"schedule.{job}", cron, self._source(f"schedule.{job}")))
+        smtp = self.smtp
+        for key, value in (("host", smtp.host), ("port", smtp.port), ("security", smtp.security), ("user", smtp.user),
+                           ("password_env", smtp.password_env), ("password_file", smtp.password_file),
+                           ("from", smtp.sender), ("timeout", smtp.timeout)):
+            rows.append((f"smtp.{key}", value, self._source(f"smtp.{key}")))
+        # the password itself is never shown: only that it is masked and where it is read from
+        rows.append(("smtp.password", "***", smtp.password_source()))
+        digest = self.digest
+        rows.append(("digest.transport", digest.transport_for(smtp), self._source("digest.transport")
+                     if digest.transport else "default (smtp when smtp.host is set, else file)"))
+        rows.append(("digest.folder", str(digest.folder_path()), self._source("digest.folder")))
+        for key in ("max_attempts", "retry_minutes", "horizon_days"):
+            rows.append((f"digest.{key}", getattr(digest, key), self._source(f"digest.{key}")))
         return rows
 
     def _source(self, key: str) -> str:
@@ -161,6 +236,9 @@ def load_config(option: str | None = None) -> Config:
         schedules[job] = cron
         sources[f"schedule.{job}"] = where
 
+    smtp = _load_smtp(data, where, sources)
+    digest = _load_digest(data, where, sources)
+
     return Config(
         path=path,
         loaded=True,
@@ -170,7 +248,95 @@ def load_config(option: str | None = None) -> Config:
         extra_working_days=days["extra_working_days"],
         schedules=schedules,
         sources=sources,
+        smtp=smtp,
+        digest=digest,
     )
+
+
+def _text_value(section: dict, key: str, where: str) -> str | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\x00"):
+        raise ConfigError(f"{where}: {key}: must be a one-line text")
+    return value.strip()
+
+
+def _count_value(section: dict, key: str, where: str, default: int, maximum: int) -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
+        raise ConfigError(f"{where}: {key}: must be a whole number from 1 to {maximum}, not {value!r}")
+    return value
+
+
+def _load_smtp(data: dict, where: str, sources: dict[str, str]) -> SmtpConfig:
+    smtp = _table(data, "smtp", where)
+    if "password" in smtp:
+        raise ConfigError(
+            f"{where}: smtp.password: the password is not written in the configuration; "
+            f"put it in an environment variable (smtp.password_env, default {DEFAULT_SMTP_PASSWORD_ENV}) "
+            "or in a file readable only by the service (smtp.password_file)"
+        )
+    unknown = sorted(set(smtp) - set(SMTP_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: smtp.{unknown[0]}: unknown key; known: {', '.join(SMTP_KEYS)}")
+    values: dict[str, Any] = {}
+    for key in ("host", "user", "password_env", "password_file", "from"):
+        value = _text_value(smtp, key, f"{where}: smtp")
+        if value is not None:
+            values[key] = value
+    for key in values:
+        sources[f"smtp.{key}"] = where
+    security = smtp.get("security", "starttls")
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"{where}: smtp.security: one of {', '.join(SMTP_SECURITY)}, not {security!r}")
+    port = smtp.get("port")
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
+        raise ConfigError(f"{where}: smtp.port: must be a port number (1-65535), not {port!r}")
+    timeout = smtp.get("timeout", 30.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
+        raise ConfigError(f"{where}: smtp.timeout: must be a number of seconds from 1 to 600, not {timeout!r}")
+    for key in ("security", "port", "timeout"):
+        if key in smtp:
+            sources[f"smtp.{key}"] = where
+    sender = values.get("from", DEFAULT_SENDER)
+    from email.utils import parseaddr
+
+    if "@" not in parseaddr(sender)[1]:
+        raise ConfigError(f"{where}: smtp.from: not an e-mail address: {sender!r}")
+    if "password_file" in values and "password_env" in values:
+        raise ConfigError(f"{where}: smtp: give password_env or password_file, not both")
+    return SmtpConfig(
+        host=values.get("host"),
+        port=port,
+        security=security,
+        user=values.get("user"),
+        password_env=values.get("password_env", DEFAULT_SMTP_PASSWORD_ENV),
+        password_file=values.get("password_file"),
+        sender=sender,
+        timeout=float(timeout),
+    )
+
+
+def _load_digest(data: dict, where: str, sources: dict[str, str]) -> DigestConfig:
+    digest = _table(data, "digest", where)
+    unknown = sorted(set(digest) - set(DIGEST_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: digest.{unknown[0]}: unknown key; known: {', '.join(DIGEST_KEYS)}")
+    transport = digest.get("transport")
+    if transport is not None and transport not in DIGEST_TRANSPORTS:
+        raise ConfigError(f"{where}: digest.transport: one of {', '.join(DIGEST_TRANSPORTS)}, not {transport!r}")
+    folder = _text_value(digest, "folder", f"{where}: digest")
+    settings = DigestConfig(
+        transport=transport,
+        folder=folder,
+        max_attempts=_count_value(digest, "max_attempts", f"{where}: digest", 8, 100),
+        retry_minutes=_count_value(digest, "retry_minutes", f"{where}: digest", 15, 24 * 60),
+        horizon_days=_count_value(digest, "horizon_days", f"{where}: digest", 14, 366),
+    )
+    for key in digest:
+        sources[f"digest.{key}"] = where
+    return settings
 
 
 def check_cron(expression: str, timezone: str, key: str) -> None:

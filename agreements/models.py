@@ -147,3 +147,65 @@ class JobRun(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("job_id", "period", name="uq_job_runs_job_period"),)
+
+
+# --------------------------------------------------------------------------- weekly digests
+
+from sqlalchemy import Boolean, LargeBinary  # noqa: E402  (kept with the digest tables)
+
+
+class Recipient(Base):
+    """Someone who gets the weekly digest, in their language, about what they follow.
+
+    Filters are stored as comma-separated lists; empty means "everything".
+    """
+
+    __tablename__ = "recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(8))
+    parties: Mapped[str | None] = mapped_column(Text)
+    kinds: Mapped[str | None] = mapped_column(Text)
+    officer: Mapped[str | None] = mapped_column(String(200))
+    only_needs_action: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (CheckConstraint("locale IN ('az', 'en')", name="ck_recipients_locale"),)
+
+
+class OutboxMessage(Base):
+    """One digest for one recipient and one ISO week: rendered once, sent at most once.
+
+    The unique constraint on (recipient, week) means a week's digest is queued
+    once per person, whatever retries or restarts happen. ``message`` keeps
+    the exact bytes, so a retry sends the same message with the same Message-ID.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    week: Mapped[str] = mapped_column(String(10))
+    locale: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(255))
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # queued | sending | sent | failed | skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transport: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("recipient", "week", name="uq_outbox_recipient_week"),
+        Index("ix_outbox_status", "status"),
+        CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'failed', 'skipped')", name="ck_outbox_status"
+        ),
+    )

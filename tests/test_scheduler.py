@@ -272,7 +272,7 @@ def test_a_service_started_after_a_missed_slot_runs_it_once(any_db, clock, work,
     assert ("weekly_digest", "2026-W48", "done") in runs(any_db)
     with any_db.read() as s:
         detail = s.scalar(select(JobRun.detail).where(JobRun.period == "2026-W48"))
-    assert detail == "weekly digest for 2026-W48: not implemented yet (issue: weekly digest emails)"
+    assert detail == "weekly digest for 2026-W48: no recipients (add them with `agreements recipients add`)"
     assert any("2026-11-23: missed and not run" in m for m in messages)  # never skipped silently
     expected = {"stall_scan": baku(2026, 11, 25, 8), "weekly_digest": baku(2026, 11, 30, 9)}
     assert stored_next_runs(any_db) == expected
@@ -339,7 +339,7 @@ def test_run_once_runs_what_is_due_once(db, cli, clock, work):
     assert code == 0, err
     assert out.splitlines() == [
         "stall_scan 2026-11-25: done: stall scan 2026-11-25: 0 flagged",
-        "weekly_digest 2026-W48: done: weekly digest for 2026-W48: not implemented yet (issue: weekly digest emails)",
+        "weekly_digest 2026-W48: done: weekly digest for 2026-W48: no recipients (add them with `agreements recipients add`)",
     ]
     assert "stall_scan 2026-11-25: started" in err and "weekly_digest 2026-W48: done in" in err
 

@@ -1,2 +1,287 @@
-"""Placeholder until the digest commands land."""
-COMMANDS: list = []
+"""Commands of the weekly digest: recipients, digest preview/send, outbox, plan."""
+from __future__ import annotations
+
+import click
+
+from agreements.cli import output
+from agreements.cli.options import DATE, KIND, actor_option
+
+LOCALE = click.Choice(("az", "en"))
+WEEK_HELP = "ISO week, e.g. 2026-W48 (default: this week in Asia/Baku)."
+
+
+def _week(app, week: str | None) -> str:
+    from agreements.digest import current_week, parse_week
+
+    if week:
+        parse_week(week)
+        return week.strip()
+    return current_week(app.config)
+
+
+# --------------------------------------------------------------------------- recipients
+
+
+@click.group()
+def recipients() -> None:
+    """Who gets the weekly digest, in which language, following what."""
+
+
+@recipients.command("add")
+@click.argument("email")
+@click.option("--name", required=True, metavar="TEXT", help="Name shown in the greeting and the To header.")
+@click.option("--locale", type=LOCALE, required=True, help="Language of the digest.")
+@click.option("--party", "parties", multiple=True, metavar="CODE", help="Only agreements with this counterpart (repeatable).")
+@click.option("--kind", "kinds", type=KIND, multiple=True, help="Only agreements of this kind (repeatable).")
+@click.option("--officer", metavar="NAME", help="Only agreements of this officer.")
+@click.option("--only-needs-action", is_flag=True, help="Only the 'needs action' section; no e-mail in a week with nothing to do.")
+@actor_option
+@click.pass_obj
+def recipients_add(app, email, name, locale, parties, kinds, officer, only_needs_action, actor) -> None:
+    """Add a recipient of the weekly digest. Without filters they get everything.
+
+    \b
+    Example:
+      agreements recipients add leyla@migration.gov.az --name "Leyla Məmmədova" --locale az
+      agreements recipients add head.legal@migration.gov.az --name "Head of Legal" --locale en --only-needs-action
+      agreements recipients add r.aliyev@migration.gov.az --name "Rəşad Əliyev" --locale az --party RUS --kind readmission
+    """
+    from agreements.recipients import add_recipient
+
+    row = add_recipient(
+        app.db, email, name=name, locale=locale, actor=app.actor(actor), parties=parties, kinds=kinds,
+        officer=officer, only_needs_action=only_needs_action,
+    )
+    click.echo(f"Added {row.name} <{row.email}> ({row.locale}); follows: {_follows(row)}.")
+
+
+def _follows(row) -> str:
+    parts = []
+    if row.parties:
+        parts.append("party " + row.parties.replace(",", ", "))
+    if row.kinds:
+        parts.append("kind " + row.kinds.replace(",", ", "))
+    if row.officer:
+        parts.append("officer " + row.officer)
+    text = "; ".join(parts) or "everything"
+    return text + ("; needs action only" if row.only_needs_action else "")
+
+
+@recipients.command("list")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format.")
+@click.pass_obj
+def recipients_list(app, fmt) -> None:
+    """List the recipients of the weekly digest.
+
+    \b
+    Example:
+      agreements recipients list
+    """
+    from agreements.recipients import list_recipients
+
+    rows = [
+        {
+            "email": r.email,
+            "name": r.name,
+            "locale": r.locale,
+            "parties": r.parties.split(",") if r.parties else [],
+            "kinds": r.kinds.split(",") if r.kinds else [],
+            "officer": r.officer,
+            "only_needs_action": r.only_needs_action,
+            "follows": _follows(r),
+        }
+        for r in list_recipients(app.db)
+    ]
+    if fmt == "json":
+        output.emit_json([{k: v for k, v in row.items() if k != "follows"} for row in rows])
+        return
+    click.echo(output.table(rows, [("email", "email"), ("name", "name"), ("locale", "locale"), ("follows", "follows")]))
+    click.echo(f"{len(rows)} recipient(s)")
+
+
+@recipients.command("remove")
+@click.argument("email")
+@click.pass_obj
+def recipients_remove(app, email) -> None:
+    """Remove a recipient; digests already sent stay in the outbox.
+
+    \b
+    Example:
+      agreements recipients remove leyla@migration.gov.az
+    """
+    from agreements.recipients import remove_recipient
+
+    click.echo(f"Removed {remove_recipient(app.db, email)}.")
+
+
+# --------------------------------------------------------------------------- digest
+
+
+@click.group()
+def digest() -> None:
+    """The weekly digest e-mail: preview it, send it."""
+
+
+@digest.command("preview")
+@click.option("--recipient", metavar="EMAIL", help="Render as this recipient gets it (their filters and language).")
+@click.option("--locale", type=LOCALE, help="Language (default: the recipient's, else en).")
+@click.option("--week", metavar="YYYY-Www", help=WEEK_HELP)
+@click.option("--format", "fmt", type=click.Choice(("text", "html", "eml")), default="text", show_default=True,
+              help="The plain-text part, the HTML part, or the whole message (needs --recipient).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of the terminal.")
+@click.pass_obj
+def digest_preview(app, recipient, locale, week, fmt, out) -> None:
+    """Render a week's digest without sending anything.
+
+    The digest of week W is the one sent on W's Monday: what needs action on
+    that Monday, what moved in the week before, what is planned in the next
+    14 days, and the pipeline.
+
+    \b
+    Example:
+      agreements digest preview --locale az --week 2017-W09
+      agreements digest preview --recipient leyla@migration.gov.az --format html --out digest.html
+    """
+    from agreements.digest import preview
+
+    text = preview(app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt)
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {out}.")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@digest.command("send")
+@click.option("--week", metavar="YYYY-Www", help=WEEK_HELP)
+@click.option("--dry-run", is_flag=True, help="Say what would be queued and sent; change nothing, send nothing.")
+@click.pass_obj
+def digest_send(app, week, dry_run) -> None:
+    """Queue the week's digest for every recipient and send what is due.
+
+    The scheduler's weekly job runs the same code. Each recipient gets a
+    week's digest once: running it again sends nothing new, but retries
+    digests left queued by a failed delivery once their retry time has come.
+
+    \b
+    Example:
+      agreements digest send --dry-run
+      agreements digest send --week 2026-W48
+    """
+    from agreements.outbox import run_week
+
+    report = run_week(app.db, app.config, _week(app, week), dry_run=dry_run)
+    click.echo(report.summary())
+    if dry_run:
+        for email in report.queue.queued:
+            click.echo(f"  would queue and send: {email}")
+        for email in report.queue.skipped:
+            click.echo(f"  would skip (nothing needs action): {email}")
+        for email, wk in report.delivery.due:
+            click.echo(f"  would send (queued earlier): {email} {wk}")
+    if report.pending:
+        raise click.ClickException(
+            f"{len(report.pending)} digest(s) of {report.week} are still queued; they are retried by the next "
+            "`agreements digest send` or scheduler run after their retry time (see `agreements outbox`)"
+        )
+
+
+@digest.command("resend")
+@click.argument("email")
+@click.option("--week", metavar="YYYY-Www", required=True, help="The week of the failed digest.")
+@click.pass_obj
+def digest_resend(app, email, week) -> None:
+    """Queue a failed digest again (after checking it did not arrive).
+
+    \b
+    Example:
+      agreements digest resend leyla@migration.gov.az --week 2026-W48
+    """
+    from agreements.outbox import resend
+    from agreements.recipients import normalise_email
+
+    address = normalise_email(email)
+    resend(app.db, _week(app, week), address)
+    click.echo(f"Queued the {week} digest for {address} again; `agreements digest send --week {week}` sends it.")
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+@click.command()
+@click.option("--status", type=click.Choice(("queued", "sending", "sent", "failed", "skipped")), help="Only this status.")
+@click.option("--week", metavar="YYYY-Www", help="Only this week.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format.")
+@click.pass_obj
+def outbox(app, status, week, fmt) -> None:
+    """Show the digest outbox: what was queued, sent, failed, and why.
+
+    \b
+    Example:
+      agreements outbox
+      agreements outbox --status queued
+    """
+    from agreements import clock
+    from agreements.outbox import list_outbox
+
+    def when(moment):
+        return clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    rows = [
+        {
+            "week": m.week,
+            "recipient": m.recipient,
+            "locale": m.locale,
+            "status": m.status,
+            "attempts": m.attempts,
+            "queued_at": when(m.queued_at),
+            "next_attempt_at": when(m.next_attempt_at) if m.status == "queued" else "",
+            "sent_at": when(m.sent_at),
+            "last_error": m.last_error or "",
+            "message_id": m.message_id,
+            "subject": m.subject,
+        }
+        for m in list_outbox(app.db, status, week)
+    ]
+    if fmt == "json":
+        output.emit_json(rows)
+        return
+    for row in rows:
+        row["when"] = row["sent_at"] or row["next_attempt_at"]
+    click.echo(output.table(
+        rows,
+        [("week", "week"), ("recipient", "recipient"), ("status", "status"), ("attempts", "attempts"),
+         ("when", "sent / next try"), ("last_error", "last error"), ("message_id", "Message-ID")],
+        wrap={"last_error": 50},
+    ))
+    click.echo(f"{len(rows)} message(s)")
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@click.command()
+@click.argument("code")
+@click.option("--on", "on", type=DATE, required=True, help="The planned date (today or later).")
+@click.option("--what", required=True, metavar="TEXT", help='What is planned, e.g. "next round in Chisinau".')
+@click.option("--ref", "reference", metavar="TEXT", help="Document behind it.")
+@actor_option
+@click.pass_obj
+def plan(app, code, on, what, reference, actor) -> None:
+    """Record a planned date (next round, planned signing...) for the digest's "coming up".
+
+    A plan is an event of the agreement's history like any other: dated the
+    day it is recorded, with the planned date as its "until".
+
+    \b
+    Example:
+      agreements plan RA-MDA --on 2026-12-10 --what "Third round of expert talks in Chisinau"
+    """
+    from agreements.digest import record_plan
+
+    done = record_plan(app.db, code, on=on, what=what, actor=app.actor(actor), reference=reference)
+    click.echo(f"{done.code}: planned for {on.isoformat()}: {what.strip()}")
+
+
+COMMANDS = [recipients, digest, outbox, plan]

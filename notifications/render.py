@@ -1,0 +1,207 @@
+"""Render a :class:`~notifications.model.Digest` as HTML and plain text.
+
+Jinja2 templates in ``notifications/templates/``: ``digest.html`` (autoescaped,
+tables only, no scripts, no remote images; its CSS is inlined afterwards so
+that Outlook shows it) and ``digest.txt``. The words come from
+:mod:`notifications.i18n`.
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from notifications.i18n import Translator
+from notifications.model import Digest, Movement
+
+TEMPLATES = Path(__file__).parent / "templates"
+BAR_COLOURS = {
+    "draft": "#8d99ae",
+    "expert_talks": "#2b6cb0",
+    "internal_approval": "#6b46c1",
+    "mfa": "#b7791f",
+    "signing": "#2f855a",
+    "in_force": "#276749",
+    "suspended": "#a0aec0",
+    "terminated": "#c53030",
+}
+
+
+@lru_cache(maxsize=1)
+def environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = _wrap
+    return env
+
+
+def _wrap(text: str, width: int = 72, indent: str = "") -> str:
+    lines = textwrap.wrap(" ".join(str(text).split()), width=width, break_long_words=False, break_on_hyphens=False)
+    return ("\n" + indent).join(lines)
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    subject: str
+    text: str
+    html: str
+
+
+def _movement_what(t: Translator, m: Movement) -> str:
+    if m.kind == "stage_change":
+        return t("kind_stage_change", from_=t.stage(m.from_stage), to=t.stage(m.to_stage))
+    if m.kind == "opened":
+        return t("kind_opened", to=t.stage(m.to_stage))
+    if m.kind in ("round", "signature", "note"):
+        return t(f"kind_{m.kind}")
+    return m.kind
+
+
+def _movement_details(t: Translator, m: Movement) -> list[str]:
+    details = []
+    if m.place:
+        details.append(t("place", place=m.place))
+    if m.outcome:
+        details.append(t("outcome", outcome=m.outcome))
+    if m.note:
+        details.append(m.note)
+    if m.reference:
+        details.append(t("reference", reference=m.reference))
+    return details
+
+
+def _when(t: Translator, m: Movement) -> str:
+    return t.date_range(m.on, m.until)
+
+
+def _scope(t: Translator, digest: Digest) -> str:
+    parts = []
+    if digest.parties:
+        parts.append(t("scope_party", value=", ".join(digest.parties)))
+    if digest.kinds:
+        parts.append(t("scope_kind", value=", ".join(k.replace("_", " ") for k in digest.kinds)))
+    if digest.officer:
+        parts.append(t("scope_officer", value=digest.officer))
+    if not parts:
+        parts.append(t("everything"))
+    if digest.only_needs_action:
+        parts.append(t("scope_only"))
+    return "; ".join(parts)
+
+
+def context(digest: Digest) -> dict:
+    """What the templates see: the digest with every word and date already localised."""
+    t = Translator(digest.locale)
+
+    def action_row(item):
+        return {
+            "code": item.code,
+            "title": item.title,
+            "stage": t.stage(item.stage),
+            "since": t("since_not_after" if item.stage_since_not_after else "since", since=t.date(item.stage_since))
+            if item.stage_since
+            else "",
+            "days": t("days_of", days=item.working_days, threshold=item.threshold)
+            if item.working_days is not None
+            else "",
+            "level": item.level,
+            "level_text": t.level(item.level),
+            "move": t("awaiting_counterpart") if item.awaiting_counterpart else t.holder(item.awaiting),
+            "until": t.date(item.acknowledged_until),
+            "note": item.acknowledgement or "",
+        }
+
+    moved = [
+        {
+            "date": _when(t, m),
+            "code": m.code,
+            "title": m.title,
+            "what": _movement_what(t, m),
+            "by": m.actor,
+            "details": _movement_details(t, m),
+        }
+        for m in sorted(digest.moved, key=lambda m: (m.on, m.code))
+    ]
+    coming = [
+        {
+            "date": t.date(c.on),
+            "code": c.code,
+            "title": c.title,
+            "what": t("ack_expires") if c.kind == "ack_expires" else (c.what or ""),
+        }
+        for c in sorted(digest.coming, key=lambda c: (c.on, c.code))
+    ]
+    biggest = max((row.count for row in digest.pipeline), default=0)
+    pipeline = [
+        {
+            "stage": t.stage(row.stage),
+            "count": row.count,
+            "percent": max(1, round(100 * row.count / biggest)) if biggest and row.count else 0,
+            "colour": BAR_COLOURS.get(row.stage, "#4a5568"),
+            "bar": "█" * (round(30 * row.count / biggest) if biggest else 0),
+        }
+        for row in digest.pipeline
+    ]
+    name = " ".join(digest.recipient.name.split())
+    words = {
+        "title": t("title"),
+        "week_of": t("week_of", week=digest.week),
+        "greeting": t("greeting", name=name) if name else t("greeting_anonymous"),
+        "intro": t("intro_action_only", as_of=t.date(digest.as_of))
+        if digest.only_needs_action
+        else t(
+            "intro",
+            as_of=t.date(digest.as_of),
+            moved_from=t.date(digest.moved_from),
+            moved_to=t.date(digest.moved_to),
+            until=t.date(digest.coming_until),
+        ),
+        "scope": t("scope", scope=_scope(t, digest)),
+        "moved_none": t("moved_none", moved_from=t.date(digest.moved_from), moved_to=t.date(digest.moved_to)),
+        "coming_none": t("coming_none", until=t.date(digest.coming_until)),
+        "pipeline_total": t("pipeline_total", n=sum(row.count for row in digest.pipeline)),
+    }
+    return {
+        "digest": digest,
+        "lang": digest.locale,
+        "t": t,
+        "w": words,
+        "subject": t.subject(digest.week, digest.action_count),
+        "needs_action": [action_row(i) for i in digest.needs_action],
+        "acknowledged": [action_row(i) for i in digest.acknowledged],
+        "moved": moved,
+        "coming": coming,
+        "pipeline": pipeline,
+        "full": not digest.only_needs_action,
+    }
+
+
+def render_text(digest: Digest) -> str:
+    return environment().get_template("digest.txt").render(context(digest))
+
+
+def render_html(digest: Digest, inline_css: bool = True) -> str:
+    html = environment().get_template("digest.html").render(context(digest))
+    if inline_css:
+        import css_inline
+
+        html = css_inline.inline(html)
+    return html
+
+
+def render(digest: Digest) -> RenderedDigest:
+    t = Translator(digest.locale)
+    return RenderedDigest(
+        subject=t.subject(digest.week, digest.action_count),
+        text=render_text(digest),
+        html=render_html(digest),
+    )

@@ -1,0 +1,204 @@
+"""Transports: SMTP (one connection for a batch) and a folder of ``.eml`` files.
+
+Both take ready message bytes. A failure is a :class:`DeliveryError` that
+says whether retrying can help (``permanent=False``: the server is down, busy
+or answered 4xx) or not (``permanent=True``: the server refused the message
+or the recipient with a 5xx answer).
+"""
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Protocol, Sequence
+
+SECURITY = ("starttls", "ssl", "plain")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, permanent: bool = False, broken: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+        #: the connection is unusable: the rest of the batch waits for a later run
+        self.broken = broken
+
+
+class Session(Protocol):
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str], name: str) -> None: ...
+
+
+class Transport(Protocol):
+    name: str
+
+    def describe(self) -> str: ...
+
+    def session(self) -> "contextmanager[Session]": ...
+
+
+# --------------------------------------------------------------------------- SMTP
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int | None = None
+    security: str = "starttls"  # starttls | ssl | plain
+    user: str | None = None
+    #: called when a connection needs it; never stored, never printed
+    password: Callable[[], str | None] | None = None
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.security not in SECURITY:
+            raise ValueError(f"unknown SMTP security {self.security!r}; one of: {', '.join(SECURITY)}")
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.security]
+
+    def __repr__(self) -> str:  # no password, not even the callable
+        return f"SmtpSettings(host={self.host!r}, port={self.effective_port}, security={self.security!r}, user={self.user!r})"
+
+
+def _text(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {' '.join(error.split())}"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _SmtpSession:
+    def __init__(self, client: smtplib.SMTP, where: str):
+        self.client = client
+        self.where = where
+        self.broken: str | None = None
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "") -> None:
+        if self.broken:
+            raise DeliveryError(self.broken, broken=True)
+        try:
+            refused = self.client.sendmail(sender, list(recipients), raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _msg in exc.recipients.values()]
+            detail = "; ".join(f"{rcpt}: {_text(smtplib.SMTPResponseException(c, m))}" for rcpt, (c, m) in exc.recipients.items())
+            raise DeliveryError(f"recipient refused by {self.where}: {detail}", permanent=all(c >= 500 for c in codes)) from None
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            raise DeliveryError(f"refused by {self.where}: {_text(exc)}", permanent=exc.smtp_code >= 500) from None
+        except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPException) as exc:
+            self.broken = f"connection to {self.where} lost: {_text(exc)}"
+            raise DeliveryError(self.broken, broken=True) from None
+        if refused:
+            detail = "; ".join(f"{rcpt}: {code}" for rcpt, (code, _m) in refused.items())
+            raise DeliveryError(f"recipient refused by {self.where}: {detail}", permanent=True)
+
+
+class SmtpTransport:
+    """Sends through one SMTP connection per batch."""
+
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+
+    def describe(self) -> str:
+        s = self.settings
+        return f"smtp://{s.host}:{s.effective_port} ({s.security})"
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.security == "ssl":
+            client = smtplib.SMTP_SSL(s.host, s.effective_port, timeout=s.timeout, context=context)
+        else:
+            client = smtplib.SMTP(s.host, s.effective_port, timeout=s.timeout)
+        try:
+            client.ehlo()
+            if s.security == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if s.user:
+                password = s.password() if s.password else None
+                if password is None:
+                    raise DeliveryError(f"SMTP user {s.user!r} is set but no password is available")
+                try:
+                    client.login(s.user, password)
+                except UnicodeEncodeError:
+                    raise DeliveryError(
+                        "the SMTP user name or password has non-ASCII characters, which SMTP login "
+                        "(AUTH PLAIN/LOGIN in Python's smtplib) cannot send; use an ASCII password"
+                    ) from None
+        except BaseException:
+            try:
+                client.close()
+            finally:
+                pass
+            raise
+        return client
+
+    @contextmanager
+    def session(self) -> Iterator[_SmtpSession]:
+        where = f"{self.settings.host}:{self.settings.effective_port}"
+        try:
+            client = self._connect()
+        except DeliveryError as exc:
+            raise DeliveryError(str(exc), broken=True) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"SMTP login to {where} refused: {_text(exc)}", broken=True) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"cannot connect to {where}: {_text(exc)}", broken=True) from None
+        session = _SmtpSession(client, where)
+        try:
+            yield session
+        finally:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+
+
+# --------------------------------------------------------------------------- files
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+class _FileSession:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "") -> None:
+        stem = _UNSAFE.sub("_", name or "message").strip("._") or "message"
+        target = self.folder / f"{stem}.eml"
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(raw)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise DeliveryError(f"cannot write {target}: {_text(exc)}", broken=True) from None
+
+
+class FileTransport:
+    """Writes each message as an ``.eml`` file: real digests without a mail server."""
+
+    name = "file"
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder).expanduser()
+
+    def describe(self) -> str:
+        return f"files in {self.folder}"
+
+    @contextmanager
+    def session(self) -> Iterator[_FileSession]:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DeliveryError(f"cannot create {self.folder}: {_text(exc)}", broken=True) from None
+        yield _FileSession(self.folder)
