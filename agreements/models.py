@@ -61,6 +61,23 @@ class Agreement(Base):
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer)
+    # Summaries of the history kept by recording.append_event in the same
+    # transaction as each event (migration 0005), so that the stall scan of
+    # "today" and the date checks of a move read one row, not the history.
+    # ``last_event_on``: the latest date of any dated event; ``undated_events``:
+    # how many events have no date (the summaries below assume none).
+    last_event_on: Mapped[date | None] = mapped_column(Date)
+    undated_events: Mapped[int] = mapped_column(Integer, default=0)
+    # the latest exact day (or a round's last day) of an opening, move, round or signature
+    last_substantive_on: Mapped[date | None] = mapped_column(Date)
+    # workflows.stall.clock_start over the whole history
+    clock_since: Mapped[date | None] = mapped_column(Date)
+    # the last acknowledgement's "until" and note; the latest "until" of any
+    ack_until: Mapped[date | None] = mapped_column(Date)
+    ack_note: Mapped[str | None] = mapped_column(Text)
+    ack_max_until: Mapped[date | None] = mapped_column(Date)
+    # the outcome of the last flag event (cleared, acknowledged, overdue, critical)
+    last_flag: Mapped[str | None] = mapped_column(String(16))
 
     __mapper_args__ = {"version_id_col": version}
 

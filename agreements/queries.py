@@ -5,16 +5,35 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from agreements import clock
 from agreements.db import Database
-from agreements.errors import BadInput
-from agreements.models import Agreement, AgreementParty, Event
-from agreements.services import load, normalise_party
+from agreements.errors import AgreementNotFound, BadInput
 from workflows.chronology import When, standing_on
 from workflows.stages import KINDS, STAGE_NAMES
+
+if TYPE_CHECKING:
+    from agreements.models import Agreement, Event
+
+# agreements.models and agreements.services (which brings the lifecycle and
+# its state machine library) are imported by the functions that need them:
+# `agreements list` reads plain rows and starts without them.
+
+
+def normalise_party(party: str) -> str:
+    from agreements.services import normalise_party as normalise
+
+    return normalise(party)
+
+
+def load(session: Session, code: str) -> "Agreement":
+    from agreements.services import load as load_agreement
+
+    return load_agreement(session, code)
 
 
 def _iso(value: date | str | None) -> str | None:
@@ -68,40 +87,71 @@ def event_dict(event: Event) -> dict[str, Any]:
     }
 
 
+_HEAD_SQL = (
+    "SELECT a.id, a.code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code, a.stage, "
+    "a.stage_since, a.stage_since_precision, a.awaiting, a.suspended_from, a.signed_on, a.in_force_on, "
+    "a.event_count FROM agreements a LEFT JOIN agreements par ON par.id = a.parent_id"
+)
+
+
+def _head_dict(row, parties: list[str]) -> dict[str, Any]:
+    """``agreement_dict`` from a plain row of ``_HEAD_SQL``."""
+    (_aid, code, title_en, title_az, kind, officer, parent_code, stage, since, precision, awaiting,
+     suspended_from, signed_on, in_force_on, event_count) = row
+    since = _iso(since)
+    return {
+        "code": code,
+        "title_en": title_en,
+        "title_az": title_az,
+        "kind": kind,
+        "parties": parties,
+        "parent": parent_code,
+        "officer": officer,
+        "stage": stage,
+        "stage_since": since,
+        "stage_since_precision": precision,
+        "stage_since_label": _label(since, precision),
+        "awaiting": awaiting,
+        "suspended_from": suspended_from,
+        "signed_on": _iso(signed_on),
+        "in_force_on": _iso(in_force_on),
+        "events": event_count,
+    }
+
+
 def list_agreements(
     db: Database, *, stage: str | None = None, party: str | None = None, kind: str | None = None
 ) -> list[dict[str, Any]]:
-    """Agreements matching every filter given, ordered by code."""
+    """Agreements matching every filter given, ordered by code (plain rows:
+    one statement for the agreements, one for their counterparts)."""
     if stage is not None and stage not in STAGE_NAMES:
         raise BadInput(f"unknown stage {stage!r}; one of: {', '.join(STAGE_NAMES)}")
     if kind is not None and kind not in KINDS:
         raise BadInput(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
-    parent = aliased(Agreement)
-    query = (
-        select(Agreement, parent.code)
-        .outerjoin(parent, Agreement.parent_id == parent.id)
-        .order_by(Agreement.code)
-    )
+    where, params = [], {}
     if stage:
-        query = query.where(Agreement.stage == stage)
+        where.append("a.stage = :stage")
+        params["stage"] = stage
     if kind:
-        query = query.where(Agreement.kind == kind)
+        where.append("a.kind = :kind")
+        params["kind"] = kind
     if party:
-        query = query.where(
-            Agreement.id.in_(
-                select(AgreementParty.agreement_id).where(AgreementParty.party == normalise_party(party))
-            )
-        )
+        where.append("a.id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
+        params["party"] = normalise_party(party)
+    sql = _HEAD_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.code"
     with db.read() as session:
-        rows = session.execute(query).all()
-        return [agreement_dict(a, parent_code) for a, parent_code in rows]
+        rows = session.execute(text(sql), params).all()
+        parties = _parties(session, None)
+    return [_head_dict(row, parties.get(row[0], [])) for row in rows]
 
 
-def _parent_code(agreement: Agreement) -> str | None:
+def _parent_code(agreement: "Agreement") -> str | None:
     return agreement.parent.code if agreement.parent else None
 
 
-def _events(session: Session, agreement: Agreement) -> list[Event]:
+def _events(session: Session, agreement: "Agreement") -> list["Event"]:
+    from agreements.models import Event
+
     return list(
         session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq))
     )
@@ -110,14 +160,21 @@ def _events(session: Session, agreement: Agreement) -> list[Event]:
 def history(db: Database, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """An agreement and its full timeline, in the order it was recorded.
 
-    The events are read as plain rows (no ORM objects): this is the query
-    behind every look at one agreement and must stay fast on big archives.
+    Plain rows, no ORM objects: one statement for the agreement with its
+    counterparts, one for its events. This is the query behind every look at
+    one agreement and must stay fast on big archives.
     """
-    with db.read() as session:
-        agreement = load(session, code)
-        head = agreement_dict(agreement, _parent_code(agreement))
-        rows = session.execute(_HISTORY_SQL, {"aid": agreement.id}).all()
-        return head, [_event_row(r) for r in rows]
+    from agreements.services import normalise_code
+
+    code = normalise_code(code)
+    with db.engine.connect() as connection:
+        rows = _plain_rows(connection, _HEAD_BY_CODE_SQL, {"code": code})
+        if not rows:
+            raise AgreementNotFound(code)
+        head = _head_dict(rows[0][:-1], [r[-1] for r in rows if r[-1] is not None])
+        events = _plain_rows(connection, _HISTORY_SQL, {"aid": rows[0][0]})
+    local = _local_times()
+    return head, [_event_row(r, local) for r in events]
 
 
 def show(db: Database, code: str, as_of: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -171,8 +228,25 @@ from datetime import datetime, timezone  # noqa: E402
 
 from sqlalchemy import Date, Integer, String, bindparam, text  # noqa: E402
 
-from agreements.models import UTCDateTime  # noqa: E402
+_HEAD_BY_CODE_SQL = (
+    _HEAD_SQL.replace(" FROM agreements a", ", p.party FROM agreements a", 1)
+    + " LEFT JOIN agreement_parties p ON p.agreement_id = a.id WHERE a.code = :code ORDER BY p.position"
+)
 
+
+def _plain_rows(connection, sql: str, params: dict[str, Any], types=()) -> list[tuple]:
+    """Rows of ``sql`` (``:name`` parameters) as plain tuples. On SQLite
+    straight from the driver's cursor (it takes ``:name`` itself; dates are
+    bound as ISO text, as the Date type would); elsewhere through ``text``
+    with ``types`` bound."""
+    if connection.dialect.name != "sqlite":
+        return [tuple(r) for r in connection.execute(text(sql).bindparams(*types), params)]
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()})
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 EVENT_KINDS_SHOWN = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
 LOG_DEFAULT_LIMIT = 100
 _EVENT_COLUMNS = (
@@ -180,8 +254,7 @@ _EVENT_COLUMNS = (
     "e.from_stage, e.to_stage, e.actor, e.place, e.outcome, e.open_articles, e.note, e.reason, "
     "e.reference, e.awaiting, e.source, e.recorded_at"
 )
-_EVENT_TYPES = {"occurred_on": Date, "occurred_until": Date, "recorded_at": UTCDateTime}
-_HISTORY_SQL = text(f"SELECT {_EVENT_COLUMNS} FROM events e WHERE e.agreement_id = :aid ORDER BY e.seq")
+_HISTORY_SQL = f"SELECT {_EVENT_COLUMNS} FROM events e WHERE e.agreement_id = :aid ORDER BY e.seq"
 
 
 def _label(on: date | str | None, precision: str) -> str:
@@ -198,27 +271,52 @@ def _utc(value) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _event_row(row) -> dict[str, Any]:
-    return {
-        "seq": row.seq,
-        "kind": row.kind,
-        "on": _iso(row.occurred_on),
-        "date_precision": row.date_precision,
-        "date_label": _label(row.occurred_on, row.date_precision),
-        "until": _iso(row.occurred_until),
-        "from": row.from_stage,
-        "to": row.to_stage,
-        "actor": row.actor,
-        "place": row.place,
-        "outcome": row.outcome,
-        "open_articles": row.open_articles,
-        "note": row.note,
-        "reason": row.reason,
-        "reference": row.reference,
-        "awaiting": row.awaiting,
-        "source": row.source,
-        "recorded_at": clock.local(_utc(row.recorded_at)).isoformat(timespec="seconds"),
-    }
+def _local_times():
+    """Stored UTC timestamp -> local ISO text, remembered within one query
+    (events recorded together, e.g. by an import, share their timestamp)."""
+    seen: dict[Any, str] = {}
+
+    def local(value) -> str:
+        text_ = seen.get(value)
+        if text_ is None:
+            text_ = seen[value] = clock.local(_utc(value)).isoformat(timespec="seconds")
+        return text_
+
+    return local
+
+
+def _event_row(row, local=None, lead: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An event's dictionary from a plain row of ``_EVENT_COLUMNS`` (the
+    same as ``event_dict`` of the ORM object), after the keys of ``lead``."""
+    (_id, _aid, seq, kind, on, precision, until, from_stage, to_stage, actor, place, outcome, open_articles,
+     note, reason, reference, awaiting, source, recorded_at) = row
+    # (_iso and _label inline: this runs for every event shown)
+    if on is not None and on.__class__ is not str:
+        on = on.isoformat()
+    if until is not None and until.__class__ is not str:
+        until = until.isoformat()
+    item = {} if lead is None else lead
+    item["seq"] = seq
+    item["kind"] = kind
+    item["on"] = on
+    item["date_precision"] = precision
+    item["date_label"] = "date unknown" if on is None or precision == "unknown" else (
+        "≤" + on if precision == "not_after" else on
+    )
+    item["until"] = until or None
+    item["from"] = from_stage
+    item["to"] = to_stage
+    item["actor"] = actor
+    item["place"] = place
+    item["outcome"] = outcome
+    item["open_articles"] = open_articles
+    item["note"] = note
+    item["reason"] = reason
+    item["reference"] = reference
+    item["awaiting"] = awaiting
+    item["source"] = source
+    item["recorded_at"] = (local or _local_times())(recorded_at)
+    return item
 
 
 def _check_stage(stage: str | None) -> None:
@@ -299,34 +397,37 @@ def log(
     if limit:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    statement = text(sql).bindparams(*types)
-    with db.read() as session:
-        rows = session.execute(statement, params).all()
+    with db.engine.connect() as connection:
+        rows = _plain_rows(connection, sql, params, types)
     result = []
+    local = _local_times()
     for row in rows:
-        item = {"code": row.code, "title_en": row.title_en}
-        item.update(_event_row(row))
-        result.append(item)
+        result.append(_event_row(row[2:], local, {"code": row[0], "title_en": row[1]}))
     return result
 
 
 _AS_OF_EVIDENCE = "(e.to_stage IS NOT NULL OR e.kind IN ('round', 'signature'))"
+# Every event dated and none after the day: the agreement stood then as its
+# row says now (the summary columns of migration 0005), no events to read.
+_AS_OF_DONE = "(a.undated_events = 0 AND a.last_event_on <= :day)"
 _AS_OF_SQL = f"""
-WITH s AS (
+WITH s AS {{materialized}}(
   SELECT a.id AS aid,
     (SELECT e.seq FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day AND {_AS_OF_EVIDENCE}
        ORDER BY e.seq DESC LIMIT 1) AS last_seq,
     (SELECT e.seq FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day
        ORDER BY e.seq DESC LIMIT 1) AS known_seq,
     (SELECT count(*) FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day) AS known_count
-  FROM agreements a {{where}}
-), t AS (
+  FROM agreements a
+  WHERE NOT {_AS_OF_DONE}
+    AND EXISTS (SELECT 1 FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day) {{where}}
+), t AS {{materialized}}(
   SELECT s.aid, s.last_seq, s.known_seq, s.known_count,
     (SELECT max(e.seq) FROM events e WHERE e.agreement_id = s.aid AND e.to_stage IS NOT NULL
        AND e.seq <= s.last_seq) AS entry_seq
   FROM s WHERE s.last_seq IS NOT NULL
 )
-SELECT a.id, a.code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
+SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
   coalesce(l.to_stage, l.from_stage) AS stage,
   en.occurred_on AS entry_on, en.date_precision AS entry_precision,
   CASE WHEN en.occurred_on IS NOT NULL AND en.occurred_on <= :day THEN NULL ELSE
@@ -346,8 +447,24 @@ LEFT JOIN agreements par ON par.id = a.parent_id
 JOIN events l ON l.agreement_id = t.aid AND l.seq = t.last_seq
 JOIN events en ON en.agreement_id = t.aid AND en.seq = t.entry_seq
 JOIN events k ON k.agreement_id = t.aid AND k.seq = t.known_seq
-ORDER BY a.code
+UNION ALL
+SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
+  a.stage, a.stage_since AS entry_on, a.stage_since_precision AS entry_precision, NULL AS evidence_on,
+  a.awaiting, a.signed_on, a.in_force_on, a.event_count AS known_count
+FROM agreements a
+LEFT JOIN agreements par ON par.id = a.parent_id
+WHERE {_AS_OF_DONE} {{where}}
+ORDER BY code
 """
+
+
+def as_of_sql(sqlite: bool, where: list[str] = ()) -> str:
+    """The as-of statement with the filters ``where`` (conditions on ``a``).
+    On SQLite the two steps are computed once each (MATERIALIZED), not
+    inlined into every place that reads them."""
+    return _AS_OF_SQL.replace("{where}", "".join(" AND " + w for w in where)).replace(
+        "{materialized}", "MATERIALIZED " if sqlite else ""
+    )
 
 
 def _parties(session: Session, ids: list[int] | None) -> dict[int, list[str]]:
@@ -375,44 +492,45 @@ def list_as_of(
     if party:
         where.append("a.id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
         params["party"] = normalise_party(party)
-    sql = _AS_OF_SQL.replace("{where}", ("WHERE " + " AND ".join(where)) if where else "")
-    statement = (
-        text(sql)
-        .bindparams(bindparam("day", type_=Date))
-        .columns(entry_on=Date, evidence_on=Date, signed_on=Date, in_force_on=Date, known_count=Integer, stage=String)
-    )
+    sql = as_of_sql(db.is_sqlite, where)
+    statement = text(sql).bindparams(bindparam("day", type_=Date))
     with db.read() as session:
         rows = session.execute(statement, params).all()
         parties = _parties(session, None)
+    day_iso = day.isoformat()
     result = []
-    for row in rows:
-        if stage and row.stage != stage:
+    # dates stay ISO text (as SQLite gives them; PostgreSQL's dates are
+    # formatted once): the output is text and ISO text compares in date order
+    for (aid, code, title_en, title_az, kind_, officer, parent_code, row_stage, entry_on, entry_precision,
+         evidence_on, awaiting, signed_on, in_force_on, known_count) in rows:
+        if stage and row_stage != stage:
             continue
-        if row.evidence_on is None and row.entry_on is not None and row.entry_on <= day:
-            since = When(row.entry_on, row.entry_precision)
-        elif row.evidence_on is not None:
-            since = When(row.evidence_on, "not_after")
+        entry_on, evidence_on = _iso(entry_on), _iso(evidence_on)
+        if evidence_on is None and entry_on is not None and entry_on <= day_iso:
+            since_on, precision = entry_on, entry_precision
+        elif evidence_on is not None:
+            since_on, precision = evidence_on, "not_after"
         else:  # cannot happen: the last evidence is known by the day
-            since = When(row.entry_on, row.entry_precision)
+            since_on, precision = entry_on, entry_precision
         result.append(
             {
-                "code": row.code,
-                "title_en": row.title_en,
-                "title_az": row.title_az,
-                "kind": row.kind,
-                "parties": parties.get(row.id, []),
-                "parent": row.parent_code,
-                "officer": row.officer,
-                "stage": row.stage,
-                "stage_since": _iso(since.on),
-                "stage_since_precision": since.precision,
-                "stage_since_label": since.label(),
-                "awaiting": row.awaiting,
+                "code": code,
+                "title_en": title_en,
+                "title_az": title_az,
+                "kind": kind_,
+                "parties": parties.get(aid, []),
+                "parent": parent_code,
+                "officer": officer,
+                "stage": row_stage,
+                "stage_since": since_on,
+                "stage_since_precision": precision,
+                "stage_since_label": _label(since_on, precision),
+                "awaiting": awaiting,
                 "suspended_from": None,
-                "signed_on": _iso(row.signed_on),
-                "in_force_on": _iso(row.in_force_on),
-                "events": row.known_count,
-                "as_of": day.isoformat(),
+                "signed_on": _iso(signed_on),
+                "in_force_on": _iso(in_force_on),
+                "events": known_count,
+                "as_of": day_iso,
             }
         )
     return result

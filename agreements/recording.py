@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agreements.errors import BadDate, BadInput, IllegalMove
@@ -70,26 +71,136 @@ def _check_text(spec: EventSpec) -> None:
         raise BadInput(f"unknown event kind {spec.kind!r}; one of: {', '.join(EVENT_KINDS)}")
 
 
-def _latest_known_date(session: Session, agreement: Agreement) -> date | None:
-    if agreement.id is None:
-        return None
-    # a round's last day counts too: a move cannot precede the end of a round
-    started, ended = session.execute(
-        select(func.max(Event.occurred_on), func.max(Event.occurred_until)).where(
-            Event.agreement_id == agreement.id,
-            Event.date_precision == DAY,
-            Event.kind.in_(SUBSTANTIVE_KINDS),
+SUMMARY_COLUMNS = (
+    "last_event_on", "undated_events", "last_substantive_on", "clock_since",
+    "ack_until", "ack_note", "ack_max_until", "last_flag",
+)
+_DATE_COLUMNS = ("last_event_on", "last_substantive_on", "clock_since", "ack_until", "ack_max_until")
+# the kinds that restart the stall clock besides a stage entry (workflows.stall.RESET_KINDS)
+_CLOCK_RESET_KINDS = frozenset({"round", "signature"})
+
+
+def _later(a: date | None, b: date | None) -> date | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a >= b else b
+
+
+def fold_event(summary: Any, event: Any, previous_awaiting: str | None) -> None:
+    """Update the summary columns of ``summary`` (an Agreement, or any object
+    with the attributes of SUMMARY_COLUMNS) with ``event``, the next event of
+    its history; ``previous_awaiting`` is the holder after the event before.
+
+    Pure bookkeeping, the incremental form of replaying the history: the
+    tests check it against workflows.chronology/stall on every kind of event.
+    """
+    on = event.occurred_on
+    dated = on is not None and event.date_precision != UNKNOWN
+    if not dated:
+        summary.undated_events = (summary.undated_events or 0) + 1
+        return
+    # (assigned only when changed: on an ORM row every assignment costs)
+    latest = summary.last_event_on
+    if latest is None or on > latest:
+        summary.last_event_on = on
+    kind = event.kind
+    if event.date_precision == DAY and kind in SUBSTANTIVE_KINDS:
+        # a round's last day counts too: a move cannot precede the end of a round
+        latest = summary.last_substantive_on
+        known = _later(_later(latest, on), event.occurred_until)
+        if known != latest:
+            summary.last_substantive_on = known
+    # workflows.stall.clock_start: an entry restarts the clock; a round, a
+    # signature or a change of holder since then moves it on
+    if event.to_stage is not None:
+        summary.clock_since = on
+    elif kind in _CLOCK_RESET_KINDS or event.awaiting != previous_awaiting:
+        day = event.occurred_until if kind == "round" and event.occurred_until is not None else on
+        latest = summary.clock_since
+        if latest is None or day > latest:
+            summary.clock_since = day
+    if kind == "ack":
+        summary.ack_until = event.occurred_until
+        summary.ack_note = event.note
+        summary.ack_max_until = _later(summary.ack_max_until, event.occurred_until)
+    elif kind == "flag":
+        summary.last_flag = event.outcome
+
+
+def backfill_summaries(connection, ids: list[int] | None = None) -> int:
+    """Recompute the summary columns of agreements (all, or ``ids``) from their
+    events with :func:`fold_event`; used by migration 0005 and the benchmark
+    generator. Reads plain rows in one pass ordered by agreement and seq."""
+    from sqlalchemy import Date, bindparam, text
+
+    where = "WHERE agreement_id IN :ids" if ids is not None else ""
+    rows = connection.execute(
+        text(
+            "SELECT agreement_id, kind, to_stage, occurred_on, date_precision, occurred_until, "
+            f"awaiting, note, outcome FROM events {where} ORDER BY agreement_id, seq"
+        ).bindparams(*([bindparam("ids", expanding=True)] if ids is not None else [])),
+        {"ids": ids} if ids is not None else {},
+    )
+    update = text(
+        "UPDATE agreements SET " + ", ".join(f"{c} = :{c}" for c in SUMMARY_COLUMNS) + " WHERE id = :id"
+    ).bindparams(*(bindparam(c, type_=Date) for c in _DATE_COLUMNS))
+    pending: list[dict[str, Any]] = []
+    current = None
+    count = 0
+
+    def finish(summary) -> None:
+        values = {c: getattr(summary, c) for c in SUMMARY_COLUMNS}
+        values["id"] = summary.id
+        pending.append(values)
+
+    for aid, kind, to_stage, on, precision, until, awaiting, note, outcome in rows:
+        if current is None or current.id != aid:
+            if current is not None:
+                finish(current)
+                count += 1
+            current = SimpleNamespace(id=aid, awaiting=None, **{c: None for c in SUMMARY_COLUMNS})
+            current.undated_events = 0
+        event = SimpleNamespace(
+            kind=kind, to_stage=to_stage, occurred_on=_as_date(on), date_precision=precision,
+            occurred_until=_as_date(until), awaiting=awaiting, note=note, outcome=outcome,
         )
-    ).one()
-    known = [d for d in (started, ended) if d is not None]
-    return max(known) if known else None
+        fold_event(current, event, current.awaiting)
+        current.awaiting = awaiting
+        if len(pending) >= 1000:
+            connection.execute(update, pending)
+            pending.clear()
+    if current is not None:
+        finish(current)
+        count += 1
+    if pending:
+        connection.execute(update, pending)
+    return count
 
 
-def append_event(session: Session, agreement: Agreement, spec: EventSpec, today: date) -> Event:
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _latest_known_date(agreement: Agreement) -> date | None:
+    # kept by fold_event in the same transaction as each event (only exact
+    # days count, so undated events never change it)
+    return agreement.last_substantive_on if agreement.event_count else None
+
+
+def append_event(
+    session: Session, agreement: Agreement, spec: EventSpec, today: date, *, rows: list[dict] | None = None
+) -> Event | None:
     """Validate ``spec`` against the agreement, apply it, and add its event.
 
     Nothing is flushed here: the caller's transaction commits the changed row
-    and the new event together, or neither.
+    and the new event together, or neither. With ``rows`` (bulk imports), the
+    event is not made an ORM object: its column values are appended to
+    ``rows`` for the caller to insert in batches in the same transaction (the
+    agreement must then have its id, i.e. be flushed), and None is returned.
     """
     _check_text(spec)
     code = agreement.code
@@ -111,7 +222,7 @@ def append_event(session: Session, agreement: Agreement, spec: EventSpec, today:
         stage_entry=When(agreement.stage_since, agreement.stage_since_precision)
         if agreement.event_count
         else None,
-        latest_known=_latest_known_date(session, agreement) if moves else None,
+        latest_known=_latest_known_date(agreement) if moves else None,
         moves_stage=moves,
         # an acknowledgement's "until" and a plan's date lie ahead by design
         until=None if spec.kind in ("ack", "plan") else spec.until,
@@ -166,10 +277,11 @@ def append_event(session: Session, agreement: Agreement, spec: EventSpec, today:
         agreement.in_force_on = spec.when.on
     if spec.awaiting is not None:
         holder = spec.awaiting
+    previous_awaiting = agreement.awaiting
     agreement.awaiting = holder
 
     agreement.event_count = (agreement.event_count or 0) + 1
-    event = Event(
+    values = dict(
         seq=agreement.event_count,
         kind=spec.kind,
         from_stage=stage_before,
@@ -188,6 +300,13 @@ def append_event(session: Session, agreement: Agreement, spec: EventSpec, today:
         awaiting=holder,
         source=spec.source,
     )
+    if rows is not None:
+        fold_event(agreement, SimpleNamespace(**values), previous_awaiting)
+        values["agreement_id"] = agreement.id
+        rows.append(values)
+        return None
+    event = Event(**values)
+    fold_event(agreement, event, previous_awaiting)
     event.agreement = agreement
     session.add(event)
     return event

@@ -5,20 +5,20 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, text
 from sqlalchemy.orm import Session
 
 from agreements.config import Config
 from agreements.db import Database
 from agreements.errors import StaleWrite
-from agreements.models import Agreement, Event
 from agreements.recording import EventSpec, append_event
 from agreements.services import Details, Recorded, _record, load, transaction
 from workflows.chronology import DAY, When, standing_on
-from workflows.stall import CRITICAL, OVERDUE, assess_events, severity_key
+from workflows.stall import COUNTERPART, CRITICAL, OVERDUE, StallFlag, assess_events, severity_key
 
 log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"
@@ -71,49 +71,225 @@ class Stall:
         }
 
 
-def _histories(session: Session) -> tuple[list[Agreement], dict[int, list[Event]]]:
-    agreements = list(session.scalars(select(Agreement).order_by(Agreement.code)))
-    events: dict[int, list[Event]] = defaultdict(list)
-    for event in session.scalars(select(Event).order_by(Event.agreement_id, Event.seq)):
-        events[event.agreement_id].append(event)
-    return agreements, events
+_SUMMARY_SQL = (
+    "SELECT id, code, title_en, title_az, stage, stage_since, stage_since_precision, awaiting, "
+    "event_count, last_event_on, undated_events, clock_since, ack_until, ack_note, ack_max_until, last_flag "
+    "FROM agreements ORDER BY code"
+)
+# the columns of events that the replay (workflows.chronology.standing_on and
+# workflows.stall.clock_start) reads: plain rows, no ORM objects
+_REPLAY_SQL = (
+    "SELECT agreement_id, seq, kind, from_stage, to_stage, occurred_on, date_precision, occurred_until, "
+    "awaiting, note, outcome FROM events {where} ORDER BY agreement_id, seq"
+)
+
+
+@dataclass
+class _Row:
+    """One event as the replay needs it (attribute access for standing_on)."""
+
+    __slots__ = ("seq", "kind", "from_stage", "to_stage", "occurred_on", "date_precision", "occurred_until",
+                 "awaiting", "note", "outcome")
+    seq: int
+    kind: str
+    from_stage: str | None
+    to_stage: str | None
+    occurred_on: date | None
+    date_precision: str
+    occurred_until: date | None
+    awaiting: str | None
+    note: str | None
+    outcome: str | None
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _histories(session: Session, ids: list[int], day: date) -> dict[int, list[_Row]]:
+    """The events of ``ids`` that can matter on ``day``: those known by then,
+    undated ones and stage entries (standing_on looks back to the entry)."""
+    relevant = "(occurred_on <= :day OR occurred_on IS NULL OR to_stage IS NOT NULL)"
+    if len(ids) > 2000:  # most of the archive: one pass over the events
+        statements = [(text(_REPLAY_SQL.format(where=f"WHERE {relevant}")), {"day": day})]
+    else:
+        chunked = text(_REPLAY_SQL.format(where=f"WHERE agreement_id IN :ids AND {relevant}")).bindparams(
+            bindparam("ids", expanding=True)
+        )
+        statements = [(chunked, {"day": day, "ids": ids[i:i + 500]}) for i in range(0, len(ids), 500)]
+    wanted = set(ids)
+    events: dict[int, list[_Row]] = defaultdict(list)
+    for statement, params in statements:
+        statement = statement.bindparams(bindparam("day", type_=Date))
+        for aid, seq, kind, from_stage, to_stage, on, precision, until, awaiting, note, outcome in session.execute(
+            statement, params
+        ):
+            if aid in wanted:
+                events[aid].append(
+                    _Row(seq, kind, from_stage, to_stage, _day(on), precision, _day(until), awaiting, note, outcome)
+                )
+    return events
+
+
+def _replayed(row: tuple, events: list[_Row], day: date, policy, calendar) -> Stall | None:
+    standing = standing_on(events, day)
+    if standing is None:
+        return None
+    known = standing.events
+    flag = assess_events(standing.stage, known, standing.awaiting, day, policy, calendar)
+    acks = [e for e in known if e.kind == "ack" and e.occurred_until and e.occurred_until >= day]
+    flags = [e for e in known if e.kind == "flag"]
+    ack = acks[-1] if acks else None
+    return Stall(
+        code=row[1],
+        title_en=row[2],
+        title_az=row[3],
+        stage=standing.stage,
+        stage_since=standing.since.label(),
+        clock_from=flag.since,
+        working_days=flag.working_days,
+        threshold=flag.threshold,
+        level=flag.level,
+        awaiting=standing.awaiting,
+        awaiting_counterpart=flag.awaiting_counterpart,
+        acknowledged_until=ack.occurred_until if ack else None,
+        acknowledgement=ack.note if ack else None,
+        last_flag=flags[-1].outcome if flags else None,
+        flag=flag,
+    )
+
+
+# (extra holidays, extra working days) -> year -> (ordinal of 1 January, table):
+# the working days of the year after each of its days. Holidays are facts of
+# the configuration, so the tables are kept for the process (a few configurations
+# at most; 37 years of tables are ~100 kB).
+_YEAR_TABLES: dict[tuple[frozenset, frozenset], dict[int, tuple[int, list[int]]]] = {}
+
+
+class _CountingTo:
+    """The calendar, counting working days up to the scan's day from a table
+    per year (built from ``is_working_day``) instead of walking decades for
+    each of thousands of agreements. Other spans go to the calendar itself."""
+
+    def __init__(self, calendar, day: date) -> None:
+        self.calendar = calendar
+        self.day = day
+        key = (frozenset(calendar.extra_holidays), frozenset(calendar.extra_working_days))
+        if key not in _YEAR_TABLES and len(_YEAR_TABLES) >= 8:
+            _YEAR_TABLES.clear()
+        self._tables = _YEAR_TABLES.setdefault(key, {})
+        self._from_year_end: dict[int, int] = {}
+
+    def _year(self, year: int) -> tuple[int, list[int]]:
+        entry = self._tables.get(year)
+        if entry is None:
+            worked = self.calendar.is_working_day
+            first = date(year, 1, 1).toordinal()
+            days = date(year, 12, 31).toordinal() - first + 1
+            table = [0] * days  # table[i]: working days of the year after its i-th day (0 = 1 January)
+            for i in range(days - 2, -1, -1):
+                table[i] = table[i + 1] + worked(date.fromordinal(first + i + 1))
+            entry = self._tables[year] = (first, table)
+        return entry
+
+    def working_days_between(self, start: date, end: date) -> int:
+        if end != self.day or start >= end or start.year == end.year:
+            return self.calendar.working_days_between(start, end)
+        tail = self._from_year_end.get(start.year)
+        if tail is None:
+            tail = self._from_year_end[start.year] = self.calendar.working_days_between(date(start.year, 12, 31), end)
+        first, table = self._year(start.year)
+        return table[start.toordinal() - first] + tail
 
 
 def assess_all(db: Database, config: Config, day: date) -> list[Stall]:
-    """Every agreement's flag as of the end of ``day`` (not only flagged ones)."""
-    policy, calendar = config.policy, config.calendar()
-    result: list[Stall] = []
+    """Every agreement's flag as of the end of ``day`` (not only flagged ones).
+
+    An agreement whose dated history ends on or before ``day`` (the daily
+    scan's case) is judged from the summary columns of its row, kept by
+    ``recording.fold_event``; the others (a past day, undated events, an
+    acknowledgement that is not the last one) by replaying their events.
+    """
+    policy, calendar = config.policy, _CountingTo(config.calendar(), day)
+    result: list[Stall | None] = []
+    replay: dict[int, tuple[int, Any]] = {}
+    day_iso = day.isoformat()
+    thresholds: dict[tuple[str, str | None], int | None] = {}
     with db.read() as session:
-        agreements, histories = _histories(session)
-        for agreement in agreements:
-            standing = standing_on(histories[agreement.id], day)
-            if standing is None:
+        connection = session.connection()
+        cursor = connection.connection.cursor()  # plain tuples: 10,000 rows, every scan
+        try:
+            if db.is_sqlite:
+                # binary order, the same as Python's for text; the table read in
+                # row order is quicker than through the index on code
+                cursor.execute(_SUMMARY_SQL.replace(" ORDER BY code", ""))
+                rows = sorted(cursor.fetchall(), key=itemgetter(1))
+            else:  # the database's collation decides, as it always has
+                cursor.execute(_SUMMARY_SQL)
+                rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        for row in rows:
+            (aid, code, title_en, title_az, stage, stage_since, precision, awaiting, event_count,
+             last_on, undated, clock_since, ack_until, ack_note, ack_max_until, last_flag) = row
+            if last_on is not None and last_on.__class__ is not str:  # PostgreSQL gives dates
+                last_on, stage_since, clock_since, ack_until, ack_max_until = (
+                    None if v is None else v.isoformat() for v in (last_on, stage_since, clock_since, ack_until, ack_max_until)
+                )
+            # ISO dates compare as text in date order
+            if (
+                not event_count
+                or undated
+                or last_on is None
+                or last_on > day_iso
+                or (ack_until is not None and ack_until < day_iso and ack_max_until >= day_iso)
+            ):
+                replay[aid] = (len(result), row)
+                result.append(None)
                 continue
-            known = standing.events
-            flag = assess_events(standing.stage, known, standing.awaiting, day, policy, calendar)
-            acks = [e for e in known if e.kind == "ack" and e.occurred_until and e.occurred_until >= day]
-            flags = [e for e in known if e.kind == "flag"]
-            ack = acks[-1] if acks else None
+            key = (stage, awaiting)
+            threshold = thresholds.get(key, -1)
+            if threshold == -1:
+                threshold = thresholds[key] = policy.threshold(stage, awaiting)
+            since = None if clock_since is None else date.fromisoformat(clock_since)
+            working_days = None if since is None else calendar.working_days_between(since, day)
+            level = None
+            if threshold is not None and working_days is not None:
+                if working_days >= 2 * threshold:
+                    level = CRITICAL
+                elif working_days >= threshold:
+                    level = OVERDUE
+            counterpart = awaiting == COUNTERPART
+            # the same StallFlag as workflows.stall.assess (checked by the tests)
+            flag = StallFlag(stage, since, working_days, threshold, level, awaiting, counterpart)
+            ack = ack_until is not None and ack_until >= day_iso
             result.append(
                 Stall(
-                    code=agreement.code,
-                    title_en=agreement.title_en,
-                    title_az=agreement.title_az,
-                    stage=standing.stage,
-                    stage_since=standing.since.label(),
-                    clock_from=flag.since,
-                    working_days=flag.working_days,
-                    threshold=flag.threshold,
-                    level=flag.level,
-                    awaiting=standing.awaiting,
-                    awaiting_counterpart=flag.awaiting_counterpart,
-                    acknowledged_until=ack.occurred_until if ack else None,
-                    acknowledgement=ack.note if ack else None,
-                    last_flag=flags[-1].outcome if flags else None,
-                    flag=flag,
+                    code,
+                    title_en,
+                    title_az,
+                    stage,
+                    "date unknown" if stage_since is None or precision == "unknown"
+                    else ("≤" + stage_since if precision == "not_after" else stage_since),
+                    since,
+                    working_days,
+                    threshold,
+                    level,
+                    awaiting,
+                    counterpart,
+                    date.fromisoformat(ack_until) if ack else None,
+                    ack_note if ack else None,
+                    last_flag,
+                    flag,
                 )
             )
-    return result
+        if replay:
+            histories = _histories(session, sorted(replay), day)
+            for aid, (index, row) in replay.items():
+                result[index] = _replayed(row, histories.get(aid, []), day, policy, calendar)
+    return [s for s in result if s is not None]
 
 
 def stalled(db: Database, config: Config, day: date, include_acknowledged: bool = False) -> list[Stall]:

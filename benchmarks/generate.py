@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from agreements.db import Database
 from agreements.migrate import upgrade
+from agreements.recording import backfill_summaries
 from workflows.stages import DEFAULT_HOLDER, KINDS, allowed_targets
 
 PARTIES = ("MDA", "GEO", "TUR", "RUS", "KAZ", "UZB", "TKM", "KGZ", "TJK", "UKR", "BLR", "ARM", "IRN", "PAK", "AFG",
@@ -42,15 +43,20 @@ TOPICS = (("readmissiya", "readmission"), ("miqrasiya sahəsində əməkdaşlıq
           ("əmək miqrasiyası", "labour migration"), ("vizaların sadələşdirilməsi", "visa facilitation"))
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 END = date(2026, 11, 1)
+TERMINATION_REASON = "Tərəflərdən biri danışıqları dayandırdı / One party withdrew from the talks"
 
 
 def _events_for(rng: random.Random, count: int, start: date):
     stage, holder, day = "draft", "us", start
     suspended_from = None
     signed = in_force = None
+    round_until = None
     events = []
     for seq in range(1, count + 1):
         day = min(day + timedelta(days=rng.randint(0, 25)), END)
+        if round_until is not None and day < round_until:
+            # nothing moves before a round's last day (recording.check_event_date)
+            day = round_until
         precision = "not_after" if seq == 1 and rng.random() < 0.3 else "day"
         kind, from_stage, to_stage, until, place, outcome, articles = "note", stage, None, None, None, None, None
         if seq == 1:
@@ -64,6 +70,7 @@ def _events_for(rng: random.Random, count: int, start: date):
                 if until > END:
                     until = END
                 articles = rng.randint(0, 12)
+                round_until = until
                 outcome = rng.choice(NOTES_AZ) + ". " + rng.choice(NOTES_EN) + "."
             elif stage == "signing" and signed is None and r < 0.3:
                 kind, signed, place = "signature", day, rng.choice(PLACES)
@@ -135,18 +142,24 @@ def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
         conn.executemany(
             "INSERT INTO events (agreement_id, seq, kind, from_stage, to_stage, occurred_on, date_precision, occurred_until, "
             "recorded_at, actor, place, note, reason, reference, outcome, open_articles, awaiting, source) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,NULL)",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+            # terminating needs a reason (workflows.lifecycle), so that the archive re-imports
             [(aid, s, k, f, t, d.isoformat(), p, u.isoformat() if u else None, recorded,
-              rng.choice(("l.mammadova", "r.aliyev", "s.ismayilova", "scheduler")), pl, n, ref, o, a, h)
+              rng.choice(("l.mammadova", "r.aliyev", "s.ismayilova", "scheduler")), pl, n,
+              TERMINATION_REASON if t == "terminated" else None, ref, o, a, h)
              for s, k, f, t, d, p, u, pl, n, ref, o, a, h in evs],
         )
         if index % 1000 == 999:
             conn.commit()
             print(f"{index + 1} agreements, {time.perf_counter() - started:.0f} s", flush=True)
     conn.commit()
-    conn.execute("ANALYZE")
-    conn.commit()
     conn.close()
+    # the per-agreement summaries that recording.append_event keeps (migration 0005)
+    db = Database(f"sqlite:///{path}")
+    with db.engine.begin() as connection:
+        backfill_summaries(connection)
+        connection.exec_driver_sql("ANALYZE")
+    db.dispose()
 
 
 def main() -> None:
