@@ -75,9 +75,22 @@ def _database_message(exc: Exception, app: App | None) -> str | None:
 
 
 class AgreementsGroup(click.Group):
-    """A group whose every failure ends as one ``Error: ...`` line."""
+    """A group whose every failure ends as one ``Error: ...`` line and whose
+    commands load lazily from :data:`COMMANDS`."""
 
     app: App | None = None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        import importlib
+
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(f"agreements.cli.{module}"), attribute)
 
     def main(self, args=None, prog_name=None, **extra):
         extra["standalone_mode"] = False
@@ -138,21 +151,33 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
     ctx.obj = AgreementsGroup.app = App(db_option, config_option)
 
 
-def _register() -> None:
-    from agreements.cli import (
-        agreement_cmds,
-        digest_cmds,
-        move_cmds,
-        query_cmds,
-        scheduler_cmds,
-        setup_cmds,
-        stall_cmds,
-        transfer_cmds,
-    )
-
-    for module in (setup_cmds, agreement_cmds, move_cmds, transfer_cmds, stall_cmds, scheduler_cmds, query_cmds, digest_cmds):
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()
+# Each command's module is imported only when that command runs (or for
+# --help), so `agreements list` pays for its own imports and no others.
+COMMANDS: dict[str, str] = {
+    "init": "setup_cmds:init",
+    "workflow": "setup_cmds:workflow",
+    "add": "agreement_cmds:add",
+    "list": "agreement_cmds:list_",
+    "show": "agreement_cmds:show",
+    "history": "agreement_cmds:history",
+    "advance": "move_cmds:advance",
+    "suspend": "move_cmds:suspend",
+    "resume": "move_cmds:resume",
+    "terminate": "move_cmds:terminate",
+    "round": "move_cmds:round_",
+    "sign": "move_cmds:sign",
+    "note": "move_cmds:note",
+    "import": "transfer_cmds:import_",
+    "export": "transfer_cmds:export",
+    "stalled": "stall_cmds:stalled",
+    "ack": "stall_cmds:ack",
+    "config": "stall_cmds:config",
+    "scheduler": "scheduler_cmds:scheduler",
+    "log": "query_cmds:log_",
+    "search": "query_cmds:search",
+    "report": "query_cmds:report",
+    "recipients": "digest_cmds:recipients",
+    "digest": "digest_cmds:digest",
+    "outbox": "digest_cmds:outbox",
+    "plan": "digest_cmds:plan",
+}
