@@ -78,6 +78,8 @@ class Agreement(Base):
     ack_max_until: Mapped[date | None] = mapped_column(Date)
     # the outcome of the last flag event (cleared, acknowledged, overdue, critical)
     last_flag: Mapped[str | None] = mapped_column(String(16))
+    # the hash of the last event: the head of the tamper-evident chain (0006)
+    last_hash: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -129,6 +131,9 @@ class Event(Base):
     open_articles: Mapped[int | None] = mapped_column(Integer)
     awaiting: Mapped[str | None] = mapped_column(String(16))
     source: Mapped[str | None] = mapped_column(Text)
+    # sha256 of this event's content and of the previous event's hash (0006)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     agreement: Mapped[Agreement] = relationship(lazy="raise")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agreements.chain import event_hash
 from agreements.errors import BadDate, BadInput, IllegalMove
 from agreements.models import Agreement, Event
 from workflows.chronology import DAY, UNKNOWN, When, check_event_date
@@ -300,6 +301,10 @@ def append_event(
         awaiting=holder,
         source=spec.source,
     )
+    if values["recorded_at"].tzinfo is None:
+        raise BadInput("recorded_at needs a UTC offset")
+    values["prev_hash"] = agreement.last_hash
+    values["hash"] = agreement.last_hash = event_hash(code, agreement.last_hash, values)
     if rows is not None:
         fold_event(agreement, SimpleNamespace(**values), previous_awaiting)
         values["agreement_id"] = agreement.id

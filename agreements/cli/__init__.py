@@ -156,6 +156,7 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
 COMMANDS: dict[str, str] = {
     "init": "setup_cmds:init",
     "workflow": "setup_cmds:workflow",
+    "verify": "setup_cmds:verify",
     "add": "agreement_cmds:add",
     "list": "agreement_cmds:list_",
     "show": "agreement_cmds:show",

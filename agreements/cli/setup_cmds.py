@@ -45,4 +45,28 @@ def workflow(fmt: str) -> None:
     click.echo(as_mermaid() if fmt == "mermaid" else as_text())
 
 
-COMMANDS = [init, workflow]
+@click.command()
+@click.argument("code", required=False)
+@click.pass_obj
+def verify(app, code) -> None:
+    """Check that stored history is unaltered: recompute every hash chain.
+
+    Each event carries a hash of its content and of the previous event's
+    hash; a changed, removed or reordered event breaks the chain. Exit code 1
+    names the first broken event of each agreement.
+
+    \b
+    Example:
+      agreements verify
+      agreements verify RA-MDA
+    """
+    from agreements.errors import DomainError
+    from agreements.verify import verify as check
+
+    result = check(app.db, code)
+    if result.breaks:
+        raise DomainError("; ".join(str(b) for b in result.breaks))
+    click.echo(f"All {result.agreements} chain(s) intact ({result.events} events).")
+
+
+COMMANDS = [init, workflow, verify]
