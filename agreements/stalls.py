@@ -18,7 +18,7 @@ from agreements.errors import StaleWrite
 from agreements.recording import EventSpec, append_event
 from agreements.services import Details, Recorded, _record, load, transaction
 from workflows.chronology import DAY, When, standing_on
-from workflows.stall import COUNTERPART, CRITICAL, OVERDUE, StallFlag, assess_events, severity_key
+from workflows.stall import COUNTERPART, CRITICAL, OVERDUE, StallFlag, assess_events, level_for, severity_key
 
 log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"
@@ -255,12 +255,7 @@ def assess_all(db: Database, config: Config, day: date) -> list[Stall]:
                 threshold = thresholds[key] = policy.threshold(stage, awaiting)
             since = None if clock_since is None else date.fromisoformat(clock_since)
             working_days = None if since is None else calendar.working_days_between(since, day)
-            level = None
-            if threshold is not None and working_days is not None:
-                if working_days >= 2 * threshold:
-                    level = CRITICAL
-                elif working_days >= threshold:
-                    level = OVERDUE
+            level = level_for(working_days, threshold)
             counterpart = awaiting == COUNTERPART
             # the same StallFlag as workflows.stall.assess (checked by the tests)
             flag = StallFlag(stage, since, working_days, threshold, level, awaiting, counterpart)

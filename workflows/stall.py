@@ -158,6 +158,17 @@ class StallFlag:
         return self.working_days / self.threshold
 
 
+def level_for(working_days: int | None, threshold: int | None) -> str | None:
+    """Overdue at the threshold, critical at twice it, else None."""
+    if threshold is None or working_days is None:
+        return None
+    if working_days >= 2 * threshold:
+        return CRITICAL
+    if working_days >= threshold:
+        return OVERDUE
+    return None
+
+
 def assess(
     stage: str,
     since: date | None,
@@ -170,12 +181,7 @@ def assess(
     ``day``: overdue at the threshold, critical at twice it."""
     threshold = policy.threshold(stage, awaiting)
     working_days = None if since is None else calendar.working_days_between(since, day)
-    level = None
-    if threshold is not None and working_days is not None:
-        if working_days >= 2 * threshold:
-            level = CRITICAL
-        elif working_days >= threshold:
-            level = OVERDUE
+    level = level_for(working_days, threshold)
     return StallFlag(
         stage=stage,
         since=since,
