@@ -2,12 +2,12 @@
 is built here and no query runs once per row."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from agreements import clock
@@ -124,20 +124,7 @@ def list_agreements(
 ) -> list[dict[str, Any]]:
     """Agreements matching every filter given, ordered by code (plain rows:
     one statement for the agreements, one for their counterparts)."""
-    if stage is not None and stage not in STAGE_NAMES:
-        raise BadInput(f"unknown stage {stage!r}; one of: {', '.join(STAGE_NAMES)}")
-    if kind is not None and kind not in KINDS:
-        raise BadInput(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
-    where, params = [], {}
-    if stage:
-        where.append("a.stage = :stage")
-        params["stage"] = stage
-    if kind:
-        where.append("a.kind = :kind")
-        params["kind"] = kind
-    if party:
-        where.append("a.id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
-        params["party"] = normalise_party(party)
+    where, params = agreement_filters(kind=kind, party=party, stage=stage)
     sql = _HEAD_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.code"
     with db.read() as session:
         rows = session.execute(text(sql), params).all()
@@ -223,10 +210,6 @@ def show(db: Database, code: str, as_of: date | None = None) -> tuple[dict[str, 
 # ------------------------------------------------------------------ history queries
 # Written as SQL over plain columns (no ORM objects, no state machine): these
 # run on archives of a million events.
-
-from datetime import datetime, timezone  # noqa: E402
-
-from sqlalchemy import Date, Integer, String, bindparam, text  # noqa: E402
 
 _HEAD_BY_CODE_SQL = (
     _HEAD_SQL.replace(" FROM agreements a", ", p.party FROM agreements a", 1)
@@ -327,6 +310,27 @@ def _check_stage(stage: str | None) -> None:
 def _check_kind(kind: str | None) -> None:
     if kind is not None and kind not in KINDS:
         raise BadInput(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+
+
+def agreement_filters(
+    *, kind: str | None = None, party: str | None = None, stage: str | None = None
+) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on the agreements table ``a`` (and their parameters)
+    for the filters given, checked first."""
+    _check_stage(stage)
+    _check_kind(kind)
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if stage:
+        where.append("a.stage = :stage")
+        params["stage"] = stage
+    if kind:
+        where.append("a.kind = :kind")
+        params["kind"] = kind
+    if party:
+        where.append("a.id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
+        params["party"] = normalise_party(party)
+    return where, params
 
 
 def log(
@@ -483,15 +487,9 @@ def list_as_of(
     history says nothing about that day are left out. One SQL statement for
     the standings and one for the counterparts, whatever the number of rows.
     """
-    _check_stage(stage)
-    _check_kind(kind)
-    where, params = [], {"day": day}
-    if kind:
-        where.append("a.kind = :kind")
-        params["kind"] = kind
-    if party:
-        where.append("a.id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
-        params["party"] = normalise_party(party)
+    _check_stage(stage)  # the stage of that day is filtered below, not the current one
+    where, params = agreement_filters(kind=kind, party=party)
+    params["day"] = day
     sql = as_of_sql(db.is_sqlite, where)
     statement = text(sql).bindparams(bindparam("day", type_=Date))
     with db.read() as session:

@@ -5,7 +5,7 @@ lifecycle and chronology rules are the same whichever way history arrives.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 from typing import Any

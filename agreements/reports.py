@@ -14,8 +14,7 @@ from sqlalchemy import Date, text
 
 from agreements import clock
 from agreements.db import Database
-from agreements.queries import _check_kind, list_agreements, list_as_of
-from agreements.services import normalise_party
+from agreements.queries import agreement_filters, list_agreements, list_as_of
 from workflows.calendar import WorkingCalendar
 from workflows.stages import HOLDERS, IN_FORCE, STAGE_NAMES, TERMINATED
 
@@ -54,15 +53,8 @@ def durations(
     terminated) have no duration. The per-stage median and 90th percentile
     are over agreements that have left the stage (ongoing time excluded).
     """
-    _check_kind(kind)
     day = today or clock.today()
-    where, params = [], {}
-    if kind:
-        where.append("a.kind = :kind")
-        params["kind"] = kind
-    if party:
-        where.append("a.id IN (SELECT p.agreement_id FROM agreement_parties p WHERE p.party = :party)")
-        params["party"] = normalise_party(party)
+    where, params = agreement_filters(kind=kind, party=party)
     sql = (
         "SELECT a.id, a.code, e.to_stage, e.occurred_on, e.date_precision FROM events e "
         "JOIN agreements a ON a.id = e.agreement_id WHERE e.to_stage IS NOT NULL"

@@ -10,14 +10,6 @@ LIST_COLUMNS = ("code", "kind", "parties", "stage", "stage_since", "stage_since_
 EVENT_COLUMNS = ("seq", "on", "date_precision", "until", "kind", "from", "to", "place", "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at")
 
 
-def _stage_text(name: str | None, lang: str) -> str:
-    from workflows.stages import stage_label
-
-    if not name:
-        return ""
-    return stage_label(name, "az") if lang == "az" else name
-
-
 @click.command()
 @click.argument("code")
 @click.option("--title-az", required=True, metavar="TEXT", help="Title in Azerbaijani.")
@@ -82,13 +74,9 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
         from agreements.queries import list_agreements
 
         rows = list_agreements(app.db, stage=stage, party=party, kind=kind)
-    if fmt == "json":
-        output.emit_json(rows)
-    elif fmt == "csv":
-        output.emit_csv(rows, LIST_COLUMNS)
-    else:
+    if not output.emit_data(rows, fmt, LIST_COLUMNS):
         for row in rows:
-            row["stage_text"] = _stage_text(row["stage"], lang)
+            row["stage_text"] = output.stage_text(row["stage"], lang)
             row["title"] = output.shorten(row["title_az" if lang == "az" else "title_en"], 60)
         click.echo(
             output.table(
@@ -113,7 +101,7 @@ def _print_agreement(agreement: dict, lang: str) -> None:
     lines += [
         f"  kind:         {agreement['kind']}",
         f"  counterparts: {', '.join(agreement['parties'])}",
-        f"  stage:        {_stage_text(agreement['stage'], lang)} since {agreement['stage_since_label']}"
+        f"  stage:        {output.stage_text(agreement['stage'], lang)} since {agreement['stage_since_label']}"
         if agreement["stage"]
         else f"  stage:        unknown: {agreement['stage_since_label']}",
         f"  awaiting:     {agreement['awaiting'] or '-'}",
@@ -126,17 +114,7 @@ def _print_agreement(agreement: dict, lang: str) -> None:
 
 def _print_events(events: list[dict], lang: str) -> None:
     for event in events:
-        event["when"] = event["date_label"] + (f"..{event['until']}" if event["until"] else "")
-        if event["to"]:
-            event["what"] = f"{_stage_text(event['from'], lang) or '·'} -> {_stage_text(event['to'], lang)}"
-        else:
-            event["what"] = ""
-        details = [event[k] for k in ("outcome", "note", "reason") if event[k]]
-        if event["open_articles"] is not None:
-            details.append(f"open articles: {event['open_articles']}")
-        if event["reference"]:
-            details.append(f"ref: {event['reference']}")
-        event["details"] = " | ".join(details)
+        output.describe_event(event, lang)
     click.echo(
         output.table(
             events,

@@ -44,3 +44,38 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     writer.writerow(columns)
     for row in rows:
         writer.writerow([";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (row.get(c) for c in columns)])
+
+
+def emit_data(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> bool:
+    """Print ``rows`` as JSON or CSV when ``fmt`` asks for it; False for a table."""
+    if fmt == "json":
+        emit_json(rows)
+        return True
+    if fmt == "csv":
+        emit_csv(rows, columns)
+        return True
+    return False
+
+
+def stage_text(name: str | None, lang: str) -> str:
+    """A stage as shown to people: its name, or its Azerbaijani label."""
+    from workflows.stages import stage_label
+
+    if not name:
+        return ""
+    return stage_label(name, "az") if lang == "az" else name
+
+
+def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True) -> None:
+    """Add the table columns ``when``, ``what`` and ``details`` to an event row."""
+    event["when"] = event["date_label"] + (f"..{event['until']}" if event["until"] else "")
+    if event["to"]:
+        event["what"] = f"{stage_text(event['from'], lang) or '·'} -> {stage_text(event['to'], lang)}"
+    else:
+        event["what"] = ""
+    details = [event[k] for k in ("outcome", "note", "reason") if event[k]]
+    if open_articles and event["open_articles"] is not None:
+        details.append(f"open articles: {event['open_articles']}")
+    if event["reference"]:
+        details.append(f"ref: {event['reference']}")
+    event["details"] = " | ".join(details)

@@ -11,14 +11,6 @@ SEARCH_COLUMNS = ("code", "source", "kind", "on", "date_precision", "snippet", "
 EVENT_KIND_CHOICES = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
 
 
-def _stage(name, lang):
-    from workflows.stages import stage_label
-
-    if not name:
-        return ""
-    return stage_label(name, "az") if lang == "az" else name
-
-
 @click.command("log")
 @click.option("--party", metavar="CODE", help="Only agreements with this counterpart.")
 @click.option("--kind", type=KIND, help="Only agreements of this kind.")
@@ -46,19 +38,11 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
 
     rows = log(app.db, party=party, kind=kind, stage=stage, actor=actor, since=since, until=until,
                event_kind=event_kind, grep=grep, fold=fold, limit=limit or None)
-    if fmt == "json":
-        output.emit_json(rows)
-        return
-    if fmt == "csv":
-        output.emit_csv(rows, LOG_COLUMNS)
+    if output.emit_data(rows, fmt, LOG_COLUMNS):
         return
     for row in rows:
-        row["when"] = row["date_label"] + (f"..{row['until']}" if row["until"] else "")
-        row["what"] = f"{_stage(row['from'], lang) or '·'} -> {_stage(row['to'], lang)}" if row["to"] else ""
-        details = [row[k] for k in ("outcome", "note", "reason") if row[k]]
-        if row["reference"]:
-            details.append(f"ref: {row['reference']}")
-        row["details"] = output.shorten(" | ".join(details), 80)
+        output.describe_event(row, lang, open_articles=False)
+        row["details"] = output.shorten(row["details"], 80)
     click.echo(
         output.table(
             rows,
@@ -93,11 +77,7 @@ def search(app, text, limit, fold, fmt) -> None:
     from agreements.search import search as run
 
     hits = run(app.db, text, limit=limit, fold=fold)
-    if fmt == "json":
-        output.emit_json(hits)
-        return
-    if fmt == "csv":
-        output.emit_csv(hits, SEARCH_COLUMNS)
+    if output.emit_data(hits, fmt, SEARCH_COLUMNS):
         return
     for hit in hits:
         hit["where"] = hit["date_label"] if hit["source"] == "event" else "(title)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from agreements.cli import output
-from agreements.cli.options import DATE, HOLDER, actor_option, lang_option
+from agreements.cli.options import DATE, HOLDER, actor_option, format_option, lang_option
 
 STALL_COLUMNS = ("code", "title_en", "title_az", "stage", "stage_since", "clock_from", "working_days", "threshold", "level", "awaiting", "awaiting_counterpart", "acknowledged_until", "acknowledgement")
 
@@ -12,7 +12,7 @@ STALL_COLUMNS = ("code", "title_en", "title_az", "stage", "stage_since", "clock_
 @click.command()
 @click.option("--as-of", "as_of", type=DATE, help="Judge the history as it stood at the end of that day (default: today).")
 @click.option("--all", "include_all", is_flag=True, help="Also list acknowledged flags.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv")), default="table", show_default=True, help="Output format.")
+@format_option("table", "json", "csv")
 @lang_option
 @click.pass_obj
 def stalled(app, as_of, include_all, fmt, lang) -> None:
@@ -30,18 +30,12 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
     """
     from agreements import clock
     from agreements.stalls import stalled as find_stalled
-    from workflows.stages import stage_label
-
     rows = [s.as_dict() for s in find_stalled(app.db, app.config, as_of or clock.today(), include_all)]
-    if fmt == "json":
-        output.emit_json(rows)
-        return
-    if fmt == "csv":
-        output.emit_csv(rows, STALL_COLUMNS)
+    if output.emit_data(rows, fmt, STALL_COLUMNS):
         return
     for row in rows:
         row["title"] = output.shorten(row["title_az" if lang == "az" else "title_en"], 40)
-        row["stage_text"] = stage_label(row["stage"], "az") if lang == "az" else row["stage"]
+        row["stage_text"] = output.stage_text(row["stage"], lang)
         row["days"] = f"{row['working_days']}/{row['threshold']}"
         row["move"] = "awaiting counterpart" if row["awaiting_counterpart"] else (row["awaiting"] or "")
         row["ack"] = f"until {row['acknowledged_until']}" if row["acknowledged_until"] else ""
@@ -85,7 +79,7 @@ def config() -> None:
 
 
 @config.command("show")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help="Output format.")
+@format_option("text", "json")
 @click.pass_obj
 def config_show(app, fmt) -> None:
     """Print the effective configuration and where each value came from.
