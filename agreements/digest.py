@@ -288,7 +288,7 @@ def record_plan(db: "Database", code: str, *, on: date, what: str, actor: str, r
     dated the day it is recorded, whose ``until`` is the planned date."""
     from agreements import clock
     from agreements.recording import EventSpec
-    from agreements.services import _record
+    from agreements.services import record_event
     from workflows.chronology import DAY, When
 
     if not what or not what.strip():
@@ -296,7 +296,7 @@ def record_plan(db: "Database", code: str, *, on: date, what: str, actor: str, r
     day = today or clock.today()
     if on < day:
         raise BadInput(f"a planned date cannot be in the past ({on.isoformat()}; today is {day.isoformat()})")
-    return _record(
+    return record_event(
         db,
         code,
         lambda _a: EventSpec(kind="plan", when=When(day, DAY), until=on, actor=actor, note=what.strip(), reference=reference),

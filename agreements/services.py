@@ -95,7 +95,8 @@ class Recorded:
     stage: str
 
 
-def _record(db: Database, code: str, build: Callable[[Agreement], EventSpec], today: date | None) -> Recorded:
+def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec], today: date | None) -> Recorded:
+    """Load ``code``, build its next event from the row, append it: one transaction."""
     day = today or clock.today()
 
     def work(session: Session) -> Recorded:
@@ -106,7 +107,8 @@ def _record(db: Database, code: str, build: Callable[[Agreement], EventSpec], to
     return transaction(db, code, work)
 
 
-def _when(on: date | None, today: date | None) -> When:
+def day_or_today(on: date | None, today: date | None) -> When:
+    """An exact date: ``on`` when given, else today in Asia/Baku."""
     return When(on or today or clock.today(), DAY)
 
 
@@ -177,7 +179,7 @@ def add_agreement(
         session.add(agreement)
         spec = EventSpec(
             kind="opened",
-            when=_when(on, day),
+            when=day_or_today(on, day),
             actor=actor,
             to=stage,
             note=note or "Agreement entered in the tracker.",
@@ -222,7 +224,7 @@ def move(
             )
         return EventSpec(
             kind="stage_change",
-            when=_when(on, today),
+            when=day_or_today(on, today),
             actor=details.actor,
             to=dest,
             place=details.place,
@@ -232,7 +234,7 @@ def move(
             awaiting=details.awaiting,
         )
 
-    return _record(db, code, build, today)
+    return record_event(db, code, build, today)
 
 
 def resume(db: Database, code: str, details: Details, *, on: date | None = None, today: date | None = None) -> Recorded:
@@ -243,7 +245,7 @@ def resume(db: Database, code: str, details: Details, *, on: date | None = None,
             raise IllegalMove(f"{agreement.code} is not suspended (it is in {agreement.stage})")
         return EventSpec(
             kind="stage_change",
-            when=_when(on, today),
+            when=day_or_today(on, today),
             actor=details.actor,
             to=agreement.suspended_from,
             place=details.place,
@@ -252,7 +254,7 @@ def resume(db: Database, code: str, details: Details, *, on: date | None = None,
             awaiting=details.awaiting,
         )
 
-    return _record(db, code, build, today)
+    return record_event(db, code, build, today)
 
 
 def record_round(
@@ -267,7 +269,7 @@ def record_round(
     today: date | None = None,
 ) -> Recorded:
     """Record one round of expert talks."""
-    return _record(
+    return record_event(
         db,
         code,
         lambda _a: EventSpec(
@@ -288,7 +290,7 @@ def record_round(
 
 def sign(db: Database, code: str, details: Details, *, on: date, today: date | None = None) -> Recorded:
     """Record the signature (moving from mfa to signing if needed)."""
-    return _record(
+    return record_event(
         db,
         code,
         lambda _a: EventSpec(
@@ -308,12 +310,12 @@ def add_note(db: Database, code: str, text: str, details: Details, *, on: date |
     """Record a plain note; it changes no stage."""
     if not text or not text.strip():
         raise BadInput("a note cannot be empty")
-    return _record(
+    return record_event(
         db,
         code,
         lambda _a: EventSpec(
             kind="note",
-            when=_when(on, today),
+            when=day_or_today(on, today),
             actor=details.actor,
             note=text,
             place=details.place,
@@ -326,6 +328,8 @@ def add_note(db: Database, code: str, text: str, details: Details, *, on: date |
 
 __all__ = [
     "Details",
+    "day_or_today",
+    "record_event",
     "Recorded",
     "add_agreement",
     "add_note",

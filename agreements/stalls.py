@@ -16,7 +16,7 @@ from agreements.config import Config
 from agreements.db import Database
 from agreements.errors import StaleWrite
 from agreements.recording import EventSpec, append_event
-from agreements.services import Details, Recorded, _record, load, transaction
+from agreements.services import Details, Recorded, day_or_today, load, record_event, transaction
 from workflows.chronology import DAY, When, standing_on
 from workflows.stall import COUNTERPART, CRITICAL, OVERDUE, StallFlag, assess_events, level_for, severity_key
 
@@ -298,14 +298,13 @@ def stalled(db: Database, config: Config, day: date, include_acknowledged: bool 
 
 def acknowledge(db: Database, code: str, details: Details, *, until: date, on: date | None = None, today: date | None = None) -> Recorded:
     """Record "we know, waiting until then": the flag leaves the action list until ``until``."""
-    from agreements.services import _when
 
-    return _record(
+    return record_event(
         db,
         code,
         lambda _a: EventSpec(
             kind="ack",
-            when=_when(on, today),
+            when=day_or_today(on, today),
             until=until,
             actor=details.actor,
             note=details.note,
