@@ -22,6 +22,8 @@ from agreements.searchtext import EVENT_FIELDS, TITLE_FIELDS, pg_document, pg_te
 from workflows.chronology import When
 
 WORD = re.compile(r"[^\W_]+")
+COMPOUND = re.compile(r"[^\W_]+(?:[./-][^\W_]+)+")
+PUNCTUATION = "\"'()[]{}<>,;:!?*^~|&"
 MARK_START, MARK_END, ELLIPSIS = "[", "]", "…"
 SNIPPET_TOKENS = 12
 DEFAULT_LIMIT = 50
@@ -31,6 +33,7 @@ MAX_PHRASES = 32
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[str, ...]
+    token: str = ""  # the piece as typed, when it is one compound token (4/118)
 
 
 def parse(query: str | None) -> list[Phrase]:
@@ -40,7 +43,8 @@ def parse(query: str | None) -> list[Phrase]:
     for piece in query.split():
         words = tuple(WORD.findall(piece))
         if words:
-            phrases.append(Phrase(words))
+            core = piece.strip(PUNCTUATION)
+            phrases.append(Phrase(words, core if COMPOUND.fullmatch(core) else ""))
     return phrases[:MAX_PHRASES]
 
 
@@ -53,14 +57,24 @@ def fts5_query(phrases: list[Phrase], fold: bool) -> str:
     return " AND ".join(parts)
 
 
+def _lexeme(word: str, prefix: bool) -> str:
+    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + (":*" if prefix else "")
+
+
 def tsquery(phrases: list[Phrase], fold: bool) -> str:
-    """A to_tsquery expression: words quoted as lexemes, followed by <->."""
+    """A to_tsquery expression: words quoted as lexemes, followed by <->.
+
+    PostgreSQL's parser keeps tokens such as ``4/118`` or ``1.2`` whole, so a
+    phrase typed that way also matches the whole token.
+    """
     parts = []
     for phrase in phrases:
-        words = [pg_text(w, fold).replace("'", "''") for w in phrase.words]
-        lexemes = [f"'{w}'" for w in words]
-        lexemes[-1] += ":*"
-        parts.append("(" + " <-> ".join(lexemes) + ")")
+        words = [pg_text(w, fold) for w in phrase.words]
+        part = " <-> ".join(_lexeme(w, i == len(words) - 1) for i, w in enumerate(words))
+        if phrase.token and len(words) > 1:
+            part = f"{part} | {_lexeme(pg_text(phrase.token, fold), True)}"
+        parts.append("(" + part + ")")
     return " & ".join(parts)
 
 
@@ -114,32 +128,53 @@ def _sqlite_search(session, phrases, limit, fold):
     return session.execute(event_sql, params).all(), session.execute(title_sql, params).all()
 
 
+def highlight(body: str, phrases: list[Phrase], fold: bool) -> str:
+    """A snippet of ``body`` around its first match, matched words in brackets
+    (PostgreSQL's ``ts_headline`` sees only the normalised text, so the
+    original is marked here, word by word, the way the index matched it)."""
+    spans = [(m.start(), m.end()) for m in WORD.finditer(body)]
+    norms = [pg_text(body[a:b], fold) for a, b in spans]
+    marked = [False] * len(spans)
+    for phrase in phrases:
+        words = [pg_text(w, fold) for w in phrase.words]
+        n = len(words)
+        for i in range(len(spans) - n + 1):
+            if norms[i:i + n - 1] == words[:-1] and norms[i + n - 1].startswith(words[-1]):
+                marked[i:i + n] = [True] * n
+    if not spans:
+        return ""
+    first = marked.index(True) if any(marked) else 0
+    start = max(0, min(first - 2, len(spans) - SNIPPET_TOKENS))
+    end = min(len(spans), start + SNIPPET_TOKENS)
+    out, cursor = [ELLIPSIS] if start else [], spans[start][0] if start else 0
+    for i in range(start, end):
+        a, b = spans[i]
+        out.append(body[cursor:a])
+        out.append(f"{MARK_START}{body[a:b]}{MARK_END}" if marked[i] else body[a:b])
+        cursor = b
+    out.append(body[cursor:] if end == len(spans) else ELLIPSIS)
+    return "".join(out)
+
+
 def _pg_search(session, phrases, limit, fold):
     query = tsquery(phrases, fold)
     ev_doc = pg_document(EVENT_FIELDS, fold, "e")
     ti_doc = pg_document(TITLE_FIELDS, fold, "a")
     ev_text = " || ' ' || ".join(f"coalesce(e.{f}, '')" for f in EVENT_FIELDS)
     ti_text = " || ' ' || ".join(f"coalesce(a.{f}, '')" for f in TITLE_FIELDS)
-    fn = "agreements_search_fold" if fold else "agreements_search_exact"
-    options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_TOKENS}, MinWords=4, FragmentDelimiter={ELLIPSIS}, MaxFragments=1"
-    # the headline is computed on the normalised text only to find the words;
-    # shown is the original text around them (same word positions)
     event_sql = text(
-        f"SELECT h.agreement_id, h.occurred_on, h.date_precision, h.kind, "
-        f"ts_headline('simple', h.body, to_tsquery('simple', :q), :opts), -h.score FROM ("
-        f"  SELECT e.agreement_id, e.occurred_on, e.date_precision, e.kind, e.id, {ev_text} AS body, "
-        f"  ts_rank({ev_doc}, to_tsquery('simple', :q)) AS score FROM events e "
-        f"  WHERE {ev_doc} @@ to_tsquery('simple', :q) ORDER BY score DESC, e.id DESC LIMIT :n) h "
-        f"ORDER BY h.score DESC, h.id DESC"
+        f"SELECT e.agreement_id, e.occurred_on, e.date_precision, e.kind, {ev_text}, "
+        f"-ts_rank({ev_doc}, to_tsquery('simple', :q)) AS score FROM events e "
+        f"WHERE {ev_doc} @@ to_tsquery('simple', :q) ORDER BY score, e.id DESC LIMIT :n"
     )
     title_sql = text(
-        f"SELECT a.id, ts_headline('simple', {ti_text}, to_tsquery('simple', :q), :opts), "
-        f"-ts_rank({ti_doc}, to_tsquery('simple', :q)) AS score FROM agreements a "
+        f"SELECT a.id, {ti_text}, -ts_rank({ti_doc}, to_tsquery('simple', :q)) AS score FROM agreements a "
         f"WHERE {ti_doc} @@ to_tsquery('simple', :q) ORDER BY score LIMIT :n"
     )
-    params = {"q": query, "n": limit, "opts": options}
-    del fn
-    return session.execute(event_sql, params).all(), session.execute(title_sql, params).all()
+    params = {"q": query, "n": limit}
+    events = [(*row[:4], highlight(row[4], phrases, fold), row[5]) for row in session.execute(event_sql, params)]
+    titles = [(row[0], highlight(row[1], phrases, fold), row[2]) for row in session.execute(title_sql, params)]
+    return events, titles
 
 
 def search(db: Database, query: str | None, *, limit: int = DEFAULT_LIMIT, fold: bool = False) -> list[dict[str, Any]]:

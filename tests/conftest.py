@@ -1,13 +1,23 @@
-"""Every test gets its own real SQLite file, user and data directory."""
+"""Every test gets its own real database, user and data directory.
+
+Tests that take the `backend` fixture (through `db`, `cli` or `seeded`) run on
+SQLite, and also on PostgreSQL when $AGREEMENTS_TEST_PG_URL is set, each in a
+clean schema of its own. Tests marked ``sqlite_only`` check what only an
+embedded file has (paths, pragmas) and run on SQLite alone.
+"""
 from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from agreements.cli import main
 from agreements.db import Database
@@ -18,6 +28,25 @@ SEED = ROOT / "data" / "seed_history.json"
 PG_URL_ENV = "AGREEMENTS_TEST_PG_URL"
 REQUIRE_PG_ENV = "AGREEMENTS_REQUIRE_PG"
 TODAY = date(2026, 11, 25)
+
+
+def _pg_url() -> str | None:
+    return os.environ.get(PG_URL_ENV)
+
+
+BACKENDS = ["sqlite", "postgresql"] if _pg_url() else ["sqlite"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): runs on the SQLite backend only")
+    if os.environ.get(REQUIRE_PG_ENV) and not _pg_url():
+        raise pytest.UsageError(f"{REQUIRE_PG_ENV} is set but {PG_URL_ENV} is not")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("backend", ["sqlite"] if only_sqlite else BACKENDS, indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -31,20 +60,59 @@ def isolated(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def backend(request) -> str:
+    return request.param
+
+
+@contextmanager
+def pg_schema(url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema; yields a URL whose search_path is it."""
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(url, poolclass=NullPool)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get(REQUIRE_PG_ENV):
+            pytest.fail(f"PostgreSQL at {url} is required ({REQUIRE_PG_ENV}=1) but unusable: {exc}")
+        pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def store_url(backend, tmp_path, monkeypatch) -> Iterator[str]:
+    """The URL every command of this test uses ($AGREEMENTS_DB); not yet initialised."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'agreements.db'}"
+        return
+    with pg_schema(_pg_url()) as url:
+        monkeypatch.setenv("AGREEMENTS_DB", url)
+        yield url
+
+
+@pytest.fixture
 def db_path(tmp_path) -> Path:
+    """The SQLite file of a ``sqlite_only`` test."""
     return tmp_path / "agreements.db"
 
 
 @pytest.fixture
-def db(db_path) -> Database:
-    database = Database(f"sqlite:///{db_path}", allow_create=True)
+def db(store_url) -> Database:
+    database = Database(store_url, allow_create=True)
     upgrade(database)
     yield database
     database.dispose()
 
 
 @pytest.fixture
-def cli():
+def cli(store_url):
     """Run the command line in-process; returns (exit code, stdout, stderr)."""
     runner = CliRunner()
 
@@ -62,37 +130,33 @@ def seeded(db, cli):
     return db
 
 
-def _pg_url() -> str | None:
-    return os.environ.get(PG_URL_ENV)
-
-
 @pytest.fixture
 def pg_db():
-    """A PostgreSQL database in a schema of its own, dropped afterwards."""
+    """A PostgreSQL database in a schema of its own, for PostgreSQL-only checks."""
     url = _pg_url()
     if not url:
-        if os.environ.get(REQUIRE_PG_ENV):
-            pytest.fail(f"{REQUIRE_PG_ENV} is set but {PG_URL_ENV} is not")
         pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    from sqlalchemy import create_engine, text
+    with pg_schema(url) as schema_url:
+        database = Database(schema_url)
+        upgrade(database)
+        try:
+            yield database
+        finally:
+            database.dispose()
 
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:
-        admin.dispose()
-        if os.environ.get(REQUIRE_PG_ENV):
-            pytest.fail(f"PostgreSQL at {url} is required ({REQUIRE_PG_ENV}=1) but unusable: {exc}")
-        pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
-    sep = "&" if "?" in url else "?"
-    database = Database(f"{url}{sep}options=-csearch_path%3D{schema}")
-    upgrade(database)
-    try:
-        yield database
-    finally:
-        database.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+
+def trigger_names(db: Database) -> list[str]:
+    """The names of the triggers in the test's database (either backend)."""
+    sql = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'" if db.is_sqlite else
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+    )
+    with db.engine.connect() as connection:
+        return sorted(r[0] for r in connection.exec_driver_sql(sql))
+
+
+def column_names(connection, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {c["name"] for c in inspect(connection).get_columns(table)}

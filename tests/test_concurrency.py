@@ -1,4 +1,4 @@
-"""Several processes writing the same agreement on one SQLite file."""
+"""Several processes writing the same agreement in one database."""
 from __future__ import annotations
 
 import multiprocessing
@@ -19,8 +19,8 @@ def _events(db, code):
         return agreement, list(s.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
 
 
-def test_two_processes_advancing_the_same_agreement_one_wins(seeded, db_path):
-    env = {**os.environ, "AGREEMENTS_DB": str(db_path)}
+def test_two_processes_advancing_the_same_agreement_one_wins(seeded):
+    env = {**os.environ, "AGREEMENTS_DB": seeded.url}
     for code in ("IP-BNL", "IP-DEU", "LM-RUS", "RA-RUS"):
         _, before = _events(seeded, code)
         command = [sys.executable, "-m", "agreements", "advance", code, "--to", "internal_approval", "--on", "2016-12-31"]
@@ -54,10 +54,10 @@ def _note_writer(db_url: str, worker: int, count: int, queue) -> None:
     queue.put((worker, ok, stale))
 
 
-def test_concurrent_writers_lose_no_event_and_double_none(seeded, db_path):
+def test_concurrent_writers_lose_no_event_and_double_none(seeded):
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    workers = [ctx.Process(target=_note_writer, args=(f"sqlite:///{db_path}", w, 15, queue)) for w in range(4)]
+    workers = [ctx.Process(target=_note_writer, args=(seeded.url, w, 15, queue)) for w in range(4)]
     for p in workers:
         p.start()
     results = [queue.get(timeout=120) for _ in workers]

@@ -130,9 +130,6 @@ def messages():
     logger.setLevel(level)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request):
-    return request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
 
 
 def runs(db) -> list[tuple[str, str, str]]:
@@ -153,31 +150,31 @@ def defaults() -> Config:
 # --------------------------------------------------------------------------- claims
 
 
-def test_a_claim_makes_a_period_run_once(any_db):
-    first = jobs.claim(any_db, "stall_scan", "2026-11-25")
+def test_a_claim_makes_a_period_run_once(db):
+    first = jobs.claim(db, "stall_scan", "2026-11-25")
     assert isinstance(first, int)
-    assert jobs.claim(any_db, "stall_scan", "2026-11-25") is None  # the second loses
-    assert jobs.claim(any_db, "stall_scan", "2026-11-26") is not None  # another period is free
-    assert jobs.claim(any_db, "weekly_digest", "2026-11-25") is not None  # another job too
+    assert jobs.claim(db, "stall_scan", "2026-11-25") is None  # the second loses
+    assert jobs.claim(db, "stall_scan", "2026-11-26") is not None  # another period is free
+    assert jobs.claim(db, "weekly_digest", "2026-11-25") is not None  # another job too
 
-    jobs.finish(any_db, first, jobs.FAILED, "RuntimeError: broke")
-    assert jobs.claim(any_db, "stall_scan", "2026-11-25") == first  # a failed period may be retried
-    assert jobs.claim(any_db, "stall_scan", "2026-11-25") is None
-    jobs.finish(any_db, first, jobs.DONE, "ok")
-    assert jobs.claim(any_db, "stall_scan", "2026-11-25") is None
-    assert ("stall_scan", "2026-11-25", "done") in runs(any_db)
+    jobs.finish(db, first, jobs.FAILED, "RuntimeError: broke")
+    assert jobs.claim(db, "stall_scan", "2026-11-25") == first  # a failed period may be retried
+    assert jobs.claim(db, "stall_scan", "2026-11-25") is None
+    jobs.finish(db, first, jobs.DONE, "ok")
+    assert jobs.claim(db, "stall_scan", "2026-11-25") is None
+    assert ("stall_scan", "2026-11-25", "done") in runs(db)
 
     # many at once: exactly one wins, on a fresh period and on a failed one
     for period, setup in (("2026-W48", None), ("2026-W49", jobs.FAILED)):
         if setup:
-            jobs.finish(any_db, jobs.claim(any_db, "weekly_digest", period), setup, "broke")
+            jobs.finish(db, jobs.claim(db, "weekly_digest", period), setup, "broke")
         barrier, won = threading.Barrier(6), []
 
         def racer():
-            db = Database(any_db.url)
+            own = Database(db.url)
             barrier.wait()
-            won.append(jobs.claim(db, "weekly_digest", period))
-            db.dispose()
+            won.append(jobs.claim(own, "weekly_digest", period))
+            own.dispose()
 
         threads = [threading.Thread(target=racer) for _ in range(6)]
         for t in threads:
@@ -260,30 +257,30 @@ def start_and_settle(db_url: str, config: Config) -> Service:
     return service
 
 
-def test_a_service_started_after_a_missed_slot_runs_it_once(any_db, clock, work, messages):
-    add_run(any_db, "weekly_digest", "2026-W47")
-    add_run(any_db, "stall_scan", "2026-11-22")  # down since Sunday
+def test_a_service_started_after_a_missed_slot_runs_it_once(db, clock, work, messages):
+    add_run(db, "weekly_digest", "2026-W47")
+    add_run(db, "stall_scan", "2026-11-22")  # down since Sunday
     clock.moment = baku(2026, 11, 24, 10, 0)  # Tuesday, after Monday 09:00
     config = defaults()
 
-    start_and_settle(any_db.url, config)
+    start_and_settle(db.url, config)
     assert work.digests == ["2026-W48"]
     assert work.scans == [date(2026, 11, 24)]  # today's 08:00 had passed too
-    assert ("weekly_digest", "2026-W48", "done") in runs(any_db)
-    with any_db.read() as s:
+    assert ("weekly_digest", "2026-W48", "done") in runs(db)
+    with db.read() as s:
         detail = s.scalar(select(JobRun.detail).where(JobRun.period == "2026-W48"))
     assert detail == "weekly digest for 2026-W48: no recipients (add them with `agreements recipients add`)"
     assert any("2026-11-23: missed and not run" in m for m in messages)  # never skipped silently
     expected = {"stall_scan": baku(2026, 11, 25, 8), "weekly_digest": baku(2026, 11, 30, 9)}
-    assert stored_next_runs(any_db) == expected
+    assert stored_next_runs(db) == expected
 
     clock.moment = baku(2026, 11, 24, 10, 30)  # started again the same day
-    again = Service(Database(any_db.url), config)
+    again = Service(Database(db.url), config)
     assert [p.due for p in again.plan()] == [None, None]
-    start_and_settle(any_db.url, config)
+    start_and_settle(db.url, config)
     assert work.digests == ["2026-W48"] and work.scans == [date(2026, 11, 24)]
-    assert stored_next_runs(any_db) == expected
-    assert len(runs(any_db)) == 4
+    assert stored_next_runs(db) == expected
+    assert len(runs(db)) == 4
 
 
 def test_two_services_on_one_database_run_each_period_once(db, clock, work, monkeypatch):
@@ -391,12 +388,12 @@ def test_a_bad_cron_in_the_config_is_an_error_naming_the_key(db, cli, tmp_path):
         Service(db, config)
 
 
-def test_sigterm_while_a_job_runs_leaves_the_database_consistent(db, db_path, tmp_path):
+def test_sigterm_while_a_job_runs_leaves_the_database_consistent(db, tmp_path):
     config = tmp_path / "every-minute.toml"
     config.write_text('[schedule]\nstall_scan = "* * * * *"\nweekly_digest = "* * * * *"\n', encoding="utf-8")
     env = {**os.environ, jobs.TEST_DELAY_ENV: "2", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agreements", "--db", str(db_path), "--config", str(config), "scheduler", "run"],
+        [sys.executable, "-m", "agreements", "--db", db.url, "--config", str(config), "scheduler", "run"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:

@@ -25,10 +25,20 @@ def test_failure_after_the_stage_change_leaves_neither_change_nor_event(seeded, 
     # A real failure inside the same transaction: the database refuses the event
     # row after the agreement row has already been updated.
     with seeded.engine.begin() as conn:
-        conn.execute(text(
-            "CREATE TRIGGER fail_event BEFORE INSERT ON events WHEN NEW.note = 'boom' "
-            "BEGIN SELECT RAISE(ABORT, 'event refused by test trigger'); END"
-        ))
+        if seeded.is_sqlite:
+            conn.execute(text(
+                "CREATE TRIGGER fail_event BEFORE INSERT ON events WHEN NEW.note = 'boom' "
+                "BEGIN SELECT RAISE(ABORT, 'event refused by test trigger'); END"
+            ))
+        else:
+            conn.execute(text(
+                "CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'event refused by test trigger'; END $$"
+            ))
+            conn.execute(text(
+                "CREATE TRIGGER fail_event BEFORE INSERT ON events FOR EACH ROW "
+                "WHEN (NEW.note = 'boom') EXECUTE FUNCTION fail_event()"
+            ))
     before = _stage_and_count(seeded, "RA-MDA")
     code, _out, err = cli("advance", "RA-MDA", "--on", "2016-11-30", "--note", "boom")
     assert code == 1
@@ -84,6 +94,7 @@ def test_event_sequence_numbers_are_contiguous(seeded, cli):
     assert agreement.event_count == len(seqs) == 4
 
 
+@pytest.mark.sqlite_only("SQLite pragmas")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(db):
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from agreements import services, stalls
@@ -16,7 +17,7 @@ from agreements.services import Details
 from workflows.chronology import DAY, UNKNOWN, standing_on
 from workflows.stall import assess_events, clock_start
 
-from tests.conftest import SEED, TODAY
+from tests.conftest import SEED, TODAY, column_names, trigger_names
 
 ME = Details(actor="tester")
 
@@ -209,11 +210,10 @@ def test_a_move_still_cannot_precede_a_rounds_last_day(seeded):
     assert_summaries_match(db)
 
 
-def _triggers(db) -> list[str]:
-    with db.engine.connect() as connection:
-        return sorted(r[0] for r in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+_triggers = trigger_names
 
 
+@pytest.mark.sqlite_only("checks the FTS5 tables and their triggers")
 def test_import_indexes_for_search_in_bulk_and_keeps_the_triggers(db, cli):
     from agreements import search
 
@@ -262,7 +262,7 @@ def test_migration_0005_downgrades_and_upgrades_with_the_summaries_backfilled(se
     triggers = _triggers(seeded)
     with seeded.engine.begin() as connection:
         command.downgrade(_config(seeded, connection), "0004")
-        columns = {r[1] for r in connection.exec_driver_sql("PRAGMA table_info(agreements)")}
+        columns = column_names(connection, "agreements")
         assert not columns & set(SUMMARY_COLUMNS)
     assert upgrade(seeded)[0] == "0004"
     assert _triggers(seeded) == triggers

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from agreements.migrate import upgrade
 from agreements.transfer import import_records, iter_agreements, read_records
-from tests.conftest import SEED, TODAY
+from tests.conftest import SEED, TODAY, column_names
 
 
 def _lift_triggers(db):
@@ -97,7 +97,7 @@ def test_the_migration_backfills_the_same_chain(seeded, cli):
         before = list(s.execute(select(Event.id, Event.prev_hash, Event.hash).order_by(Event.id)).all())
     with seeded.engine.begin() as connection:
         command.downgrade(_config(seeded, connection), "0005")
-        columns = {r[1] for r in connection.exec_driver_sql("PRAGMA table_info(events)")}
+        columns = column_names(connection, "events")
         assert "hash" not in columns
     assert upgrade(seeded) == ("0005", "0006")
     with seeded.read() as s:
