@@ -77,6 +77,19 @@ class Database:
         with self.sessions()() as session:
             yield session
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session for reading only, whose every query sees the database as
+        it was at its first: one REPEATABLE READ transaction on PostgreSQL, one
+        read transaction on SQLite (whose driver otherwise reads each SELECT
+        outside a transaction, so two queries could straddle a commit)."""
+        with self.sessions()() as session:
+            if self.is_sqlite:
+                session.connection().exec_driver_sql("BEGIN")
+            else:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()

@@ -163,7 +163,8 @@ def last_fire_time(trigger: "CronTrigger", at: datetime, window: timedelta) -> d
 
 # --------------------------------------------------------------------------- claims
 
-def _owner() -> str:
+def process_owner() -> str:
+    """This process as claims name their owner: ``host:pid``."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -171,7 +172,12 @@ def _owner_gone(detail: str | None) -> bool:
     """True if a running claim's process is known to be dead (same host only)."""
     if not detail or not detail.startswith("running on "):
         return False
-    host, _, pid = detail[len("running on "):].rpartition(":")
+    return owner_gone(detail[len("running on "):])
+
+
+def owner_gone(owner: str) -> bool:
+    """True if the process ``host:pid`` is known to be dead (same host only)."""
+    host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
     if int(pid) == os.getpid():
@@ -215,7 +221,7 @@ def claim(db: "Database", job_id: str, period: str, at: datetime | None = None) 
     racing run can win.
     """
     at = at or now()
-    owner = f"running on {_owner()}"
+    owner = f"running on {process_owner()}"
     try:
         with db.sessions().begin() as session:
             row = JobRun(job_id=job_id, period=period, started_at=at, status=RUNNING, detail=owner)

@@ -231,3 +231,19 @@ class OutboxMessage(Base):
             "status IN ('queued', 'sending', 'sent', 'failed', 'skipped')", name="ck_outbox_status"
         ),
     )
+
+
+class User(Base):
+    """Someone who may act in a shared tracker, with a role (viewer, officer,
+    head). While the table is empty, anyone may act."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'officer', 'head')", name="ck_users_role"),)

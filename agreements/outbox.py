@@ -4,16 +4,26 @@ A row is unique per (recipient, ISO week) and keeps the exact message bytes,
 so a retry sends the same message (same Message-ID). Statuses:
 
 - ``queued``: waiting to be sent (``next_attempt_at`` says from when: backoff);
-- ``sending``: claimed by one sender (a guarded UPDATE: only one run wins);
+- ``sending``: claimed by one sender (a guarded UPDATE: only one run wins),
+  whose ``host:pid`` is in ``last_error`` ("sending on ..."); ``transport``
+  is set just before the message is handed over (SMTP: before the end-of-data
+  line; files: before the rename), the one moment after which it may arrive;
 - ``sent``: accepted by the server, or written to the folder;
-- ``failed``: refused for good (5xx), out of attempts, or interrupted while
-  sending (left ``sending`` for over an hour by a killed process: not retried,
-  because the server may already have accepted it);
+- ``failed``: refused for good (5xx), out of attempts, or in doubt: handed
+  over by a sender that died (or lost the connection) before it heard back,
+  so the server may already have accepted it: not retried automatically;
 - ``skipped``: nothing to send (a "needs action only" recipient with nothing
   needing action).
 
 One connection serves a batch. A connection that fails leaves every message
 of the batch queued, with the error and its next attempt time.
+
+A row left ``sending`` by a sender that is gone (same host and its process
+no longer exists, or claimed over an hour ago) is settled by the next run:
+queued again if it was never handed over (the server cannot have it), else
+``failed`` as in doubt. So a crash never sends a digest twice, and loses
+none silently: at most the one message it was handing over is left for an
+operator to check (``agreements digest resend``).
 """
 from __future__ import annotations
 
@@ -39,6 +49,8 @@ QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", 
 STATUSES = (QUEUED, SENDING, SENT, FAILED, SKIPPED)
 #: a row left ``sending`` longer than this was interrupted (the process died)
 STALE_SENDING = timedelta(hours=1)
+#: ``last_error`` of a claimed row: who claimed it (``host:pid``)
+CLAIMED_BY = "sending on "
 MAX_BACKOFF = timedelta(days=1)
 
 
@@ -156,7 +168,8 @@ class DeliveryReport:
     sent: list[str] = field(default_factory=list)
     retrying: list[tuple[str, str, str]] = field(default_factory=list)  # (recipient, week, error)
     failed: list[tuple[str, str, str]] = field(default_factory=list)
-    interrupted: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: list[tuple[str, str]] = field(default_factory=list)  # in doubt: not resent
+    requeued: list[tuple[str, str]] = field(default_factory=list)  # interrupted before being handed over
     due: list[tuple[str, str]] = field(default_factory=list)  # what a dry run would send
 
 
@@ -192,11 +205,16 @@ def _record_failure(db, config, row: OutboxMessage, error, now: datetime, claime
 
 
 def _claim(db, row: OutboxMessage, now: datetime) -> bool:
+    from agreements.jobs import process_owner
+
     with db.sessions().begin() as session:
         result = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id, OutboxMessage.status == QUEUED, OutboxMessage.attempts == row.attempts)
-            .values(status=SENDING, attempted_at=now, attempts=row.attempts + 1)
+            .values(
+                status=SENDING, attempted_at=now, attempts=row.attempts + 1, transport=None,
+                last_error=CLAIMED_BY + process_owner(),
+            )
             .execution_options(synchronize_session=False)
         )
         won = result.rowcount == 1
@@ -205,27 +223,84 @@ def _claim(db, row: OutboxMessage, now: datetime) -> bool:
     return won
 
 
+class _ClaimLost(Exception):
+    """The claimed row is no longer this sender's: a later run took it for abandoned."""
+
+
+def _hand_over(db, row: OutboxMessage, transport: str) -> None:
+    """Record, while the row is still this sender's claim, that the message is
+    about to reach the point after which the server may accept it."""
+    with db.sessions().begin() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempts == row.attempts)
+            .values(transport=transport)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise _ClaimLost(f"digest {row.week} to {row.recipient}: the claim was taken over; not sent")
+
+
+def _in_doubt_error(why: str) -> str:
+    return (
+        f"{why}; not retried because the server may have accepted it: check with the recipient, "
+        "then `agreements digest resend EMAIL --week WEEK`"
+    )
+
+
+def _mark_in_doubt(db, row: OutboxMessage, why: str, report: DeliveryReport) -> None:
+    error = _in_doubt_error(why)
+    with db.sessions().begin() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempts == row.attempts)
+            .values(status=FAILED, last_error=_one_line(error), next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    report.interrupted.append((row.recipient, row.week))
+    log.error("digest %s to %s: %s", row.week, row.recipient, error)
+
+
+def _claimed_by(row: OutboxMessage) -> str | None:
+    """The ``host:pid`` of the sender that claimed ``row`` (None for a claim made before it was recorded)."""
+    text = row.last_error or ""
+    return text[len(CLAIMED_BY):] if text.startswith(CLAIMED_BY) else None
+
+
 def _recover_interrupted(db, now: datetime, report: DeliveryReport) -> None:
+    """Settle the rows left ``sending`` by senders that are gone."""
+    from agreements.jobs import owner_gone
+
     with db.read() as session:
-        stale = list(
-            session.scalars(
-                select(OutboxMessage).where(OutboxMessage.status == SENDING, OutboxMessage.attempted_at < now - STALE_SENDING)
-            )
-        )
-    for row in stale:
-        error = (
-            f"interrupted while sending (claimed {row.attempted_at.isoformat(timespec='seconds')}); not retried "
-            "because the server may have accepted it: check with the recipient, then `agreements digest resend EMAIL --week WEEK`"
-        )
+        claimed = list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == SENDING)))
+    for row in claimed:
+        owner = _claimed_by(row)
+        if not (row.attempted_at < now - STALE_SENDING or (owner is not None and owner_gone(owner))):
+            continue  # its sender may still be at work
+        since = row.attempted_at.isoformat(timespec="seconds")
+        if owner is not None and row.transport is None:  # never handed over: the server cannot have it
+            values = {"status": QUEUED, "next_attempt_at": now,
+                      "last_error": f"interrupted before it was handed over (claimed {since} by {owner}); queued again"}
+            bucket = report.requeued
+        else:
+            values = {"status": FAILED, "next_attempt_at": None,
+                      "last_error": _in_doubt_error(f"interrupted while sending (claimed {since})")}
+            bucket = report.interrupted
         with db.sessions().begin() as session:
-            session.execute(
+            result = session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempted_at == row.attempted_at)
-                .values(status=FAILED, last_error=error, next_attempt_at=None)
+                .where(
+                    OutboxMessage.id == row.id, OutboxMessage.status == SENDING,
+                    OutboxMessage.attempted_at == row.attempted_at, OutboxMessage.attempts == row.attempts,
+                )
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
-        report.interrupted.append((row.recipient, row.week))
-        log.error("digest %s to %s: %s", row.week, row.recipient, error)
+        if result.rowcount == 1:
+            bucket.append((row.recipient, row.week))
+            (log.warning if bucket is report.requeued else log.error)(
+                "digest %s to %s: %s", row.week, row.recipient, values["last_error"]
+            )
 
 
 def due_messages(db: "Database", now: datetime) -> list[OutboxMessage]:
@@ -276,11 +351,20 @@ def deliver_due(
                 if not _claim(db, row, now):
                     continue  # another sender has it
                 try:
-                    session.send(row.message, envelope_from, [row.recipient], name=f"{row.week}-{row.recipient}")
+                    session.send(
+                        row.message, envelope_from, [row.recipient], name=f"{row.week}-{row.recipient}",
+                        hand_over=lambda: _hand_over(db, row, report.transport),
+                    )
                 except DeliveryError as exc:
-                    _record_failure(db, config, row, exc, now, True, report)
+                    if exc.in_doubt:  # no answer after the end of the message: maybe accepted
+                        _mark_in_doubt(db, row, str(exc), report)
+                    else:
+                        _record_failure(db, config, row, exc, now, True, report)
                     if exc.broken:
                         broken = exc
+                    continue
+                except _ClaimLost as exc:
+                    log.warning("%s", exc)
                     continue
                 with db.sessions().begin() as s:
                     s.execute(
@@ -310,7 +394,7 @@ class WeekReport:
 
     def summary(self) -> str:
         q, d = self.queue, self.delivery
-        if not (q.queued or q.already or q.skipped or d.sent or d.retrying or d.failed or d.due or d.interrupted):
+        if not (q.queued or q.already or q.skipped or d.sent or d.retrying or d.failed or d.due or d.interrupted or d.requeued):
             return f"weekly digest for {self.week}: no recipients (add them with `agreements recipients add`)"
         verb = "would queue" if self.dry_run else "queued"
         parts = [f"{verb} {len(q.queued)}"]
@@ -326,8 +410,10 @@ class WeekReport:
             parts.append(f"{len(d.retrying)} still queued for a retry ({d.retrying[-1][2]})")
         if d.failed:
             parts.append(f"{len(d.failed)} failed ({d.failed[-1][2]})")
+        if d.requeued:
+            parts.append(f"{len(d.requeued)} interrupted before being handed over, queued again")
         if d.interrupted:
-            parts.append(f"{len(d.interrupted)} interrupted earlier, not resent")
+            parts.append(f"{len(d.interrupted)} in doubt after an interrupted send, not resent (see `agreements outbox --status failed`)")
         return f"weekly digest for {self.week}: " + "; ".join(parts)
 
 

@@ -12,6 +12,8 @@ from agreements import clock
 from agreements.db import Database
 from agreements.errors import BadInput, DomainError
 from agreements.models import Recipient
+from agreements.users import authorise
+from workflows.roles import OFFICER
 from workflows.stages import KINDS
 
 LOCALES = ("az", "en")
@@ -63,7 +65,7 @@ def normalise_email(email: str) -> str:
         raise BadInput(str(exc)) from None
 
 
-def _one_line(what: str, value: str | None, required: bool = False) -> str | None:
+def one_line(what: str, value: str | None, required: bool = False) -> str | None:
     if value is None or not value.strip():
         if required:
             raise BadInput(f"{what} cannot be empty")
@@ -91,7 +93,7 @@ def add_recipient(
     from agreements.services import normalise_party
 
     address = normalise_email(email)
-    display = _one_line("the name (--name)", name, required=True)
+    display = one_line("the name (--name)", name, required=True)
     if locale not in LOCALES:
         raise BadInput(f"unknown locale {locale!r}; one of: {', '.join(LOCALES)}")
     party_codes = tuple(dict.fromkeys(normalise_party(p) for p in parties))
@@ -104,13 +106,14 @@ def add_recipient(
         locale=locale,
         parties=",".join(party_codes) or None,
         kinds=",".join(dict.fromkeys(kinds)) or None,
-        officer=_one_line("the officer (--officer)", officer),
+        officer=one_line("the officer (--officer)", officer),
         only_needs_action=bool(only_needs_action),
         created_at=clock.now_utc(),
         created_by=actor,
     )
     try:
         with db.sessions().begin() as session:
+            authorise(session, actor, OFFICER, "adding a digest recipient")
             if session.scalar(select(Recipient.id).where(Recipient.email == address)) is not None:
                 raise RecipientExists(address)
             session.add(row)
@@ -133,10 +136,12 @@ def find_recipient(db: Database, email: str) -> Recipient:
     return row
 
 
-def remove_recipient(db: Database, email: str) -> str:
+def remove_recipient(db: Database, email: str, actor: str | None = None) -> str:
     """Remove a recipient; their past digests stay in the outbox."""
     address = normalise_email(email)
     with db.sessions().begin() as session:
+        if actor is not None:
+            authorise(session, actor, OFFICER, "removing a digest recipient")
         result = session.execute(delete(Recipient).where(Recipient.email == address))
         if result.rowcount != 1:
             raise RecipientNotFound(address)

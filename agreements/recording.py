@@ -34,6 +34,7 @@ EVENT_KINDS = ("opened", "stage_change", "round", "signature", "note", "ack", "f
 # about it and may be recorded in any order.
 SUBSTANTIVE_KINDS = ("opened", "stage_change", "round", "signature")
 MAX_TEXT = 10_000
+MAX_OPEN_ARTICLES = 10_000  # far above any treaty; keeps the number inside every integer column
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,44 @@ class EventSpec:
     recorded_at: datetime | None = None
 
 
+# the longest text each field takes: the size of its column (String(200)) or
+# the rule for titles; MAX_TEXT for the rest
+TEXT_LIMITS = {"actor": 200, "officer": 200, "title_az": 2000, "title_en": 2000}
+
+
+def check_text(name: str, value: str | None, limit: int | None = None) -> None:
+    """The rule for every free text a user or an import file gives.
+
+    Any character is stored as given (quotes, markup, line breaks, right-to-left
+    marks) except NUL (0x00), which PostgreSQL text cannot hold: it is refused
+    on every backend alike, naming the field, before anything is written.
+    """
+    if value is None:
+        return
+    if "\x00" in value:
+        raise BadInput(f"{name} cannot contain the NUL character (0x00)")
+    limit = limit or TEXT_LIMITS.get(name, MAX_TEXT)
+    if len(value) > limit:
+        raise BadInput(f"{name} is longer than {limit} characters")
+
+
+def check_agreement_text(agreement: Any) -> None:
+    """:func:`check_text` on an agreement's own free text (titles, officer)."""
+    for name in ("title_az", "title_en", "officer"):
+        check_text(name, getattr(agreement, name))
+
+
 def _check_text(spec: EventSpec) -> None:
     for name in ("place", "outcome", "note", "reason", "reference", "source", "actor"):
-        value = getattr(spec, name)
-        if value is not None and len(value) > MAX_TEXT:
-            raise BadInput(f"{name} is longer than {MAX_TEXT} characters")
+        check_text(name, getattr(spec, name))
     if spec.awaiting is not None and spec.awaiting not in HOLDERS:
         raise BadInput(
             f"unknown holder {spec.awaiting!r}; one of: {', '.join(HOLDERS)}"
         )
     if spec.open_articles is not None and spec.open_articles < 0:
         raise BadInput("the number of open articles cannot be negative")
+    if spec.open_articles is not None and spec.open_articles > MAX_OPEN_ARTICLES:
+        raise BadInput(f"the number of open articles cannot be more than {MAX_OPEN_ARTICLES}")
     if spec.kind not in EVENT_KINDS:
         raise BadInput(f"unknown event kind {spec.kind!r}; one of: {', '.join(EVENT_KINDS)}")
 
@@ -206,6 +234,7 @@ def append_event(
     _check_text(spec)
     code = agreement.code
     if spec.kind == "opened":
+        check_agreement_text(agreement)
         if agreement.event_count:
             raise IllegalMove(f"{code} already has a history; only its first event opens it")
         if spec.to not in STAGE_NAMES:

@@ -22,8 +22,6 @@ from agreements.searchtext import EVENT_FIELDS, TITLE_FIELDS, pg_document, pg_te
 from workflows.chronology import When
 
 WORD = re.compile(r"[^\W_]+")
-COMPOUND = re.compile(r"[^\W_]+(?:[./-][^\W_]+)+")
-PUNCTUATION = "\"'()[]{}<>,;:!?*^~|&"
 MARK_START, MARK_END, ELLIPSIS = "[", "]", "…"
 SNIPPET_TOKENS = 12
 DEFAULT_LIMIT = 50
@@ -33,7 +31,6 @@ MAX_PHRASES = 32
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[str, ...]
-    token: str = ""  # the piece as typed, when it is one compound token (4/118)
 
 
 def parse(query: str | None) -> list[Phrase]:
@@ -43,8 +40,7 @@ def parse(query: str | None) -> list[Phrase]:
     for piece in query.split():
         words = tuple(WORD.findall(piece))
         if words:
-            core = piece.strip(PUNCTUATION)
-            phrases.append(Phrase(words, core if COMPOUND.fullmatch(core) else ""))
+            phrases.append(Phrase(words))
     return phrases[:MAX_PHRASES]
 
 
@@ -63,18 +59,11 @@ def _lexeme(word: str, prefix: bool) -> str:
 
 
 def tsquery(phrases: list[Phrase], fold: bool) -> str:
-    """A to_tsquery expression: words quoted as lexemes, followed by <->.
-
-    PostgreSQL's parser keeps tokens such as ``4/118`` or ``1.2`` whole, so a
-    phrase typed that way also matches the whole token.
-    """
+    """A to_tsquery expression: words quoted as lexemes, followed by <->."""
     parts = []
     for phrase in phrases:
         words = [pg_text(w, fold) for w in phrase.words]
-        part = " <-> ".join(_lexeme(w, i == len(words) - 1) for i, w in enumerate(words))
-        if phrase.token and len(words) > 1:
-            part = f"{part} | {_lexeme(pg_text(phrase.token, fold), True)}"
-        parts.append("(" + part + ")")
+        parts.append("(" + " <-> ".join(_lexeme(w, i == len(words) - 1) for i, w in enumerate(words)) + ")")
     return " & ".join(parts)
 
 

@@ -16,7 +16,10 @@ On SQLite the FTS5 ``unicode61`` tokenizer folds case (and, for ``fold``,
 removes diacritics); it knows neither the dotted capital İ nor that ı and ə
 have an ASCII spelling, so those few letters are replaced before it sees them.
 On PostgreSQL (``simple`` configuration, no stemming) the replacement is a
-``translate`` over a fixed table, then ``lower``.
+``translate`` over a fixed table, then ``lower``. ASCII punctuation becomes
+a space first: PostgreSQL's parser would otherwise keep ``4/118`` or
+``x@example.org`` as one token and drop whatever looks like an XML tag or
+entity (``<script>``, ``&amp;``), where SQLite's tokenizer sees the words.
 """
 from __future__ import annotations
 
@@ -51,26 +54,33 @@ def sqlite_text(text: str, fold: bool) -> str:
     return text
 
 
+PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _PG_EXACT = str.maketrans(_UPPER, _LOWER.replace("ı", "i"))
+_PG_PUNCTUATION = str.maketrans(PUNCTUATION, " " * len(PUNCTUATION))
 _PG_EXACT_I = str.maketrans({"ı": "i"})
 
 
 def pg_text(text: str, fold: bool) -> str:
     """What the PostgreSQL functions below do, in Python (for queries)."""
-    text = text.translate(_PG_EXACT).translate(_PG_EXACT_I)
+    text = text.translate(_PG_PUNCTUATION).translate(_PG_EXACT).translate(_PG_EXACT_I)
     text = "".join(c.lower() if c.isascii() else c for c in text)
     if fold:
         text = text.translate(str.maketrans(_ACCENTED, _PLAIN))
     return text
 
 
-def pg_functions() -> list[str]:
-    """Immutable SQL functions used by the GIN expression indexes."""
+def pg_functions(punctuation: bool = True) -> list[str]:
+    """Immutable SQL functions used by the GIN expression indexes
+    (``punctuation=False``: as they were before migration 0008)."""
     lower_i = _LOWER.replace("ı", "i")
+    source = "coalesce(t, '')"
+    if punctuation:
+        quoted = PUNCTUATION.replace("'", "''")
+        source = f"translate({source}, '{quoted}', '{' ' * len(PUNCTUATION)}')"
     exact = (
         "CREATE OR REPLACE FUNCTION agreements_search_exact(t text) RETURNS text "
         "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
-        f"$$ SELECT lower(translate(translate(coalesce(t, ''), '{_UPPER}', '{lower_i}'), 'ı', 'i')) $$"
+        f"$$ SELECT lower(translate(translate({source}, '{_UPPER}', '{lower_i}'), 'ı', 'i')) $$"
     )
     fold = (
         "CREATE OR REPLACE FUNCTION agreements_search_fold(t text) RETURNS text "

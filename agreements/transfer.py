@@ -14,7 +14,7 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, TextIO
 
 from sqlalchemy import insert, select
@@ -24,10 +24,12 @@ from agreements import clock
 from agreements.db import Database
 from agreements.errors import BadInput, DomainError, ImportConflict
 from agreements.models import Agreement, AgreementParty, Event
-from agreements.recording import EVENT_KINDS, EventSpec, append_event
+from agreements.recording import EVENT_KINDS, EventSpec, append_event, check_agreement_text
 from agreements.services import normalise_code, normalise_party, transaction
+from agreements.users import authorise
 from workflows.chronology import DAY, PRECISIONS, UNKNOWN, When
-from workflows.stages import KINDS
+from workflows.roles import HEAD, OFFICER
+from workflows.stages import HEAD_STAGES, KINDS, STAGE_NAMES
 
 FORMAT = "agreements-history"
 VERSION = 1
@@ -101,8 +103,10 @@ def _event(raw: Any, where: str) -> EventSpec:
         articles = None
     else:
         try:
+            if isinstance(articles, bool) or (isinstance(articles, float) and not articles.is_integer()):
+                raise ValueError(articles)
             articles = int(articles)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise BadInput(f"{where}: open_articles must be a whole number") from None
     recorded = raw.get("recorded_at")
     recorded_at = None
@@ -113,12 +117,20 @@ def _event(raw: Any, where: str) -> EventSpec:
             raise BadInput(f"{where}: recorded_at {recorded!r} is not a timestamp") from None
         if recorded_at.tzinfo is None:
             raise BadInput(f"{where}: recorded_at needs a UTC offset")
+        try:
+            recorded_at.astimezone(timezone.utc)  # stored in UTC: 0001-01-01T00:00+04:00 has no such time
+        except OverflowError:
+            raise BadInput(f"{where}: recorded_at {recorded!r} is out of range in UTC") from None
+    stages = {name: _text(raw.get(name), where, name) for name in ("from", "to")}
+    for name, stage in stages.items():
+        if stage is not None and stage not in STAGE_NAMES:
+            raise BadInput(f"{where}: unknown stage {stage!r} in {name}; one of: {', '.join(STAGE_NAMES)}")
     return EventSpec(
         kind=kind,
         when=When(on, precision),
         actor=_text(raw.get("actor"), where, "actor") or "import",
-        to=_text(raw.get("to"), where, "to"),
-        from_=_text(raw.get("from"), where, "from"),
+        to=stages["to"],
+        from_=stages["from"],
         until=_date(raw.get("until"), where, "until"),
         place=_text(raw.get("place"), where, "place"),
         outcome=_text(raw.get("outcome"), where, "outcome"),
@@ -146,20 +158,28 @@ def _agreement(raw: Any, where: str) -> AgreementRecord:
     parties = raw.get("parties")
     if not isinstance(parties, list) or not parties or not all(isinstance(p, str) for p in parties):
         raise BadInput(f"{where}: parties must be a non-empty list of codes")
+    parties = [normalise_party(p) for p in parties]
+    if len(set(parties)) != len(parties):
+        raise BadInput(f"{where}: a counterpart is given twice in parties")
     events = raw.get("events")
     if not isinstance(events, list) or not events:
         raise BadInput(f"{where}: events must be a non-empty list")
     parent = _text(raw.get("parent"), where, "parent")
-    return AgreementRecord(
+    record = AgreementRecord(
         code=code,
         title_az=_text(raw.get("title_az"), where, "title_az", required=True),
         title_en=_text(raw.get("title_en"), where, "title_en", required=True),
         kind=kind,
-        parties=[normalise_party(p) for p in parties],
+        parties=parties,
         parent=normalise_code(parent) if parent else None,
         officer=_text(raw.get("officer"), where, "officer"),
         events=[_event(e, f"{where}, event {i}") for i, e in enumerate(events, 1)],
     )
+    try:  # here, not at the opening event: the new rows are flushed before their events
+        check_agreement_text(record)
+    except BadInput as exc:
+        raise BadInput(f"{where}: {exc}") from None
+    return record
 
 
 def parse_json(text: str, name: str) -> list[AgreementRecord]:
@@ -167,6 +187,8 @@ def parse_json(text: str, name: str) -> list[AgreementRecord]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise BadInput(f"{name}: not valid JSON (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BadInput(f"{name}: not an {FORMAT} file (expected \"format\": \"{FORMAT}\")")
     unknown = set(document) - {"format", "version", "agreements"}
@@ -182,7 +204,11 @@ def parse_json(text: str, name: str) -> list[AgreementRecord]:
 
 def parse_csv(text: str, name: str) -> list[AgreementRecord]:
     reader = csv.DictReader(io.StringIO(text))
-    missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
+    try:
+        fieldnames = reader.fieldnames  # reads the header line: malformed CSV may fail here already
+    except csv.Error as exc:
+        raise BadInput(f"{name}: malformed CSV ({exc})") from None
+    missing = set(CSV_COLUMNS) - set(fieldnames or ())
     if missing:
         raise BadInput(f"{name}: missing CSV column(s) {', '.join(sorted(missing))}")
     grouped: dict[str, dict[str, Any]] = {}
@@ -330,12 +356,21 @@ _AGREEMENT_COLUMNS = tuple(
 )
 
 
-def import_records(db: Database, records: list[AgreementRecord], today: date | None = None) -> ImportReport:
-    """Add what is new in ``records`` in one transaction; refuse contradictions."""
+def import_records(
+    db: Database, records: list[AgreementRecord], today: date | None = None, actor: str | None = None
+) -> ImportReport:
+    """Add what is new in ``records`` in one transaction; refuse contradictions.
+
+    ``actor``, when given, must be allowed to record what the file adds
+    (an officer; a head when it moves an agreement into a head's stage).
+    """
     day = today or clock.today()
     report = ImportReport()
 
     def work(session: Session) -> ImportReport:
+        if actor is not None:
+            authorise(session, actor, OFFICER, "importing")
+        needs_head = False
         codes = [r.code for r in records]
         existing = {
             a.code: a
@@ -396,6 +431,7 @@ def import_records(db: Database, records: list[AgreementRecord], today: date | N
                         f"history ({', '.join(differs)}), which cannot be changed; nothing was imported"
                     )
             new = record.events[len(stored):]
+            needs_head = needs_head or any(spec.to in HEAD_STAGES for spec in new)
             if not new and record.code in existing:
                 report.agreements_unchanged += 1
             scratch = _Scratch(agreement)
@@ -409,6 +445,8 @@ def import_records(db: Database, records: list[AgreementRecord], today: date | N
             if len(rows) >= INSERT_BATCH:
                 session.execute(insert_events, rows)
                 rows = []
+        if actor is not None and needs_head:
+            authorise(session, actor, HEAD, "importing moves into " + ", ".join(sorted(HEAD_STAGES)))
         if rows:
             session.execute(insert_events, rows)
         if deferred is not None:
@@ -526,8 +564,15 @@ def write_csv(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
     writer.writerow(CSV_COLUMNS)
     for agreement in agreements:
         head = [agreement[f] if f != "parties" else ";".join(agreement[f]) for f in AGREEMENT_FIELDS]
-        for event in agreement["events"]:
-            writer.writerow(head + [_csv_value(event[f]) for f in EVENT_FIELDS])
+        rows = [head + [_csv_value(event[f]) for f in EVENT_FIELDS] for event in agreement["events"]]
+        chunk = io.StringIO()
+        csv.writer(chunk, lineterminator="\n").writerows(rows)
+        if "\r" in chunk.getvalue():
+            # the csv module leaves a lone CR unquoted when lines end in LF, and
+            # a reader takes it for the end of the row: quote every field instead
+            chunk = io.StringIO()
+            csv.writer(chunk, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+        out.write(chunk.getvalue())
 
 
 def _csv_value(value: Any) -> Any:

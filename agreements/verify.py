@@ -20,11 +20,15 @@ class Verification:
 
 
 def verify(db: Database, code: str | None = None) -> Verification:
-    """Check every agreement's chain (or one's), streaming the events once."""
+    """Check every agreement's chain (or one's), streaming the events once.
+
+    The heads and the events are read in one snapshot: read apart, an event
+    committed in between by a concurrent writer would look like a broken chain.
+    """
     result = Verification()
     table = Event.__table__
     columns = [table.c.agreement_id, table.c.prev_hash, table.c.hash] + [table.c[f] for f in HASHED_FIELDS]
-    with db.read() as session:
+    with db.snapshot() as session:
         heads = select(Agreement.id, Agreement.code, Agreement.last_hash).order_by(Agreement.id)
         events = select(*columns).order_by(table.c.agreement_id, table.c.seq)
         if code is not None:

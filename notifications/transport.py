@@ -22,15 +22,23 @@ DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, permanent: bool = False, broken: bool = False):
+    def __init__(self, message: str, permanent: bool = False, broken: bool = False, in_doubt: bool = False):
         super().__init__(message)
         self.permanent = permanent
         #: the connection is unusable: the rest of the batch waits for a later run
         self.broken = broken
+        #: the message was handed over and no answer came: the server may have accepted it
+        self.in_doubt = in_doubt
 
 
 class Session(Protocol):
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str], name: str) -> None: ...
+    def send(
+        self, raw: bytes, sender: str, recipients: Sequence[str], name: str, hand_over: Callable[[], None] | None = None
+    ) -> None:
+        """Deliver ``raw``. ``hand_over`` is called at the last moment before
+        the message can be accepted (SMTP: before the end-of-data line; files:
+        before the rename); until then a crash cannot have delivered it. If it
+        raises, the message is not handed over."""
 
 
 class Transport(Protocol):
@@ -74,17 +82,64 @@ def _text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+class _HandOver:
+    """smtplib's DATA command with a call just before the end-of-data line.
+
+    A server takes responsibility for a message only when it has read the
+    final "." line (RFC 5321, 4.1.1.4); a connection lost before that line
+    delivers nothing. ``hand_over`` (set for one message) runs before the line
+    is sent; if it raises, the connection is closed without it. ``in_doubt``
+    is true from the moment the line is sent until the server's answer is read.
+    """
+
+    hand_over: Callable[[], None] | None = None
+    in_doubt = False
+
+    def data(self, msg: bytes):
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = re.sub(rb"(?m)^\.", b"..", msg)  # as smtplib: dot-stuffing, bytes sent as they are
+        if body[-2:] != b"\r\n":
+            body += b"\r\n"
+        self.send(body)
+        if self.hand_over is not None:
+            try:
+                self.hand_over()
+            except BaseException:
+                self.close()  # the server never sees the end of the data: nothing is delivered
+                raise
+        self.in_doubt = True
+        self.send(b".\r\n")
+        code, reply = self.getreply()
+        self.in_doubt = False
+        return code, reply
+
+
+class _SMTP(_HandOver, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_HandOver, smtplib.SMTP_SSL):
+    pass
+
+
 class _SmtpSession:
     def __init__(self, client: smtplib.SMTP, where: str):
         self.client = client
         self.where = where
         self.broken: str | None = None
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "") -> None:
+    def send(
+        self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "", hand_over: Callable[[], None] | None = None
+    ) -> None:
         if self.broken:
             raise DeliveryError(self.broken, broken=True)
+        client = self.client
+        client.hand_over, client.in_doubt = hand_over, False
         try:
-            refused = self.client.sendmail(sender, list(recipients), raw)
+            refused = client.sendmail(sender, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _msg in exc.recipients.values()]
             detail = "; ".join(f"{rcpt}: {_text(smtplib.SMTPResponseException(c, m))}" for rcpt, (c, m) in exc.recipients.items())
@@ -93,7 +148,13 @@ class _SmtpSession:
             raise DeliveryError(f"refused by {self.where}: {_text(exc)}", permanent=exc.smtp_code >= 500) from None
         except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPException) as exc:
             self.broken = f"connection to {self.where} lost: {_text(exc)}"
+            if client.in_doubt:  # after the end of the data, before the answer
+                raise DeliveryError(
+                    f"no answer from {self.where} after the end of the message ({_text(exc)})", broken=True, in_doubt=True
+                ) from None
             raise DeliveryError(self.broken, broken=True) from None
+        finally:
+            client.hand_over = None
         if refused:
             detail = "; ".join(f"{rcpt}: {code}" for rcpt, (code, _m) in refused.items())
             raise DeliveryError(f"recipient refused by {self.where}: {detail}", permanent=True)
@@ -115,9 +176,9 @@ class SmtpTransport:
         s = self.settings
         context = ssl.create_default_context()
         if s.security == "ssl":
-            client = smtplib.SMTP_SSL(s.host, s.effective_port, timeout=s.timeout, context=context)
+            client = _SMTP_SSL(s.host, s.effective_port, timeout=s.timeout, context=context)
         else:
-            client = smtplib.SMTP(s.host, s.effective_port, timeout=s.timeout)
+            client = _SMTP(s.host, s.effective_port, timeout=s.timeout)
         try:
             client.ehlo()
             if s.security == "starttls":
@@ -134,6 +195,8 @@ class SmtpTransport:
                         "the SMTP user name or password has non-ASCII characters, which SMTP login "
                         "(AUTH PLAIN/LOGIN in Python's smtplib) cannot send; use an ASCII password"
                     ) from None
+                except ValueError as exc:  # a garbled challenge (smtplib decodes it as base64)
+                    raise DeliveryError(f"SMTP login: unreadable answer from the server ({_text(exc)})") from None
         except BaseException:
             try:
                 client.close()
@@ -172,13 +235,21 @@ class _FileSession:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "") -> None:
+    def send(
+        self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "", hand_over: Callable[[], None] | None = None
+    ) -> None:
         stem = _UNSAFE.sub("_", name or "message").strip("._") or "message"
         target = self.folder / f"{stem}.eml"
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(raw)
+            if hand_over is not None:
+                try:
+                    hand_over()
+                except BaseException:
+                    os.unlink(tmp)
+                    raise
             os.replace(tmp, target)
         except OSError as exc:
             raise DeliveryError(f"cannot write {target}: {_text(exc)}", broken=True) from None

@@ -5,7 +5,7 @@ import sys
 
 from agreements.cli import COMMANDS
 
-MODULES = ("setup_cmds", "agreement_cmds", "move_cmds", "transfer_cmds", "stall_cmds", "scheduler_cmds", "query_cmds", "digest_cmds")
+MODULES = ("setup_cmds", "agreement_cmds", "move_cmds", "transfer_cmds", "stall_cmds", "scheduler_cmds", "query_cmds", "digest_cmds", "user_cmds")
 
 
 def test_the_table_names_exactly_the_commands_the_modules_define():

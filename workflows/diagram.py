@@ -1,7 +1,7 @@
 """The lifecycle printed for people: a plain list of moves or a Mermaid diagram."""
 from __future__ import annotations
 
-from workflows.stages import ACTIVE, IN_FORCE, MOVES, STAGES, SUSPENDED, TERMINATED
+from workflows.stages import ACTIVE, HEAD_STAGES, IN_FORCE, MOVES, STAGES, SUSPENDED, TERMINATED
 
 GUARDS = {
     IN_FORCE: "needs signature date and entry-into-force date",
@@ -22,6 +22,10 @@ def as_text(locale: str = "en") -> str:
         lines.append(f"  {move[0]:<{width}} -> {move[1]:<{width}}  {move[2]}{suffix}")
     lines.append("")
     lines.append("A suspended agreement resumes only to the stage it was suspended from.")
+    lines.append(
+        "Once users are registered, moves into " + ", ".join(s for s in STAGES if s in HEAD_STAGES)
+        + " need the head role; other changes need an officer."
+    )
     return "\n".join(lines)
 
 

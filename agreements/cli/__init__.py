@@ -47,9 +47,12 @@ class App:
         return self._db
 
     def actor(self, option: str | None) -> str:
+        from agreements.recording import check_text
         from agreements.settings import resolve_actor
 
-        return resolve_actor(option)
+        actor = resolve_actor(option)
+        check_text("actor", actor)  # before any query uses it (PostgreSQL refuses NUL even there)
+        return actor
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -69,6 +72,8 @@ def _database_message(exc: Exception, app: App | None) -> str | None:
         return f"cannot open the database at {where}: {text.splitlines()[0]}"
     if "database is locked" in text:
         return "the database is busy (another writer holds it); try again"
+    if "permission denied" in text:
+        return f"the database at {where} refused: {text.splitlines()[0]} (this connection's role may not do that)"
     if "append-only" in text:
         return "history events are append-only: the database refused to change one"
     return f"database error: {text.splitlines()[0] if text else type(exc).__name__}"
@@ -94,6 +99,13 @@ class AgreementsGroup(click.Group):
 
     def main(self, args=None, prog_name=None, **extra):
         extra["standalone_mode"] = False
+        # what the library logs (a delivery that failed...) the commands report
+        # themselves; without a handler Python's last-resort one would print it
+        # as stray lines before the one `Error:` line
+        import logging
+
+        if not logging.getLogger("agreements").handlers:
+            logging.getLogger("agreements").addHandler(logging.NullHandler())
         try:
             result = super().main(args=args, prog_name=prog_name or "agreements", **extra)
         except click.UsageError as exc:
@@ -181,4 +193,5 @@ COMMANDS: dict[str, str] = {
     "digest": "digest_cmds:digest",
     "outbox": "digest_cmds:outbox",
     "plan": "digest_cmds:plan",
+    "users": "user_cmds:users",
 }

@@ -90,8 +90,8 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
 
 
 def _print_agreement(agreement: dict, lang: str) -> None:
-    title = agreement["title_az"] if lang == "az" else agreement["title_en"]
-    other = agreement["title_en"] if lang == "az" else agreement["title_az"]
+    title = output.printable(agreement["title_az"] if lang == "az" else agreement["title_en"])
+    other = output.printable(agreement["title_en"] if lang == "az" else agreement["title_az"])
     lines = [
         f"{agreement['code']}  {title}",
         f"  {other}",
@@ -108,7 +108,7 @@ def _print_agreement(agreement: dict, lang: str) -> None:
     ]
     for key, label in (("suspended_from", "suspended from"), ("signed_on", "signed on"), ("in_force_on", "in force since"), ("parent", "implements"), ("officer", "officer")):
         if agreement.get(key):
-            lines.append(f"  {label + ':':<13} {agreement[key]}")
+            lines.append(f"  {label + ':':<13} {output.printable(str(agreement[key]))}")
     click.echo("\n".join(lines))
 
 

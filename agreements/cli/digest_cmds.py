@@ -101,8 +101,9 @@ def recipients_list(app, fmt) -> None:
 
 @recipients.command("remove")
 @click.argument("email")
+@actor_option
 @click.pass_obj
-def recipients_remove(app, email) -> None:
+def recipients_remove(app, email, actor) -> None:
     """Remove a recipient; digests already sent stay in the outbox.
 
     \b
@@ -111,7 +112,7 @@ def recipients_remove(app, email) -> None:
     """
     from agreements.recipients import remove_recipient
 
-    click.echo(f"Removed {remove_recipient(app.db, email)}.")
+    click.echo(f"Removed {remove_recipient(app.db, email, actor=app.actor(actor))}.")
 
 
 # --------------------------------------------------------------------------- digest
@@ -156,8 +157,9 @@ def digest_preview(app, recipient, locale, week, fmt, out) -> None:
 @digest.command("send")
 @click.option("--week", metavar="YYYY-Www", help=WEEK_HELP)
 @click.option("--dry-run", is_flag=True, help="Say what would be queued and sent; change nothing, send nothing.")
+@actor_option
 @click.pass_obj
-def digest_send(app, week, dry_run) -> None:
+def digest_send(app, week, dry_run, actor) -> None:
     """Queue the week's digest for every recipient and send what is due.
 
     The scheduler's weekly job runs the same code. Each recipient gets a
@@ -171,6 +173,10 @@ def digest_send(app, week, dry_run) -> None:
     """
     from agreements.outbox import run_week
 
+    if not dry_run:
+        from agreements.users import require
+
+        require(app.db, app.actor(actor), what="sending the digest")
     report = run_week(app.db, app.config, _week(app, week), dry_run=dry_run)
     click.echo(report.summary())
     if dry_run:
@@ -281,7 +287,7 @@ def plan(app, code, on, what, reference, actor) -> None:
     from agreements.digest import record_plan
 
     done = record_plan(app.db, code, on=on, what=what, actor=app.actor(actor), reference=reference)
-    click.echo(f"{done.code}: planned for {on.isoformat()}: {what.strip()}")
+    click.echo(f"{done.code}: planned for {on.isoformat()}: {output.printable(what.strip())}")
 
 
 COMMANDS = [recipients, digest, outbox, plan]

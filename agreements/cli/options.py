@@ -21,6 +21,8 @@ class ISODate(click.ParamType):
 
 
 DATE = ISODate()
+# the largest --limit: a LIMIT that every backend's integers can take
+MAX_LIMIT = 1_000_000_000
 STAGE = click.Choice(STAGE_NAMES)
 KIND = click.Choice(KINDS)
 HOLDER = click.Choice(tuple(HOLDERS))

@@ -3,16 +3,33 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from typing import Any, Sequence
 
 FORMATS = ("table", "json", "csv")
+# control characters (C0 with CR, LF and tab; DEL; C1) and the Unicode line and
+# paragraph separators: in a table or a one-line field they would break the
+# row or drive the terminal, so text output shows them as escapes (\r, \n,
+# \x1b); JSON, CSV and export keep every character as stored
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` for a table cell or a line of text output: control characters escaped, the rest verbatim."""
+    return _CONTROL.sub(_escape, text)
 
 
 def shorten(text: str | None, width: int) -> str:
     if not text:
         return ""
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -31,8 +48,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return printable(", ".join(str(v) for v in value))
+    return printable(str(value))
 
 
 def emit_json(data: Any) -> None:
@@ -41,9 +58,13 @@ def emit_json(data: Any) -> None:
 
 def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
+    # the csv module leaves a lone CR unquoted when lines end in LF, which a
+    # reader takes for the end of the row: a row with a CR is quoted whole
+    quoted = csv.writer(sys.stdout, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (row.get(c) for c in columns)])
+        values = [";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (row.get(c) for c in columns)]
+        (quoted if any(isinstance(v, str) and "\r" in v for v in values) else writer).writerow(values)
 
 
 def emit_data(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from agreements.cli import output
-from agreements.cli.options import DATE, KIND, STAGE, format_option, lang_option
+from agreements.cli.options import DATE, KIND, MAX_LIMIT, STAGE, format_option, lang_option
 
 LOG_COLUMNS = ("code", "seq", "on", "date_precision", "until", "kind", "from", "to", "place", "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at")
 SEARCH_COLUMNS = ("code", "source", "kind", "on", "date_precision", "snippet", "score")
@@ -21,7 +21,7 @@ EVENT_KIND_CHOICES = ("opened", "stage_change", "round", "signature", "note", "a
 @click.option("--event-kind", type=click.Choice(EVENT_KIND_CHOICES), help="Only events of this kind.")
 @click.option("--grep", metavar="TEXT", help="Only events whose place, note, outcome, reason or reference has these words (as in `search`).")
 @click.option("--ignore-diacritics", "fold", is_flag=True, help="With --grep: Kisinyov finds Kişinyov.")
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N events (0: all).")
+@click.option("--limit", type=click.IntRange(min=0, max=MAX_LIMIT), default=100, show_default=True, help="At most N events (0: all).")
 @format_option("table", "json", "csv")
 @lang_option
 @click.pass_obj
@@ -56,7 +56,7 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
 
 @click.command()
 @click.argument("text", required=False, default="")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most N hits.")
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=50, show_default=True, help="At most N hits.")
 @click.option("--ignore-diacritics", "fold", is_flag=True, help="Kisinyov finds Kişinyov, Azerbaycan finds Azərbaycan.")
 @format_option("table", "json", "csv")
 @click.pass_obj

@@ -5,12 +5,15 @@ import sys
 
 import click
 
+from agreements.cli.options import actor_option
+
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(("json", "csv")), help="File format (default: from the file name; JSON otherwise).")
+@actor_option
 @click.pass_obj
-def import_(app, file, fmt) -> None:
+def import_(app, file, fmt, actor) -> None:
     """Load agreements and their history from a JSON or CSV file.
 
     Importing the same file twice changes nothing; a file that contradicts the
@@ -35,7 +38,7 @@ def import_(app, file, fmt) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{file}: cannot read it ({exc})") from None
     records = read_records(text, file, fmt)
-    report = import_records(app.db, records)
+    report = import_records(app.db, records, actor=app.actor(actor))
     click.echo(
         f"Imported {report.agreements_added} new agreement(s) and {report.events_added} event(s); "
         f"{report.agreements_unchanged} agreement(s) already up to date."

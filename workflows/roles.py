@@ -1,0 +1,38 @@
+"""Who may do what: viewers read, officers record, heads commit the state.
+
+Pure rules; looking up a user's role is the database's job
+(``agreements.users``). While no user is registered the tracker is open to
+whoever runs it, so a single officer's SQLite file needs no setup.
+"""
+from __future__ import annotations
+
+from workflows.errors import DomainError
+from workflows.stages import HEAD_STAGES, role_for_move
+
+VIEWER, OFFICER, HEAD = "viewer", "officer", "head"
+ROLES: tuple[str, ...] = (VIEWER, OFFICER, HEAD)
+_RANK = {VIEWER: 0, OFFICER: 1, HEAD: 2}
+
+
+class NotPermitted(DomainError):
+    """The acting user's role does not allow the change."""
+
+
+def needed_for_move(source: str, dest: str) -> str:
+    """The least role for a stage change (the lifecycle says which)."""
+    return role_for_move(source, dest)
+
+
+def needed_to_open_at(stage: str) -> str:
+    """The least role to add an agreement that starts at ``stage``."""
+    return HEAD if stage in HEAD_STAGES else OFFICER
+
+
+def check(actor: str, role: str, needed: str, what: str) -> None:
+    """Raise NotPermitted unless ``role`` is at least ``needed``."""
+    if role not in _RANK:
+        raise NotPermitted(f"user {actor!r} has an unknown role {role!r}; roles: {', '.join(ROLES)}")
+    if _RANK[role] < _RANK[needed]:
+        if role == VIEWER:
+            raise NotPermitted(f"{actor} is a viewer and can change nothing ({what} needs the {needed} role)")
+        raise NotPermitted(f"{what} needs the {needed} role; {actor} is {'an' if role == OFFICER else 'a'} {role}")
