@@ -57,6 +57,7 @@ def transfer(path: str, workdir: str) -> None:
     whole `agreements` process: wall time, events per second, peak memory."""
     import sqlite3
 
+    os.makedirs(workdir, exist_ok=True)
     events = sqlite3.connect(path).execute("SELECT count(*) FROM events").fetchone()[0]
     tool = os.path.join(os.path.dirname(sys.executable), "agreements")
     env = {**os.environ, "AGREEMENTS_DB": path, "AGREEMENTS_USER": "benchmark"}
