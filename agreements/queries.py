@@ -166,7 +166,7 @@ def history(db: Database, code: str) -> tuple[dict[str, Any], list[dict[str, Any
 
 def show(db: Database, code: str, as_of: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """An agreement now, or as it stood at the end of ``as_of``."""
-    with db.read() as session:
+    with db.snapshot() as session:  # the row and its events of one moment
         agreement = load(session, code)
         events = _events(session, agreement)
         current = agreement_dict(agreement, _parent_code(agreement))

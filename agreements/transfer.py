@@ -511,9 +511,11 @@ def iter_agreements(db: Database) -> Iterator[dict[str, Any]]:
     """Every agreement with its events, streamed: the agreements (without
     history) are read first, then one pass over the events in agreement
     order, yielding each agreement as soon as its events are read. Plain rows
-    (typed as the ORM types them), never more than one history in memory."""
+    (typed as the ORM types them), never more than one history in memory.
+    All of it is read in one snapshot: a backup of one moment, whatever is
+    written meanwhile."""
     agreements_t, parties_t, events_t = Agreement.__table__, AgreementParty.__table__, Event.__table__
-    with db.read() as session:
+    with db.snapshot() as session:
         heads = session.execute(
             select(
                 agreements_t.c.id, agreements_t.c.code, agreements_t.c.title_az, agreements_t.c.title_en,

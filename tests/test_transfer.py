@@ -693,3 +693,39 @@ def test_csv_round_trip_keeps_a_windows_line_break_inside_a_note(seeded, cli, tm
     assert_ok(cli("--db", str(other), "import", str(path)))
     assert export_text(cli, "--db", str(other), fmt="csv") == first
     assert by_code(export_doc(cli, "--db", str(other)))["RA-TUR"]["events"][-1]["note"] == note
+
+
+def test_export_is_one_moment_even_while_others_write(seeded):
+    """A note and a new agreement committed while the export is reading
+    (between its first query and its pass over the events) are not in it."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from agreements import services
+    from agreements.db import Database
+    from agreements.transfer import iter_agreements
+
+    other = Database(seeded.url)
+    wrote = []
+
+    def write_meanwhile(conn, cursor, statement, *_):
+        if not wrote and "FROM events" in statement and "ORDER BY events.agreement_id" in statement:
+            services.add_note(other, "RA-MDA", "written during the export", services.Details(actor="w"), on=date(2016, 12, 1))
+            services.add_agreement(other, "RA-NEW", title_az="S", title_en="A", kind="readmission", parties=["GEO"],
+                                   actor="w", on=date(2020, 1, 10))
+            wrote.append(True)
+
+    event.listen(seeded.engine, "before_cursor_execute", write_meanwhile)
+    try:
+        exported = list(iter_agreements(seeded))
+    finally:
+        event.remove(seeded.engine, "before_cursor_execute", write_meanwhile)
+        other.dispose()
+    assert wrote
+    assert "RA-NEW" not in {a["code"] for a in exported}
+    mda = next(a for a in exported if a["code"] == "RA-MDA")
+    assert all(e["note"] != "written during the export" for e in mda["events"])
+    assert len(exported) == 18
+    # and the next export has both
+    assert {"RA-NEW", "RA-MDA"} <= {a["code"] for a in iter_agreements(seeded)}
