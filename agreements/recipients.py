@@ -1,7 +1,6 @@
 """Recipients of the weekly digest: who, in which language, following what."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,9 +14,9 @@ from agreements.models import Recipient
 from agreements.users import authorise
 from workflows.roles import OFFICER
 from workflows.stages import KINDS
+from workflows.text import CONTROL
 
 LOCALES = ("az", "en")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class RecipientExists(DomainError):
@@ -70,7 +69,7 @@ def one_line(what: str, value: str | None, required: bool = False) -> str | None
         if required:
             raise BadInput(f"{what} cannot be empty")
         return None
-    if _CONTROL.search(value):
+    if CONTROL.search(value):
         raise BadInput(f"{what} cannot contain line breaks or control characters")
     if len(value) > 200:
         raise BadInput(f"{what} is longer than 200 characters")

@@ -16,9 +16,8 @@ from email.utils import format_datetime, make_msgid
 
 from notifications.model import Digest, Person
 from notifications.render import RenderedDigest, render
+from workflows.text import CONTROL
 
-#: Control characters (C0, DEL, C1) and the Unicode line/paragraph separators.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: a sender on a local network, e.g. agreements@localhost
 _LOCAL_ADDRESS = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 
@@ -29,7 +28,7 @@ class BadAddress(ValueError):
 
 def one_line(text: str | None) -> str:
     """Text safe for a header: control characters become spaces, runs of space collapse."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    return " ".join(CONTROL.sub(" ", text or "").split())
 
 
 def check_address(email: str, local_ok: bool = False) -> str:
@@ -40,7 +39,7 @@ def check_address(email: str, local_ok: bool = False) -> str:
     """
     from email_validator import EmailNotValidError, validate_email
 
-    if _CONTROL.search(email or ""):
+    if CONTROL.search(email or ""):
         raise BadAddress(f"invalid e-mail address {one_line(email)!r}: it contains control characters")
     try:
         return validate_email(email, check_deliverability=False).normalized
@@ -60,7 +59,7 @@ def parse_person(text: str, local_ok: bool = False) -> Person:
     """``"Name <a@b.az>"`` or ``"a@b.az"`` as a :class:`Person`."""
     from email.utils import parseaddr
 
-    if _CONTROL.search(text or ""):
+    if CONTROL.search(text or ""):
         raise BadAddress(f"invalid address {one_line(text)!r}: it contains control characters")
     name, email = parseaddr(text)
     if not email:

@@ -7,12 +7,11 @@ import re
 import sys
 from typing import Any, Sequence
 
+from workflows.text import CONTROL
+
 FORMATS = ("table", "json", "csv")
-# control characters (C0 with CR, LF and tab; DEL; C1) and the Unicode line and
-# paragraph separators: in a table or a one-line field they would break the
-# row or drive the terminal, so text output shows them as escapes (\r, \n,
-# \x1b); JSON, CSV and export keep every character as stored
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# text output shows control characters as escapes (\r, \n, \x1b); JSON, CSV
+# and export keep every character as stored
 _ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
@@ -23,7 +22,7 @@ def _escape(match: re.Match) -> str:
 
 def printable(text: str) -> str:
     """``text`` for a table cell or a line of text output: control characters escaped, the rest verbatim."""
-    return _CONTROL.sub(_escape, text)
+    return CONTROL.sub(_escape, text)
 
 
 def shorten(text: str | None, width: int) -> str:
