@@ -26,7 +26,7 @@ from agreements.models import Agreement, AgreementParty, Event
 from agreements.recording import EventSpec, append_event
 from agreements.users import authorise
 from workflows.chronology import DAY, UNKNOWN, When
-from workflows.roles import OFFICER, needed_for_move, needed_to_open_at
+from workflows.roles import OFFICER, needed_to_enter
 from workflows.stages import (
     DRAFT,
     IN_FORCE,
@@ -108,7 +108,7 @@ def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec
         authorise(session, spec.actor, OFFICER, f"recording a {spec.kind.replace('_', ' ')} on {agreement.code}")
         event = append_event(session, agreement, spec, day)
         if agreement.stage != source:  # a move, also the one a signature makes
-            authorise(session, spec.actor, needed_for_move(source, agreement.stage),
+            authorise(session, spec.actor, needed_to_enter(agreement.stage),
                       f"moving {agreement.code} from {source} to {agreement.stage}")
         return Recorded(agreement.code, event, agreement.stage)
 
@@ -168,7 +168,7 @@ def add_agreement(
     day = today or clock.today()
 
     def work(session: Session) -> Recorded:
-        authorise(session, actor, needed_to_open_at(stage), f"adding an agreement at {stage}")
+        authorise(session, actor, needed_to_enter(stage), f"adding an agreement at {stage}")
         if session.scalar(select(Agreement.id).where(Agreement.code == code)) is not None:
             raise AgreementExists(code)
         parent_row = load(session, parent) if parent else None

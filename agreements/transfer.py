@@ -28,7 +28,7 @@ from agreements.recording import EVENT_KINDS, EventSpec, append_event, check_agr
 from agreements.services import normalise_code, normalise_party, transaction
 from agreements.users import authorise
 from workflows.chronology import DAY, PRECISIONS, UNKNOWN, When
-from workflows.roles import HEAD, OFFICER
+from workflows.roles import HEAD, OFFICER, needed_to_enter
 from workflows.stages import HEAD_STAGES, KINDS, STAGE_NAMES
 
 FORMAT = "agreements-history"
@@ -431,7 +431,7 @@ def import_records(
                         f"history ({', '.join(differs)}), which cannot be changed; nothing was imported"
                     )
             new = record.events[len(stored):]
-            needs_head = needs_head or any(spec.to in HEAD_STAGES for spec in new)
+            needs_head = needs_head or any(spec.to and needed_to_enter(spec.to) == HEAD for spec in new)
             if not new and record.code in existing:
                 report.agreements_unchanged += 1
             scratch = _Scratch(agreement)

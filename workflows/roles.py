@@ -7,7 +7,7 @@ whoever runs it, so a single officer's SQLite file needs no setup.
 from __future__ import annotations
 
 from workflows.errors import DomainError
-from workflows.stages import HEAD_STAGES, role_for_move
+from workflows.stages import HEAD_STAGES
 
 VIEWER, OFFICER, HEAD = "viewer", "officer", "head"
 ROLES: tuple[str, ...] = (VIEWER, OFFICER, HEAD)
@@ -18,13 +18,9 @@ class NotPermitted(DomainError):
     """The acting user's role does not allow the change."""
 
 
-def needed_for_move(source: str, dest: str) -> str:
-    """The least role for a stage change (the lifecycle says which)."""
-    return role_for_move(source, dest)
-
-
-def needed_to_open_at(stage: str) -> str:
-    """The least role to add an agreement that starts at ``stage``."""
+def needed_to_enter(stage: str) -> str:
+    """The least role to put an agreement into ``stage``, by a move or by
+    adding it there (the lifecycle's HEAD_STAGES say which need a head)."""
     return HEAD if stage in HEAD_STAGES else OFFICER
 
 

@@ -87,11 +87,6 @@ class Move:
     dest: str
     meaning: str
 
-    @property
-    def role(self) -> str:
-        """The least role that may make this move (when users are registered)."""
-        return "head" if self.dest in HEAD_STAGES else "officer"
-
 
 def _moves() -> tuple[Move, ...]:
     moves = [
@@ -128,14 +123,6 @@ def allowed_targets(stage: str, suspended_from: str | None = None) -> list[str]:
     if stage == SUSPENDED:
         targets = {t for t in targets if t == TERMINATED or t == suspended_from}
     return [s for s in STAGE_NAMES if s in targets]
-
-
-def role_for_move(source: str, dest: str) -> str:
-    """The least role that may move an agreement from ``source`` to ``dest``."""
-    for move in MOVES:
-        if move.source == source and move.dest == dest:
-            return move.role
-    return "head" if dest in HEAD_STAGES else "officer"
 
 
 def next_canonical(stage: str) -> str | None:
