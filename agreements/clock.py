@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from agreements.settings import TIMEZONE
+from agreements.config.locations import TIMEZONE
 
 ZONE = ZoneInfo(TIMEZONE)
 

@@ -12,9 +12,9 @@ import sqlite3
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from agreements.db import Database
-from agreements.migrate import upgrade
-from agreements.recording import backfill_summaries
+from agreements.store.database import Database
+from agreements.store.migrate import upgrade
+from agreements.writes.apply import backfill_summaries
 from workflows.stages import DEFAULT_HOLDER, KINDS, allowed_targets
 
 PARTIES = ("MDA", "GEO", "TUR", "RUS", "KAZ", "UZB", "TKM", "KGZ", "TJK", "UKR", "BLR", "ARM", "IRN", "PAK", "AFG",

@@ -13,9 +13,11 @@ import sys
 import time
 from datetime import date
 
-from agreements.config import load_config
-from agreements.db import Database
-from agreements import queries, search, stalls
+from agreements.config.file import load_config
+from agreements.store.database import Database
+from agreements.reads import queries
+from agreements.reads import search
+from agreements.reads import stalled as stalls
 
 TARGETS = {  # median ms, ratio to raw SQL
     "history of one agreement": (2, 1.5),

@@ -27,15 +27,15 @@ sys.path.insert(0, str(ROOT))
 
 
 def build_html(workdir: Path, locale: str, week: str) -> Path:
-    from agreements.config import load_config
-    from agreements.db import Database
-    from agreements.digest import preview, record_plan
-    from agreements.migrate import upgrade
-    from agreements.services import Details, add_note, move, record_round
-    from agreements.stalls import acknowledge
-    from agreements.transfer import import_records, parse_json
+    from agreements.config.file import load_config
+    from agreements.store.database import Database
+    from agreements.digest.week import preview, record_plan
+    from agreements.store.migrate import upgrade
+    from agreements.writes.commands import Details, add_note, move, record_round
+    from agreements.reads.stalled import acknowledge
+    from agreements.transfer.files import import_records, parse_json
 
-    db = Database(f"sqlite:///{workdir / 'agreements.db'}", allow_create=True)
+    db = Database(f"sqlite:///{workdir / 'agreements.store.database'}", allow_create=True)
     upgrade(db)
     seed = ROOT / "data" / "seed_history.json"
     import_records(db, parse_json(seed.read_text(encoding="utf-8"), seed.name))

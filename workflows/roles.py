@@ -1,7 +1,7 @@
 """Who may do what: viewers read, officers record, heads commit the state.
 
 Pure rules; looking up a user's role is the database's job
-(``agreements.users``). While no user is registered the tracker is open to
+(``agreements.writes.users``). While no user is registered the tracker is open to
 whoever runs it, so a single officer's SQLite file needs no setup.
 """
 from __future__ import annotations

@@ -32,7 +32,7 @@ class App:
     def config(self):
         """The configuration file's settings (defaults when there is none)."""
         if self._config is None:
-            from agreements.config import load_config
+            from agreements.config.file import load_config
 
             self._config = load_config(self.config_option)
         return self._config
@@ -40,15 +40,15 @@ class App:
     @property
     def db(self):
         if self._db is None:
-            from agreements.db import Database
-            from agreements.settings import resolve_db_url
+            from agreements.store.database import Database
+            from agreements.config.locations import resolve_db_url
 
             self._db = Database(resolve_db_url(self.db_option))
         return self._db
 
     def actor(self, option: str | None) -> str:
-        from agreements.recording import check_text
-        from agreements.settings import resolve_actor
+        from agreements.writes.apply import check_text
+        from agreements.config.locations import resolve_actor
 
         actor = resolve_actor(option)
         check_text("actor", actor)  # before any query uses it (PostgreSQL refuses NUL even there)
@@ -129,7 +129,7 @@ class AgreementsGroup(click.Group):
 
 DB_HELP = (
     "Database URL or SQLite file path. Default: $AGREEMENTS_DB, else the SQLite "
-    "file agreements.db in your data directory (e.g. ~/.local/share/agreements/)."
+    "file agreements.store.database in your data directory (e.g. ~/.local/share/agreements/)."
 )
 
 CONFIG_HELP = (
@@ -150,7 +150,7 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
     \b
     The database is chosen by --db, else $AGREEMENTS_DB, else an embedded
     SQLite file in your user data directory (on Linux
-    ~/.local/share/agreements/agreements.db). PostgreSQL works too:
+    ~/.local/share/agreements/agreements.store.database). PostgreSQL works too:
     --db postgresql+psycopg://user@host/dbname
 
     \b

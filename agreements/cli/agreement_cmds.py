@@ -35,7 +35,7 @@ def add(app, code, title_az, title_en, kind, parties, parent, officer, on, stage
         --title-en "Agreement between Azerbaijan and Georgia on readmission" \\
         --officer "L. Mammadova" --on 2026-11-02
     """
-    from agreements.services import add_agreement
+    from agreements.writes.commands import add_agreement
 
     done = add_agreement(
         app.db, code, title_az=title_az, title_en=title_en, kind=kind, parties=parties,
@@ -67,11 +67,11 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
       agreements list --as-of 2016-07-01
     """
     if as_of is not None:
-        from agreements.queries import list_as_of
+        from agreements.reads.queries import list_as_of
 
         rows = list_as_of(app.db, as_of, stage=stage, party=party, kind=kind)
     else:
-        from agreements.queries import list_agreements
+        from agreements.reads.queries import list_agreements
 
         rows = list_agreements(app.db, stage=stage, party=party, kind=kind)
     if not output.emit_data(rows, fmt, LIST_COLUMNS):
@@ -139,7 +139,7 @@ def show(app, code, as_of, fmt, lang) -> None:
       agreements show RA-CHE
       agreements show RA-MDA --as-of 2016-07-01
     """
-    from agreements.queries import show as show_agreement
+    from agreements.reads.queries import show as show_agreement
 
     agreement, events = show_agreement(app.db, code, as_of)
     if fmt == "json":
@@ -168,7 +168,7 @@ def history(app, code, fmt, lang) -> None:
       agreements history RA-MDA
       agreements history RA-MDA --format csv > ra-mda.csv
     """
-    from agreements.queries import history as load_history
+    from agreements.reads.queries import history as load_history
 
     agreement, events = load_history(app.db, code)
     if fmt == "json":

@@ -11,7 +11,7 @@ WEEK_HELP = "ISO week, e.g. 2026-W48 (default: this week in Asia/Baku)."
 
 
 def _week(app, week: str | None) -> str:
-    from agreements.digest import current_week, parse_week
+    from agreements.digest.week import current_week, parse_week
 
     if week:
         parse_week(week)
@@ -46,7 +46,7 @@ def recipients_add(app, email, name, locale, parties, kinds, officer, only_needs
       agreements recipients add head.legal@migration.gov.az --name "Head of Legal" --locale en --only-needs-action
       agreements recipients add r.aliyev@migration.gov.az --name "Rəşad Əliyev" --locale az --party RUS --kind readmission
     """
-    from agreements.recipients import add_recipient
+    from agreements.digest.recipients import add_recipient
 
     row = add_recipient(
         app.db, email, name=name, locale=locale, actor=app.actor(actor), parties=parties, kinds=kinds,
@@ -77,7 +77,7 @@ def recipients_list(app, fmt) -> None:
     Example:
       agreements recipients list
     """
-    from agreements.recipients import list_recipients
+    from agreements.digest.recipients import list_recipients
 
     rows = [
         {
@@ -110,7 +110,7 @@ def recipients_remove(app, email, actor) -> None:
     Example:
       agreements recipients remove leyla@migration.gov.az
     """
-    from agreements.recipients import remove_recipient
+    from agreements.digest.recipients import remove_recipient
 
     click.echo(f"Removed {remove_recipient(app.db, email, actor=app.actor(actor))}.")
 
@@ -143,7 +143,7 @@ def digest_preview(app, recipient, locale, week, fmt, out) -> None:
       agreements digest preview --locale az --week 2017-W09
       agreements digest preview --recipient leyla@migration.gov.az --format html --out digest.html
     """
-    from agreements.digest import preview
+    from agreements.digest.week import preview
 
     text = preview(app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt)
     if out:
@@ -171,10 +171,10 @@ def digest_send(app, week, dry_run, actor) -> None:
       agreements digest send --dry-run
       agreements digest send --week 2026-W48
     """
-    from agreements.outbox import run_week
+    from agreements.digest.outbox import run_week
 
     if not dry_run:
-        from agreements.users import require
+        from agreements.writes.users import require
 
         require(app.db, app.actor(actor), what="sending the digest")
     report = run_week(app.db, app.config, _week(app, week), dry_run=dry_run)
@@ -204,8 +204,8 @@ def digest_resend(app, email, week) -> None:
     Example:
       agreements digest resend leyla@migration.gov.az --week 2026-W48
     """
-    from agreements.outbox import resend
-    from agreements.recipients import normalise_email
+    from agreements.digest.outbox import resend
+    from agreements.digest.recipients import normalise_email
 
     address = normalise_email(email)
     resend(app.db, _week(app, week), address)
@@ -229,7 +229,7 @@ def outbox(app, status, week, fmt) -> None:
       agreements outbox --status queued
     """
     from agreements import clock
-    from agreements.outbox import list_outbox
+    from agreements.digest.outbox import list_outbox
 
     def when(moment):
         return clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
@@ -284,7 +284,7 @@ def plan(app, code, on, what, reference, actor) -> None:
     Example:
       agreements plan RA-MDA --on 2026-12-10 --what "Third round of expert talks in Chisinau"
     """
-    from agreements.digest import record_plan
+    from agreements.digest.week import record_plan
 
     done = record_plan(app.db, code, on=on, what=what, actor=app.actor(actor), reference=reference)
     click.echo(f"{done.code}: planned for {on.isoformat()}: {output.printable(what.strip())}")

@@ -7,7 +7,7 @@ from agreements.cli.options import DATE, HOLDER, STAGE, actor_option, details_op
 
 
 def _details(app, note, reference, place, awaiting, actor):
-    from agreements.services import Details
+    from agreements.writes.commands import Details
 
     return Details(actor=app.actor(actor), note=note, reference=reference, place=place, awaiting=awaiting)
 
@@ -42,7 +42,7 @@ def advance(app, code, to, on, note, reference, place, awaiting, actor) -> None:
       agreements advance RA-PAK --to draft --ref "note verbale No. 4/112" --note "Returned with comments"
       agreements advance RA-CHE --to in_force --on 2017-03-01 --ref "Decree No. 1234"
     """
-    from agreements.services import move
+    from agreements.writes.commands import move
 
     _report(move(app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on))
 
@@ -59,7 +59,7 @@ def suspend(app, code, on, note, reference, place, awaiting, actor) -> None:
     Example:
       agreements suspend RA-TUR --on 2017-02-01 --note "Counterpart asked for a pause"
     """
-    from agreements.services import move
+    from agreements.writes.commands import move
 
     _report(move(app.db, code, "suspended", _details(app, note, reference, place, awaiting, actor), on=on))
 
@@ -76,7 +76,7 @@ def resume(app, code, on, note, reference, place, awaiting, actor) -> None:
     Example:
       agreements resume RA-TUR --on 2017-06-01
     """
-    from agreements.services import resume as resume_agreement
+    from agreements.writes.commands import resume as resume_agreement
 
     _report(resume_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on))
 
@@ -94,7 +94,7 @@ def terminate(app, code, reason, on, note, reference, place, awaiting, actor) ->
     Example:
       agreements terminate IA-KAZ --reason "Abandoned by mutual consent" --ref "letter No. 02/88"
     """
-    from agreements.services import move
+    from agreements.writes.commands import move
 
     _report(move(app.db, code, "terminated", _details(app, note, reference, place, awaiting, actor), on=on, reason=reason))
 
@@ -115,7 +115,7 @@ def round_(app, code, on, until, outcome, open_articles, note, reference, place,
       agreements round RA-MDA --on 2016-10-18 --until 2016-10-19 --place Bakı \\
         --outcome "All articles agreed but one" --open-articles 1
     """
-    from agreements.services import record_round
+    from agreements.writes.commands import record_round
 
     if not place:
         raise click.UsageError("Missing option '--place'.")
@@ -134,7 +134,7 @@ def sign(app, code, on, note, reference, place, awaiting, actor) -> None:
     Example:
       agreements sign RA-CHE --on 2016-10-10 --place Bern
     """
-    from agreements.services import sign as sign_agreement
+    from agreements.writes.commands import sign as sign_agreement
 
     _report(sign_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on))
 
@@ -154,7 +154,7 @@ def note(app, code, text, on, reference, awaiting, actor) -> None:
     Example:
       agreements note RA-TUR "Called the MFA desk, no answer yet" --ref "tel. 2026-11-20"
     """
-    from agreements.services import add_note
+    from agreements.writes.commands import add_note
 
     _report(add_note(app.db, code, text, _details(app, None, reference, None, awaiting, actor), on=on))
 

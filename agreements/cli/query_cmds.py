@@ -34,7 +34,7 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
       agreements log --since 2016-01-01 --until 2016-12-31 --format csv
       agreements log --grep "02/1097"
     """
-    from agreements.queries import log
+    from agreements.reads.queries import log
 
     rows = log(app.db, party=party, kind=kind, stage=stage, actor=actor, since=since, until=until,
                event_kind=event_kind, grep=grep, fold=fold, limit=limit or None)
@@ -74,7 +74,7 @@ def search(app, text, limit, fold, fmt) -> None:
       agreements search kisinyov --ignore-diacritics
       agreements search "02/1097" --format json
     """
-    from agreements.search import search as run
+    from agreements.reads.search import search as run
 
     hits = run(app.db, text, limit=limit, fold=fold)
     if output.emit_data(hits, fmt, SEARCH_COLUMNS):
@@ -115,7 +115,7 @@ def durations(app, party, kind, today, fmt) -> None:
       agreements report durations
       agreements report durations --kind readmission --format json
     """
-    from agreements.reports import TIMED_STAGES, durations as run
+    from agreements.reads.reports import TIMED_STAGES, durations as run
 
     data = run(app.db, app.config.calendar(), party=party, kind=kind, today=today)
     if fmt == "json":
@@ -159,7 +159,7 @@ def pipeline(app, as_of, fmt) -> None:
       agreements report pipeline
       agreements report pipeline --as-of 2016-07-01
     """
-    from agreements.reports import NO_HOLDER, pipeline as run
+    from agreements.reads.reports import NO_HOLDER, pipeline as run
     from workflows.stages import HOLDERS
 
     data = run(app.db, as_of)

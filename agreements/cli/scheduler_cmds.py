@@ -38,7 +38,7 @@ def _install_signal_handlers(stop):
     """SIGTERM and SIGINT set ``stop``; returns a function that restores the old handlers."""
     import signal
 
-    log = logging.getLogger("agreements.scheduler")
+    log = logging.getLogger("agreements.scheduling.service")
 
     def handler(signum, _frame):
         name = signal.Signals(signum).name
@@ -87,7 +87,7 @@ def run_cmd(app, once: bool, verbose: bool) -> None:
     """
     import threading
 
-    from agreements.scheduler import Service
+    from agreements.scheduling.service import Service
 
     configure_logging(verbose)
     service = Service(app.db, app.config)  # a bad schedule fails here, naming its key
@@ -119,7 +119,7 @@ def jobs_cmd(app) -> None:
       agreements scheduler jobs
     """
     from agreements.cli.output import table
-    from agreements.scheduler import Service
+    from agreements.scheduling.service import Service
 
     service = Service(app.db, app.config)
     rows = service.describe()

@@ -18,7 +18,7 @@ def init(app) -> None:
       agreements init
       agreements --db postgresql+psycopg://tracker@dbhost/agreements init
     """
-    from agreements.migrate import upgrade
+    from agreements.store.migrate import upgrade
 
     app.db.allow_create = True
     before, after = upgrade(app.db)
@@ -61,7 +61,7 @@ def verify(app, code) -> None:
       agreements verify RA-MDA
     """
     from agreements.errors import DomainError
-    from agreements.verify import verify as check
+    from agreements.reads.verify import verify as check
 
     result = check(app.db, code)
     if result.breaks:

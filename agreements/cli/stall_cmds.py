@@ -29,7 +29,7 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
       agreements stalled --all --format json
     """
     from agreements import clock
-    from agreements.stalls import stalled as find_stalled
+    from agreements.reads.stalled import stalled as find_stalled
     rows = [s.as_dict() for s in find_stalled(app.db, app.config, as_of or clock.today(), include_all)]
     if output.emit_data(rows, fmt, STALL_COLUMNS):
         return
@@ -66,8 +66,8 @@ def ack(app, code, until, note, on, reference, awaiting, actor) -> None:
     Example:
       agreements ack RA-TUR --until 2026-12-15 --note "MFA promised an answer after the visit"
     """
-    from agreements.services import Details
-    from agreements.stalls import acknowledge
+    from agreements.writes.commands import Details
+    from agreements.reads.stalled import acknowledge
 
     done = acknowledge(app.db, code, Details(actor=app.actor(actor), note=note, reference=reference, awaiting=awaiting), until=until, on=on)
     click.echo(f"{done.code}: acknowledged until {until.isoformat()}.")

@@ -25,7 +25,7 @@ def import_(app, file, fmt, actor) -> None:
       agreements export | agreements --db other.db import -
     """
     from agreements.errors import BadInput
-    from agreements.transfer import import_records, read_records
+    from agreements.transfer.files import import_records, read_records
 
     try:
         if file == "-":
@@ -57,7 +57,7 @@ def export(app, fmt, out) -> None:
       agreements export > backup.json
       agreements export --format csv --out history.csv
     """
-    from agreements.transfer import iter_agreements, write_csv, write_json
+    from agreements.transfer.files import iter_agreements, write_csv, write_json
 
     writer = write_csv if fmt == "csv" else write_json
     if out:

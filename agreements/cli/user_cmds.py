@@ -40,7 +40,7 @@ def users_add(app, name, email, role, actor) -> None:
     Example:
       agreements users add aliyev --email r.aliyev@migration.gov.az --role head
     """
-    from agreements.users import add_user
+    from agreements.writes.users import add_user
 
     row = add_user(app.db, name, email=email, role=role, actor=app.actor(actor))
     click.echo(f"Added {row.name} <{row.email}> as {row.role}.")
@@ -56,7 +56,7 @@ def users_list(app, fmt) -> None:
     Example:
       agreements users list --format json
     """
-    from agreements.users import list_users
+    from agreements.writes.users import list_users
 
     rows = [
         {"name": u.name, "email": u.email, "role": u.role,

@@ -1,0 +1,38 @@
+"""Where the database lives and who is acting: resolved from options and environment."""
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+DB_ENV = "AGREEMENTS_DB"
+USER_ENV = "AGREEMENTS_USER"
+TIMEZONE = "Asia/Baku"
+
+
+def default_db_path() -> Path:
+    """The embedded SQLite file in the user's data directory."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("agreements", appauthor=False)) / "agreements.store.database"
+
+
+def resolve_db_url(option: str | None) -> str:
+    """``--db`` wins, then ``AGREEMENTS_DB``, then the default SQLite file.
+
+    A plain path (no ``://``) means a SQLite file.
+    """
+    value = option or os.environ.get(DB_ENV) or str(default_db_path())
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def resolve_actor(option: str | None) -> str:
+    actor = option or os.environ.get(USER_ENV)
+    if not actor:
+        try:
+            actor = getpass.getuser()
+        except Exception:  # no login name in some containers
+            actor = "unknown"
+    return actor

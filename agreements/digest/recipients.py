@@ -1,0 +1,147 @@
+"""Recipients of the weekly digest: who, in which language, following what."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from agreements import clock
+from agreements.store.database import Database
+from agreements.errors import BadInput, DomainError
+from agreements.store.tables import Recipient
+from agreements.writes.users import authorise
+from workflows.roles import OFFICER
+from workflows.stages import KINDS
+from workflows.text import CONTROL
+
+LOCALES = ("az", "en")
+
+
+class RecipientExists(DomainError):
+    def __init__(self, email: str):
+        super().__init__(f"{email} is already a recipient; remove it first to change it")
+
+
+class RecipientNotFound(DomainError):
+    def __init__(self, email: str):
+        super().__init__(f"no recipient {email!r}; see `agreements recipients list`")
+
+
+@dataclass(frozen=True)
+class Follows:
+    """What a recipient follows; empty lists mean "everything"."""
+
+    parties: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    officer: str | None = None
+
+    def matches(self, parties: Sequence[str], kind: str, officer: str | None) -> bool:
+        if self.parties and not set(self.parties) & set(parties):
+            return False
+        if self.kinds and kind not in self.kinds:
+            return False
+        if self.officer and (officer or "").casefold() != self.officer.casefold():
+            return False
+        return True
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v for v in (value or "").split(",") if v)
+
+
+def follows(row: Recipient) -> Follows:
+    return Follows(_split(row.parties), _split(row.kinds), row.officer)
+
+
+def normalise_email(email: str) -> str:
+    from notifications.message import BadAddress, check_address
+
+    try:
+        return check_address((email or "").strip())
+    except BadAddress as exc:
+        raise BadInput(str(exc)) from None
+
+
+def one_line(what: str, value: str | None, required: bool = False) -> str | None:
+    if value is None or not value.strip():
+        if required:
+            raise BadInput(f"{what} cannot be empty")
+        return None
+    if CONTROL.search(value):
+        raise BadInput(f"{what} cannot contain line breaks or control characters")
+    if len(value) > 200:
+        raise BadInput(f"{what} is longer than 200 characters")
+    return " ".join(value.split())
+
+
+def add_recipient(
+    db: Database,
+    email: str,
+    *,
+    name: str,
+    locale: str,
+    actor: str,
+    parties: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    officer: str | None = None,
+    only_needs_action: bool = False,
+) -> Recipient:
+    """Add a recipient; an invalid address, name or filter is refused."""
+    from agreements.writes.commands import normalise_party
+
+    address = normalise_email(email)
+    display = one_line("the name (--name)", name, required=True)
+    if locale not in LOCALES:
+        raise BadInput(f"unknown locale {locale!r}; one of: {', '.join(LOCALES)}")
+    party_codes = tuple(dict.fromkeys(normalise_party(p) for p in parties))
+    for kind in kinds:
+        if kind not in KINDS:
+            raise BadInput(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    row = Recipient(
+        email=address,
+        name=display,
+        locale=locale,
+        parties=",".join(party_codes) or None,
+        kinds=",".join(dict.fromkeys(kinds)) or None,
+        officer=one_line("the officer (--officer)", officer),
+        only_needs_action=bool(only_needs_action),
+        created_at=clock.now_utc(),
+        created_by=actor,
+    )
+    try:
+        with db.sessions().begin() as session:
+            authorise(session, actor, OFFICER, "adding a digest recipient")
+            if session.scalar(select(Recipient.id).where(Recipient.email == address)) is not None:
+                raise RecipientExists(address)
+            session.add(row)
+    except IntegrityError:
+        raise RecipientExists(address) from None
+    return row
+
+
+def list_recipients(db: Database) -> list[Recipient]:
+    with db.read() as session:
+        return list(session.scalars(select(Recipient).order_by(Recipient.email)))
+
+
+def find_recipient(db: Database, email: str) -> Recipient:
+    address = normalise_email(email)
+    with db.read() as session:
+        row = session.scalar(select(Recipient).where(Recipient.email == address))
+    if row is None:
+        raise RecipientNotFound(address)
+    return row
+
+
+def remove_recipient(db: Database, email: str, actor: str | None = None) -> str:
+    """Remove a recipient; their past digests stay in the outbox."""
+    address = normalise_email(email)
+    with db.sessions().begin() as session:
+        if actor is not None:
+            authorise(session, actor, OFFICER, "removing a digest recipient")
+        result = session.execute(delete(Recipient).where(Recipient.email == address))
+        if result.rowcount != 1:
+            raise RecipientNotFound(address)
+    return address

@@ -1,0 +1,147 @@
+"""Reports over the history: time spent in each stage, and the pipeline.
+
+Durations come from the events that enter a stage (one query over those
+events only); the pipeline counts agreements per stage and holder of the
+move, now or as they stood on a day.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any, Sequence
+
+from sqlalchemy import Date, text
+
+from agreements import clock
+from agreements.store.database import Database
+from agreements.reads.queries import agreement_filters, list_agreements, list_as_of
+from workflows.calendar import WorkingCalendar
+from workflows.stages import HOLDERS, IN_FORCE, STAGE_NAMES, TERMINATED
+
+FINAL = (IN_FORCE, TERMINATED)
+TIMED_STAGES = tuple(s for s in STAGE_NAMES if s not in FINAL)
+NO_HOLDER = "none"
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile (0..1) with linear interpolation between ranks
+    (numpy's default); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def durations(
+    db: Database,
+    calendar: WorkingCalendar,
+    *,
+    party: str | None = None,
+    kind: str | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Time each agreement spent in each stage, in calendar and working days.
+
+    A stay runs from the day the stage was entered to the day the next stage
+    was entered; the stage an agreement is in now runs to ``today`` and is
+    marked ongoing. Several stays in one stage add up. A stay whose start or
+    end date is unknown is left out (and counted in ``unknown``); one bounded
+    by a "no later than" date is marked approximate. Final stages (in force,
+    terminated) have no duration. The per-stage median and 90th percentile
+    are over agreements that have left the stage (ongoing time excluded).
+    """
+    day = today or clock.today()
+    where, params = agreement_filters(kind=kind, party=party)
+    sql = (
+        "SELECT a.id, a.code, e.to_stage, e.occurred_on, e.date_precision FROM events e "
+        "JOIN agreements a ON a.id = e.agreement_id WHERE e.to_stage IS NOT NULL"
+        + "".join(f" AND {w}" for w in where)
+        + " ORDER BY a.code, e.seq"
+    )
+    with db.read() as session:
+        rows = session.execute(text(sql).columns(occurred_on=Date), params).all()
+    entries: dict[str, list[tuple[str, date | None, str]]] = {}
+    for _aid, code, stage, on, precision in rows:
+        entries.setdefault(code, []).append((stage, on, precision))
+
+    agreements = []
+    closed: dict[str, list[tuple[int, int]]] = {s: [] for s in TIMED_STAGES}
+    for code, stays in entries.items():
+        per_stage: dict[str, dict[str, Any]] = {}
+        for index, (stage, start, precision) in enumerate(stays):
+            if stage in FINAL:
+                continue
+            ongoing = index + 1 == len(stays)
+            end, end_precision = (day, "day") if ongoing else (stays[index + 1][1], stays[index + 1][2])
+            slot = per_stage.setdefault(
+                stage,
+                {"calendar_days": 0, "working_days": 0, "stays": 0, "unknown": 0,
+                 "approximate": False, "ongoing": False, "closed_calendar": 0, "closed_working": 0, "closed_stays": 0},
+            )
+            slot["stays"] += 1
+            if ongoing:
+                slot["ongoing"] = True
+            if start is None or end is None:
+                slot["unknown"] += 1
+                continue
+            calendar_days = max((end - start).days, 0)
+            working_days = calendar.working_days_between(start, end)
+            slot["calendar_days"] += calendar_days
+            slot["working_days"] += working_days
+            if "not_after" in (precision, end_precision):
+                slot["approximate"] = True
+            if not ongoing:
+                slot["closed_calendar"] += calendar_days
+                slot["closed_working"] += working_days
+                slot["closed_stays"] += 1
+        for stage, slot in per_stage.items():
+            if slot["closed_stays"]:
+                closed[stage].append((slot["closed_calendar"], slot["closed_working"]))
+        agreements.append(
+            {
+                "code": code,
+                "stages": {
+                    stage: {k: v for k, v in slot.items() if not k.startswith("closed_")}
+                    for stage, slot in sorted(per_stage.items(), key=lambda kv: STAGE_NAMES.index(kv[0]))
+                },
+            }
+        )
+    stats = []
+    for stage in TIMED_STAGES:
+        values = closed[stage]
+        cal = [v[0] for v in values]
+        work = [v[1] for v in values]
+        stats.append(
+            {
+                "stage": stage,
+                "agreements": len(values),
+                "median_calendar_days": percentile(cal, 0.5),
+                "p90_calendar_days": percentile(cal, 0.9),
+                "median_working_days": percentile(work, 0.5),
+                "p90_working_days": percentile(work, 0.9),
+            }
+        )
+    return {"as_of": day.isoformat(), "agreements": agreements, "stages": stats}
+
+
+def pipeline(db: Database, as_of: date | None = None) -> dict[str, Any]:
+    """Agreements per stage and per holder of the next move, now or at the
+    end of ``as_of``."""
+    rows = list_as_of(db, as_of) if as_of else list_agreements(db)
+    holders = list(HOLDERS) + [NO_HOLDER]
+    counts = {s: {h: 0 for h in holders} for s in STAGE_NAMES}
+    for row in rows:
+        counts[row["stage"]][row["awaiting"] or NO_HOLDER] += 1
+    stages = [
+        {"stage": s, "total": sum(counts[s].values()), **counts[s]} for s in STAGE_NAMES
+    ]
+    totals = {h: sum(counts[s][h] for s in STAGE_NAMES) for h in holders}
+    return {
+        "as_of": as_of.isoformat() if as_of else None,
+        "stages": stages,
+        "holders": totals,
+        "total": len(rows),
+    }

@@ -1,0 +1,1 @@
+"""Moving whole histories in and out: import and export files (JSON, CSV)."""

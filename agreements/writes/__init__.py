@@ -1,0 +1,1 @@
+"""The write path: use-case commands, the authorisation check and the one function that applies an event."""

@@ -1,0 +1,352 @@
+"""Commands that change the tracker. Each runs in one transaction: the changed
+agreement row and its new history event commit together or not at all."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Sequence, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from agreements import clock
+from agreements.store.database import Database
+from agreements.errors import (
+    AgreementExists,
+    AgreementNotFound,
+    BadInput,
+    GuardRefused,
+    IllegalMove,
+    StaleWrite,
+)
+from agreements.store.tables import Agreement, AgreementParty, Event
+from agreements.writes.apply import EventSpec, append_event
+from agreements.writes.users import authorise
+from workflows.chronology import DAY, UNKNOWN, When
+from workflows.roles import OFFICER, needed_to_enter
+from workflows.stages import (
+    DRAFT,
+    IN_FORCE,
+    KINDS,
+    STAGE_NAMES,
+    SUSPENDED,
+    TERMINATED,
+    allowed_targets,
+    next_canonical,
+)
+
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+PARTY_RE = re.compile(r"^[A-Z]{2,12}$")
+T = TypeVar("T")
+
+
+def normalise_code(code: str) -> str:
+    value = code.strip().upper()
+    if not CODE_RE.match(value):
+        raise BadInput(
+            f"invalid agreement code {code!r}: use letters, digits and dashes, "
+            "at most 40 characters (e.g. RA-MDA)"
+        )
+    return value
+
+
+def normalise_party(party: str) -> str:
+    value = party.strip().upper()
+    if not PARTY_RE.match(value):
+        raise BadInput(
+            f"invalid counterpart {party!r}: use an ISO 3166 alpha-3 code (MDA) "
+            "or an organisation code (EU, IOM)"
+        )
+    return value
+
+
+def load(session: Session, code: str) -> Agreement:
+    code = normalise_code(code)
+    agreement = session.scalar(select(Agreement).where(Agreement.code == code))
+    if agreement is None:
+        raise AgreementNotFound(code)
+    return agreement
+
+
+def transaction(db: Database, code: str, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one transaction; a lost race becomes StaleWrite."""
+    try:
+        with db.sessions().begin() as session:
+            return work(session)
+    except StaleDataError:
+        raise StaleWrite(code) from None
+    except IntegrityError as exc:
+        if "uq_events_agreement_seq" in str(exc.orig) or "events.agreement_id, events.seq" in str(exc.orig):
+            raise StaleWrite(code) from None
+        raise
+    except OperationalError as exc:
+        if "database is locked" in str(exc.orig):
+            raise StaleWrite(code) from None
+        raise
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command wrote, for the command line to report."""
+
+    code: str
+    event: Event
+    stage: str
+
+
+def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec], today: date | None) -> Recorded:
+    """Load ``code``, build its next event from the row, append it: one transaction."""
+    day = today or clock.today()
+
+    def work(session: Session) -> Recorded:
+        agreement = load(session, code)
+        source = agreement.stage
+        spec = build(agreement)
+        authorise(session, spec.actor, OFFICER, f"recording a {spec.kind.replace('_', ' ')} on {agreement.code}")
+        event = append_event(session, agreement, spec, day)
+        if agreement.stage != source:  # a move, also the one a signature makes
+            authorise(session, spec.actor, needed_to_enter(agreement.stage),
+                      f"moving {agreement.code} from {source} to {agreement.stage}")
+        return Recorded(agreement.code, event, agreement.stage)
+
+    return transaction(db, code, work)
+
+
+def day_or_today(on: date | None, today: date | None) -> When:
+    """An exact date: ``on`` when given, else today in Asia/Baku."""
+    return When(on or today or clock.today(), DAY)
+
+
+@dataclass(frozen=True)
+class Details:
+    """The free-text options every history-writing command takes."""
+
+    actor: str
+    note: str | None = None
+    reference: str | None = None
+    place: str | None = None
+    awaiting: str | None = None
+
+
+def add_agreement(
+    db: Database,
+    code: str,
+    *,
+    title_az: str,
+    title_en: str,
+    kind: str,
+    parties: Sequence[str],
+    actor: str,
+    parent: str | None = None,
+    officer: str | None = None,
+    on: date | None = None,
+    stage: str = DRAFT,
+    note: str | None = None,
+    reference: str | None = None,
+    awaiting: str | None = None,
+    today: date | None = None,
+) -> Recorded:
+    """Create an agreement and its opening event (at ``stage``, default draft)."""
+    code = normalise_code(code)
+    if kind not in KINDS:
+        raise BadInput(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
+    if not parties:
+        raise BadInput("an agreement needs at least one counterpart (--party)")
+    codes = [normalise_party(p) for p in parties]
+    if len(set(codes)) != len(codes):
+        raise BadInput("a counterpart is given twice")
+    for name, title in (("title-az", title_az), ("title-en", title_en)):
+        if not title or not title.strip():
+            raise BadInput(f"--{name} cannot be empty")
+        if len(title) > 2000:
+            raise BadInput(f"--{name} is longer than 2000 characters")
+    if stage not in STAGE_NAMES or stage in (SUSPENDED, TERMINATED):
+        raise BadInput(f"an agreement cannot be opened in stage {stage!r}")
+    day = today or clock.today()
+
+    def work(session: Session) -> Recorded:
+        authorise(session, actor, needed_to_enter(stage), f"adding an agreement at {stage}")
+        if session.scalar(select(Agreement.id).where(Agreement.code == code)) is not None:
+            raise AgreementExists(code)
+        parent_row = load(session, parent) if parent else None
+        agreement = Agreement(
+            code=code,
+            title_az=title_az.strip(),
+            title_en=title_en.strip(),
+            kind=kind,
+            parent=parent_row,
+            officer=officer,
+            stage=stage,
+            stage_since_precision=UNKNOWN,
+            event_count=0,
+            created_at=clock.now_utc(),
+            parties=[AgreementParty(party=p, position=i) for i, p in enumerate(codes)],
+        )
+        session.add(agreement)
+        spec = EventSpec(
+            kind="opened",
+            when=day_or_today(on, day),
+            actor=actor,
+            to=stage,
+            note=note or "Agreement entered in the tracker.",
+            reference=reference,
+            awaiting=awaiting,
+        )
+        event = append_event(session, agreement, spec, day)
+        return Recorded(code, event, agreement.stage)
+
+    try:
+        return transaction(db, code, work)
+    except IntegrityError:
+        raise AgreementExists(code) from None
+
+
+def move(
+    db: Database,
+    code: str,
+    to: str | None,
+    details: Details,
+    *,
+    on: date | None = None,
+    reason: str | None = None,
+    today: date | None = None,
+) -> Recorded:
+    """Move an agreement to ``to`` (default: the next stage of the canonical path)."""
+
+    def build(agreement: Agreement) -> EventSpec:
+        dest = to
+        if dest is None:
+            dest = next_canonical(agreement.stage)
+            if dest is None:
+                allowed = ", ".join(allowed_targets(agreement.stage, agreement.suspended_from)) or "none"
+                raise IllegalMove(
+                    f"{agreement.code} is in {agreement.stage}, which has no next stage on the "
+                    f"canonical path; name one with --to (allowed: {allowed})"
+                )
+        if dest == IN_FORCE and on is None:
+            raise GuardRefused(
+                f"cannot move from {agreement.stage} to in_force: entering in_force needs "
+                "the entry-into-force date (--on DATE)"
+            )
+        return EventSpec(
+            kind="stage_change",
+            when=day_or_today(on, today),
+            actor=details.actor,
+            to=dest,
+            place=details.place,
+            note=details.note,
+            reason=reason,
+            reference=details.reference,
+            awaiting=details.awaiting,
+        )
+
+    return record_event(db, code, build, today)
+
+
+def resume(db: Database, code: str, details: Details, *, on: date | None = None, today: date | None = None) -> Recorded:
+    """Return a suspended agreement to the stage it was suspended from."""
+
+    def build(agreement: Agreement) -> EventSpec:
+        if agreement.stage != SUSPENDED:
+            raise IllegalMove(f"{agreement.code} is not suspended (it is in {agreement.stage})")
+        return EventSpec(
+            kind="stage_change",
+            when=day_or_today(on, today),
+            actor=details.actor,
+            to=agreement.suspended_from,
+            place=details.place,
+            note=details.note,
+            reference=details.reference,
+            awaiting=details.awaiting,
+        )
+
+    return record_event(db, code, build, today)
+
+
+def record_round(
+    db: Database,
+    code: str,
+    details: Details,
+    *,
+    on: date,
+    until: date | None = None,
+    outcome: str | None = None,
+    open_articles: int | None = None,
+    today: date | None = None,
+) -> Recorded:
+    """Record one round of expert talks."""
+    return record_event(
+        db,
+        code,
+        lambda _a: EventSpec(
+            kind="round",
+            when=When(on, DAY),
+            until=until,
+            actor=details.actor,
+            place=details.place,
+            outcome=outcome,
+            open_articles=open_articles,
+            note=details.note,
+            reference=details.reference,
+            awaiting=details.awaiting,
+        ),
+        today,
+    )
+
+
+def sign(db: Database, code: str, details: Details, *, on: date, today: date | None = None) -> Recorded:
+    """Record the signature (moving from mfa to signing if needed)."""
+    return record_event(
+        db,
+        code,
+        lambda _a: EventSpec(
+            kind="signature",
+            when=When(on, DAY),
+            actor=details.actor,
+            place=details.place,
+            note=details.note,
+            reference=details.reference,
+            awaiting=details.awaiting,
+        ),
+        today,
+    )
+
+
+def add_note(db: Database, code: str, text: str, details: Details, *, on: date | None = None, today: date | None = None) -> Recorded:
+    """Record a plain note; it changes no stage."""
+    if not text or not text.strip():
+        raise BadInput("a note cannot be empty")
+    return record_event(
+        db,
+        code,
+        lambda _a: EventSpec(
+            kind="note",
+            when=day_or_today(on, today),
+            actor=details.actor,
+            note=text,
+            place=details.place,
+            reference=details.reference,
+            awaiting=details.awaiting,
+        ),
+        today,
+    )
+
+
+__all__ = [
+    "Details",
+    "day_or_today",
+    "record_event",
+    "Recorded",
+    "add_agreement",
+    "add_note",
+    "load",
+    "move",
+    "normalise_code",
+    "record_round",
+    "resume",
+    "sign",
+    "transaction",
+]

@@ -1,0 +1,181 @@
+"""log and list --as-of on the seed history, with exact expected rows."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+
+from agreements.reads.queries import list_as_of, log, show
+
+
+def rows(events):
+    return [(e["code"], e["seq"], e["date_label"], e["kind"]) for e in events]
+
+
+def test_log_newest_first_undated_last(seeded):
+    events = log(seeded, limit=None)
+    assert len(events) == 29
+    assert rows(events[:3]) == [
+        ("IP-SWE", 1, "≤2016-12-31", "opened"),
+        ("IP-LVA", 1, "≤2016-12-31", "opened"),
+        ("IP-DEU", 1, "≤2016-12-31", "opened"),
+    ]
+    assert rows(events[-4:]) == [
+        ("MP-EU", 3, "2014-03-06", "stage_change"),
+        ("MP-EU", 2, "2013-12-05", "signature"),
+        ("MP-EU", 1, "2013-12-05", "opened"),
+        ("RA-EU", 1, "date unknown", "opened"),
+    ]
+
+
+def test_log_party(seeded):
+    assert rows(log(seeded, party="mda")) == [
+        ("RA-MDA", 3, "2016-10-18", "round"),
+        ("RA-MDA", 2, "2016-02-23", "round"),
+        ("RA-MDA", 1, "≤2016-02-23", "opened"),
+    ]
+
+
+def test_log_moldova_last_meeting(seeded, cli):
+    code, out, err = cli("log", "--party", "MDA", "--event-kind", "round", "--limit", "1", "--format", "json")
+    assert code == 0, err
+    [event] = json.loads(out)
+    assert (event["code"], event["on"], event["until"], event["place"]) == ("RA-MDA", "2016-10-18", "2016-10-19", "Bakı")
+
+
+def test_log_kind_and_event_kind(seeded):
+    assert rows(log(seeded, kind="readmission", event_kind="round")) == [
+        ("RA-RUS", 2, "2016-11-23", "round"),
+        ("RA-MDA", 3, "2016-10-18", "round"),
+        ("RA-MDA", 2, "2016-02-23", "round"),
+    ]
+
+
+def test_log_stage_is_the_stage_after_the_event(seeded):
+    assert rows(log(seeded, stage="mfa")) == [
+        ("IP-SWE", 1, "≤2016-12-31", "opened"),
+        ("IP-LVA", 1, "≤2016-12-31", "opened"),
+        ("RA-TUR", 1, "≤2016-12-31", "opened"),
+        ("RA-PAK", 1, "≤2016-12-31", "opened"),
+        ("MC-GEO", 1, "≤2016-12-31", "opened"),
+    ]
+    assert rows(log(seeded, stage="internal_approval")) == [("MC-RUS", 3, "2016-11-24", "stage_change")]
+    assert rows(log(seeded, stage="in_force")) == [("MP-EU", 3, "2014-03-06", "stage_change"), ("RA-EU", 1, "date unknown", "opened")]
+
+
+def test_log_period(seeded):
+    assert rows(log(seeded, since=date(2016, 10, 1), until=date(2016, 11, 23))) == [
+        ("RA-RUS", 2, "2016-11-23", "round"),
+        ("RA-RUS", 1, "≤2016-11-23", "opened"),
+        ("LM-RUS", 2, "2016-11-23", "round"),
+        ("LM-RUS", 1, "≤2016-11-23", "opened"),
+        ("MC-RUS", 2, "2016-11-23", "round"),
+        ("MC-RUS", 1, "≤2016-11-23", "opened"),
+        ("RA-MDA", 3, "2016-10-18", "round"),
+        ("RA-CHE", 2, "2016-10-10", "signature"),
+        ("RA-CHE", 1, "2016-10-10", "opened"),
+    ]
+    assert rows(log(seeded, until=date(2014, 1, 1))) == [
+        ("MP-EU", 2, "2013-12-05", "signature"),
+        ("MP-EU", 1, "2013-12-05", "opened"),
+    ]
+
+
+def test_log_actor_grep_limit(seeded, cli):
+    assert log(seeded, actor="nobody") == []
+    assert len(log(seeded, actor="seed-import", limit=None)) == 29
+    assert rows(log(seeded, grep="KİŞİNYOV")) == [("RA-MDA", 2, "2016-02-23", "round")]
+    assert rows(log(seeded, grep="kisinyov")) == []
+    assert rows(log(seeded, grep="kisinyov", fold=True)) == [("RA-MDA", 2, "2016-02-23", "round")]
+    assert rows(log(seeded, limit=2)) == [("IP-SWE", 1, "≤2016-12-31", "opened"), ("IP-LVA", 1, "≤2016-12-31", "opened")]
+    code, _out, err = cli("log", "--grep", "'; DROP TABLE")
+    assert code == 0, err
+    code, _out, err = cli("log", "--grep", '"*')
+    assert code == 1 and err.startswith("Error: nothing to look for")
+
+
+def test_log_formats(seeded, cli):
+    code, out, err = cli("log", "--party", "MDA")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["date", "code", "event", "stage", "place", "by", "details"]
+    assert lines[2].startswith("2016-10-18..2016-10-19  RA-MDA  round")
+    assert lines[-1] == "3 event(s)"
+    code, out, _ = cli("log", "--party", "MDA", "--format", "csv")
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["code"], r["seq"], r["on"], r["place"]) for r in table] == [
+        ("RA-MDA", "3", "2016-10-18", "Bakı"),
+        ("RA-MDA", "2", "2016-02-23", "Kişinyov"),
+        ("RA-MDA", "1", "2016-02-23", ""),
+    ]
+    code, out, err = cli("log", "--since", "2017-01-01", "--until", "2016-01-01")
+    assert code == 1 and "is before --since" in err
+
+
+def test_list_as_of_matches_show_for_every_agreement(seeded):
+    for day in ("2013-12-04", "2013-12-05", "2016-02-22", "2016-02-23", "2016-07-01", "2016-11-23", "2016-12-31", "2026-01-01"):
+        day = date.fromisoformat(day)
+        listed = {r["code"]: r for r in list_as_of(seeded, day)}
+        for code in [r["code"] for r in log(seeded, limit=None)]:
+            agreement, events = show(seeded, code, day)
+            if agreement["stage"] is None:
+                assert code not in listed
+                continue
+            row = listed[code]
+            for key in ("stage", "stage_since", "stage_since_precision", "stage_since_label", "awaiting", "signed_on", "in_force_on", "parties", "parent"):
+                assert row[key] == agreement[key], (day, code, key)
+            assert row["events"] == len(events)
+
+
+def test_list_as_of_seed(seeded, cli):
+    code, out, err = cli("list", "--as-of", "2016-07-01", "--format", "csv")
+    assert code == 0, err
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["code"], r["stage"], r["stage_since"], r["stage_since_precision"], r["awaiting"]) for r in table] == [
+        ("MP-EU", "in_force", "2014-03-06", "day", ""),
+        ("PR-RUS-ROAD", "draft", "2016-05-25", "not_after", "government"),
+        ("RA-MDA", "expert_talks", "2016-02-23", "not_after", "us"),
+    ]
+    code, out, _ = cli("list", "--as-of", "2016-07-01")
+    assert out.splitlines()[-1] == "3 agreement(s) as of 2016-07-01"
+    code, out, _ = cli("list", "--as-of", "2016-12-31", "--stage", "mfa", "--format", "json")
+    assert [r["code"] for r in json.loads(out)] == ["IP-LVA", "IP-SWE", "MC-GEO", "RA-PAK", "RA-TUR"]
+    code, out, _ = cli("list", "--as-of", "2016-12-31", "--party", "RUS", "--kind", "readmission", "--format", "json")
+    assert [(r["code"], r["stage"]) for r in json.loads(out)] == [("RA-RUS", "expert_talks")]
+
+
+@pytest.fixture
+def made(db, cli):
+    """RA-XYZ: draft 2020-01-10, expert_talks 2020-03-02, round 2020-04-15, internal_approval 2020-06-01."""
+    steps = [
+        ("add", "RA-XYZ", "--kind", "readmission", "--party", "XYZ", "--on", "2020-01-10",
+         "--title-az", "Saziş", "--title-en", "Agreement"),
+        ("advance", "RA-XYZ", "--to", "expert_talks", "--on", "2020-03-02"),
+        ("round", "RA-XYZ", "--on", "2020-04-15", "--place", "Bakı"),
+        ("advance", "RA-XYZ", "--to", "internal_approval", "--on", "2020-06-01", "--awaiting", "government"),
+    ]
+    for step in steps:
+        code, _out, err = cli(*step)
+        assert code == 0, (step, err)
+    return db
+
+
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        ("2020-01-09", None),  # before the history starts
+        ("2020-01-10", ("draft", "2020-01-10", "us")),  # the day it opened
+        ("2020-03-01", ("draft", "2020-01-10", "us")),  # inside draft, the day before the move
+        ("2020-03-02", ("expert_talks", "2020-03-02", "us")),  # the day of the move
+        ("2020-05-31", ("expert_talks", "2020-03-02", "us")),  # inside expert_talks, after the round
+        ("2020-06-01", ("internal_approval", "2020-06-01", "government")),
+        ("2024-01-01", ("internal_approval", "2020-06-01", "government")),  # long after
+    ],
+)
+def test_list_as_of_before_inside_after(made, day, expected):
+    listed = list_as_of(made, date.fromisoformat(day))
+    got = [(r["stage"], r["stage_since"], r["awaiting"]) for r in listed if r["code"] == "RA-XYZ"]
+    assert got == ([expected] if expected else [])
