@@ -35,7 +35,7 @@ def build_html(workdir: Path, locale: str, week: str) -> Path:
     from agreements.reads.stalled import acknowledge
     from agreements.transfer.files import import_records, parse_json
 
-    db = Database(f"sqlite:///{workdir / 'agreements.store.database'}", allow_create=True)
+    db = Database(f"sqlite:///{workdir / 'agreements.db'}", allow_create=True)
     upgrade(db)
     seed = ROOT / "data" / "seed_history.json"
     import_records(db, parse_json(seed.read_text(encoding="utf-8"), seed.name))

@@ -51,7 +51,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("AGREEMENTS_DB", str(tmp_path / "agreements.store.database"))
+    monkeypatch.setenv("AGREEMENTS_DB", str(tmp_path / "agreements.db"))
     monkeypatch.setenv("AGREEMENTS_USER", "tester")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("AGREEMENTS_DEBUG", raising=False)
@@ -90,7 +90,7 @@ def pg_schema(url: str) -> Iterator[str]:
 def store_url(backend, tmp_path, monkeypatch) -> Iterator[str]:
     """The URL every command of this test uses ($AGREEMENTS_DB); not yet initialised."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'agreements.store.database'}"
+        yield f"sqlite:///{tmp_path / 'agreements.db'}"
         return
     with pg_schema(_pg_url()) as url:
         monkeypatch.setenv("AGREEMENTS_DB", url)
@@ -100,7 +100,7 @@ def store_url(backend, tmp_path, monkeypatch) -> Iterator[str]:
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     """The SQLite file of a ``sqlite_only`` test."""
-    return tmp_path / "agreements.store.database"
+    return tmp_path / "agreements.db"
 
 
 @pytest.fixture

@@ -129,7 +129,7 @@ class AgreementsGroup(click.Group):
 
 DB_HELP = (
     "Database URL or SQLite file path. Default: $AGREEMENTS_DB, else the SQLite "
-    "file agreements.store.database in your data directory (e.g. ~/.local/share/agreements/)."
+    "file agreements.db in your data directory (e.g. ~/.local/share/agreements/)."
 )
 
 CONFIG_HELP = (
@@ -150,7 +150,7 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
     \b
     The database is chosen by --db, else $AGREEMENTS_DB, else an embedded
     SQLite file in your user data directory (on Linux
-    ~/.local/share/agreements/agreements.store.database). PostgreSQL works too:
+    ~/.local/share/agreements/agreements.db). PostgreSQL works too:
     --db postgresql+psycopg://user@host/dbname
 
     \b

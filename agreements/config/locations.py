@@ -14,7 +14,7 @@ def default_db_path() -> Path:
     """The embedded SQLite file in the user's data directory."""
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("agreements", appauthor=False)) / "agreements.store.database"
+    return Path(user_data_dir("agreements", appauthor=False)) / "agreements.db"
 
 
 def resolve_db_url(option: str | None) -> str:

@@ -706,7 +706,7 @@ def test_never_initialised_database_is_refused_and_not_created(cli, tmp_path, ar
     assert not target.exists()
     assert not target.parent.exists()
     # the same through $AGREEMENTS_DB (the `db` fixture is not used here)
-    env_target = tmp_path / "agreements.store.database"
+    env_target = tmp_path / "agreements.db"
     refused(cli(*args), 1, "not initialised")
     assert not env_target.exists()
 
@@ -718,7 +718,7 @@ def test_init_then_use_via_db_option(cli, tmp_path):
     ok(cli("--db", str(target), *add_args("RA-GEO")))
     assert [r["code"] for r in json.loads(ok(cli("--db", str(target), "list", "--format", "json")))] == ["RA-GEO"]
     # $AGREEMENTS_DB still points elsewhere and was not touched
-    assert not (tmp_path / "agreements.store.database").exists()
+    assert not (tmp_path / "agreements.db").exists()
 
 
 def add_args(code):
@@ -784,16 +784,16 @@ def test_help_mentions_database_location(cli, tmp_path):
     # nothing is created by asking for help
     for command in ("add", "advance", "round", "show", "list"):
         assert "Usage:" in ok(cli(command, "--help"))
-    assert not (tmp_path / "agreements.store.database").exists()
+    assert not (tmp_path / "agreements.db").exists()
 
 
 def test_default_database_is_in_the_user_data_directory(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("AGREEMENTS_DB")
-    expected = tmp_path / "xdg" / "agreements" / "agreements.store.database"  # XDG_DATA_HOME is tmp/xdg
+    expected = tmp_path / "xdg" / "agreements" / "agreements.db"  # XDG_DATA_HOME is tmp/xdg
     refused(cli("list"), 1, "not initialised", str(expected))
     assert not expected.exists()
     assert str(expected) in ok(cli("init"))
     assert expected.exists()
     ok(cli(*add_args("RA-GEO")))
     assert [r["code"] for r in json.loads(ok(cli("list", "--format", "json")))] == ["RA-GEO"]
-    assert not (tmp_path / "agreements.store.database").exists()
+    assert not (tmp_path / "agreements.db").exists()
