@@ -12,12 +12,15 @@ import statistics
 import sys
 import time
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from agreements.config.file import load_config
 from agreements.store.database import Database
 from agreements.reads import queries
 from agreements.reads import search
 from agreements.reads import stalled as stalls
+
+ZONE = ZoneInfo("Asia/Baku")
 
 TARGETS = {  # median ms, ratio to raw SQL
     "history of one agreement": (2, 1.5),
@@ -170,8 +173,8 @@ def main() -> None:
         return rows
 
     cases = [
-        ("history of one agreement", lambda: queries.history(db, code), raw_history),
-        ("log: one counterpart, one year", lambda: queries.log(db, party=party, since=since, until=until, limit=None), raw_log),
+        ("history of one agreement", lambda: queries.history(db, code, ZONE), raw_history),
+        ("log: one counterpart, one year", lambda: queries.log(db, party=party, since=since, until=until, limit=None, zone=ZONE), raw_log),
         ("search: top 50 hits", lambda: search.search(db, "Kişinyov", limit=50), raw_search),
         ("list --as-of", lambda: queries.list_as_of(db, day), raw_as_of),
         ("stall scan of all agreements", lambda: stalls.assess_all(db, config, date(2026, 11, 25)), raw_stalls),

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def build_html(workdir: Path, locale: str, week: str) -> Path:
+    from agreements.clock import Clock
     from agreements.config.file import load_config
     from agreements.store.database import Database
     from agreements.digest.week import preview, record_plan
@@ -38,16 +39,16 @@ def build_html(workdir: Path, locale: str, week: str) -> Path:
     db = Database(f"sqlite:///{workdir / 'agreements.db'}", allow_create=True)
     upgrade(db)
     seed = ROOT / "data" / "seed_history.json"
-    import_records(db, parse_json(seed.read_text(encoding="utf-8"), seed.name))
-    today = date(2017, 2, 27)
+    today = Clock(source=lambda: datetime(2017, 2, 27, 9, tzinfo=timezone.utc))
+    import_records(db, parse_json(seed.read_text(encoding="utf-8"), seed.name), today)
     move(db, "RA-MDA", "internal_approval", Details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210 of 22 February 2017"),
-         on=date(2017, 2, 22), today=today)
+         on=date(2017, 2, 22), clock=today)
     record_round(db, "IP-DEU", Details("rashad", place="Berlin"), on=date(2017, 2, 23), until=date(2017, 2, 24),
-                 outcome="Two articles left open", today=today)
-    add_note(db, "RA-TUR", "XİN mətni qarşı tərəfə təqdim edib", Details("leyla", reference="nota № 4/118"), on=date(2017, 2, 21), today=today)
-    acknowledge(db, "RA-PAK", Details("leyla", note="XİN-in cavabı gözlənilir"), until=date(2017, 3, 6), on=date(2017, 2, 20), today=today)
-    record_plan(db, "RA-CHE", on=date(2017, 3, 3), what="Qüvvəyə minmə barədə notalar mübadiləsi", actor="leyla", today=date(2017, 2, 24))
-    html = preview(db, load_config(None), week, locale=locale, fmt="html")
+                 outcome="Two articles left open", clock=today)
+    add_note(db, "RA-TUR", "XİN mətni qarşı tərəfə təqdim edib", Details("leyla", reference="nota № 4/118"), on=date(2017, 2, 21), clock=today)
+    acknowledge(db, "RA-PAK", Details("leyla", note="XİN-in cavabı gözlənilir"), until=date(2017, 3, 6), on=date(2017, 2, 20), clock=today)
+    record_plan(db, "RA-CHE", on=date(2017, 3, 3), what="Qüvvəyə minmə barədə notalar mübadiləsi", actor="leyla", clock=Clock(source=lambda: datetime(2017, 2, 24, 9, tzinfo=timezone.utc)))
+    html = preview(db, load_config(None), week, locale=locale, fmt="html", now=today.now())
     db.dispose()
     target = workdir / f"digest-{locale}.html"
     target.write_text(html, encoding="utf-8")

@@ -8,7 +8,7 @@ so a name such as ``"Ali\\r\\nBcc: x@evil"`` cannot add a header.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -73,7 +73,7 @@ def build_message(
     recipient: Person,
     *,
     locale: str,
-    when: datetime | None = None,
+    when: datetime,
     message_id: str | None = None,
     extra_headers: dict[str, str] | None = None,
 ) -> EmailMessage:
@@ -83,7 +83,7 @@ def build_message(
     msg["Subject"] = one_line(rendered.subject)
     msg["From"] = sender_address
     msg["To"] = address(recipient)
-    msg["Date"] = format_datetime(when or datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(when)
     msg["Message-ID"] = message_id or make_msgid("digest", domain=sender_address.domain or None)
     # an automatic message: no out-of-office replies, no auto-forward loops
     msg["Auto-Submitted"] = "auto-generated"
@@ -100,7 +100,7 @@ def digest_message(
     digest: Digest,
     sender: Person,
     *,
-    when: datetime | None = None,
+    when: datetime,
     message_id: str | None = None,
 ) -> EmailMessage:
     """Render a digest and wrap it in a message to its recipient."""

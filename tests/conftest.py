@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from agreements.cli import main
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
+from tests.support import clock_at
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed_history.json"
@@ -116,8 +117,10 @@ def cli(store_url):
     """Run the command line in-process; returns (exit code, stdout, stderr)."""
     runner = CliRunner()
 
-    def run(*args: str, input: str | None = None):
-        result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
+    def run(*args: str, input: str | None = None, at: date | datetime | None = None):
+        """``at``: run on a clock stopped then (a bare day: noon in Asia/Baku)."""
+        source = clock_at(at).source if at is not None else None
+        result = runner.invoke(main, list(args), input=input, catch_exceptions=False, obj=source)
         return result.exit_code, result.stdout, result.stderr
 
     return run

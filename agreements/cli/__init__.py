@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Callable
 
 import click
 
 from agreements import __version__
+from agreements.clock import wall_time
 from workflows.errors import DomainError
 
 DEBUG_ENV = "AGREEMENTS_DEBUG"
@@ -21,10 +23,12 @@ DEBUG_ENV = "AGREEMENTS_DEBUG"
 
 @dataclass
 class App:
-    """What every command gets: the database (opened on first use) and the actor."""
+    """What every command gets: the database (opened on first use), the
+    configuration, the clock and the actor."""
 
     db_option: str | None
     config_option: str | None = None
+    time_source: Callable[[], datetime] = wall_time
     _db: Any = field(default=None, repr=False)
     _config: Any = field(default=None, repr=False)
 
@@ -36,6 +40,11 @@ class App:
 
             self._config = load_config(self.config_option)
         return self._config
+
+    @property
+    def clock(self):
+        """The time source, counting days in the configured time zone."""
+        return self.config.clock(self.time_source)
 
     @property
     def db(self):
@@ -160,7 +169,10 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
       agreements list
       agreements history RA-MDA
     """
-    ctx.obj = AgreementsGroup.app = App(db_option, config_option)
+    # a caller may hand in the time source as ``obj`` (``main(obj=source)``):
+    # simulations and tests run the real commands on a clock they control
+    source = ctx.obj if callable(ctx.obj) else wall_time
+    ctx.obj = AgreementsGroup.app = App(db_option, config_option, source)
 
 
 # Each command's module is imported only when that command runs (or for

@@ -40,7 +40,7 @@ def add(app, code, title_az, title_en, kind, parties, parent, officer, on, stage
     done = add_agreement(
         app.db, code, title_az=title_az, title_en=title_en, kind=kind, parties=parties,
         parent=parent, officer=officer, on=on, stage=stage, awaiting=awaiting, note=note,
-        reference=reference, actor=app.actor(actor),
+        reference=reference, actor=app.actor(actor), clock=app.clock,
     )
     click.echo(f"Added {done.code} at {done.stage} on {done.event.occurred_on.isoformat()}.")
 
@@ -141,7 +141,7 @@ def show(app, code, as_of, fmt, lang) -> None:
     """
     from agreements.reads.queries import show as show_agreement
 
-    agreement, events = show_agreement(app.db, code, as_of)
+    agreement, events = show_agreement(app.db, code, app.clock.zone, as_of)
     if fmt == "json":
         output.emit_json({**agreement, "history": events})
         return
@@ -170,7 +170,7 @@ def history(app, code, fmt, lang) -> None:
     """
     from agreements.reads.queries import history as load_history
 
-    agreement, events = load_history(app.db, code)
+    agreement, events = load_history(app.db, code, app.clock.zone)
     if fmt == "json":
         output.emit_json({"agreement": agreement, "history": events})
     elif fmt == "csv":

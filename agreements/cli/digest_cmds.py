@@ -16,7 +16,7 @@ def _week(app, week: str | None) -> str:
     if week:
         parse_week(week)
         return week.strip()
-    return current_week(app.config)
+    return current_week(app.clock)
 
 
 # --------------------------------------------------------------------------- recipients
@@ -50,7 +50,7 @@ def recipients_add(app, email, name, locale, parties, kinds, officer, only_needs
 
     row = add_recipient(
         app.db, email, name=name, locale=locale, actor=app.actor(actor), parties=parties, kinds=kinds,
-        officer=officer, only_needs_action=only_needs_action,
+        officer=officer, only_needs_action=only_needs_action, now=app.clock.now(),
     )
     click.echo(f"Added {row.name} <{row.email}> ({row.locale}); follows: {_follows(row)}.")
 
@@ -145,7 +145,7 @@ def digest_preview(app, recipient, locale, week, fmt, out) -> None:
     """
     from agreements.digest.week import preview
 
-    text = preview(app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt)
+    text = preview(app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt, now=app.clock.now())
     if out:
         with open(out, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -177,7 +177,7 @@ def digest_send(app, week, dry_run, actor) -> None:
         from agreements.writes.users import require
 
         require(app.db, app.actor(actor), what="sending the digest")
-    report = run_week(app.db, app.config, _week(app, week), dry_run=dry_run)
+    report = run_week(app.db, app.config, _week(app, week), now=app.clock.now(), dry_run=dry_run)
     click.echo(report.summary())
     if dry_run:
         for email in report.queue.queued:
@@ -208,7 +208,7 @@ def digest_resend(app, email, week) -> None:
     from agreements.digest.recipients import normalise_email
 
     address = normalise_email(email)
-    resend(app.db, _week(app, week), address)
+    resend(app.db, _week(app, week), address, app.clock.now())
     click.echo(f"Queued the {week} digest for {address} again; `agreements digest send --week {week}` sends it.")
 
 
@@ -228,11 +228,10 @@ def outbox(app, status, week, fmt) -> None:
       agreements outbox
       agreements outbox --status queued
     """
-    from agreements import clock
     from agreements.digest.outbox import list_outbox
 
     def when(moment):
-        return clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+        return app.clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     rows = [
         {
@@ -286,7 +285,7 @@ def plan(app, code, on, what, reference, actor) -> None:
     """
     from agreements.digest.week import record_plan
 
-    done = record_plan(app.db, code, on=on, what=what, actor=app.actor(actor), reference=reference)
+    done = record_plan(app.db, code, on=on, what=what, actor=app.actor(actor), reference=reference, clock=app.clock)
     click.echo(f"{done.code}: planned for {on.isoformat()}: {output.printable(what.strip())}")
 
 

@@ -44,7 +44,7 @@ def advance(app, code, to, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import move
 
-    _report(move(app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on))
+    _report(move(app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
 
 @click.command()
@@ -61,7 +61,7 @@ def suspend(app, code, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import move
 
-    _report(move(app.db, code, "suspended", _details(app, note, reference, place, awaiting, actor), on=on))
+    _report(move(app.db, code, "suspended", _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
 
 @click.command()
@@ -78,7 +78,7 @@ def resume(app, code, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import resume as resume_agreement
 
-    _report(resume_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on))
+    _report(resume_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
 
 @click.command()
@@ -96,7 +96,7 @@ def terminate(app, code, reason, on, note, reference, place, awaiting, actor) ->
     """
     from agreements.writes.commands import move
 
-    _report(move(app.db, code, "terminated", _details(app, note, reference, place, awaiting, actor), on=on, reason=reason))
+    _report(move(app.db, code, "terminated", _details(app, note, reference, place, awaiting, actor), on=on, reason=reason, clock=app.clock))
 
 
 @click.command("round")
@@ -119,7 +119,7 @@ def round_(app, code, on, until, outcome, open_articles, note, reference, place,
 
     if not place:
         raise click.UsageError("Missing option '--place'.")
-    _report(record_round(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, until=until, outcome=outcome, open_articles=open_articles))
+    _report(record_round(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, until=until, outcome=outcome, open_articles=open_articles, clock=app.clock))
 
 
 @click.command()
@@ -136,7 +136,7 @@ def sign(app, code, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import sign as sign_agreement
 
-    _report(sign_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on))
+    _report(sign_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
 
 @click.command()
@@ -156,7 +156,7 @@ def note(app, code, text, on, reference, awaiting, actor) -> None:
     """
     from agreements.writes.commands import add_note
 
-    _report(add_note(app.db, code, text, _details(app, None, reference, None, awaiting, actor), on=on))
+    _report(add_note(app.db, code, text, _details(app, None, reference, None, awaiting, actor), on=on, clock=app.clock))
 
 
 COMMANDS = [advance, suspend, resume, terminate, round_, sign, note]

@@ -37,7 +37,7 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
     from agreements.reads.queries import log
 
     rows = log(app.db, party=party, kind=kind, stage=stage, actor=actor, since=since, until=until,
-               event_kind=event_kind, grep=grep, fold=fold, limit=limit or None)
+               event_kind=event_kind, grep=grep, fold=fold, limit=limit or None, zone=app.clock.zone)
     if output.emit_data(rows, fmt, LOG_COLUMNS):
         return
     for row in rows:
@@ -99,10 +99,9 @@ def _num(value):
 @report.command()
 @click.option("--party", metavar="CODE", help="Only agreements with this counterpart.")
 @click.option("--kind", type=KIND, help="Only agreements of this kind.")
-@click.option("--today", "today", type=DATE, hidden=True)
 @format_option("table", "json", "csv")
 @click.pass_obj
-def durations(app, party, kind, today, fmt) -> None:
+def durations(app, party, kind, fmt) -> None:
     """Time each agreement spent in each stage (calendar and working days in
     Asia/Baku), and per stage the median and 90th percentile.
 
@@ -117,7 +116,7 @@ def durations(app, party, kind, today, fmt) -> None:
     """
     from agreements.reads.reports import TIMED_STAGES, durations as run
 
-    data = run(app.db, app.config.calendar(), party=party, kind=kind, today=today)
+    data = run(app.db, app.config.calendar(), party=party, kind=kind, today=app.clock.today())
     if fmt == "json":
         output.emit_json(data)
         return

@@ -90,7 +90,7 @@ def run_cmd(app, once: bool, verbose: bool) -> None:
     from agreements.scheduling.service import Service
 
     configure_logging(verbose)
-    service = Service(app.db, app.config)  # a bad schedule fails here, naming its key
+    service = Service(app.db, app.config, clock=app.clock)  # a bad schedule fails here, naming its key
     stop = threading.Event()
     restore = _install_signal_handlers(stop)
     try:
@@ -121,7 +121,7 @@ def jobs_cmd(app) -> None:
     from agreements.cli.output import table
     from agreements.scheduling.service import Service
 
-    service = Service(app.db, app.config)
+    service = Service(app.db, app.config, clock=app.clock)
     rows = service.describe()
     click.echo(
         table(

@@ -28,9 +28,8 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
       agreements stalled --as-of 2017-03-01
       agreements stalled --all --format json
     """
-    from agreements import clock
     from agreements.reads.stalled import stalled as find_stalled
-    rows = [s.as_dict() for s in find_stalled(app.db, app.config, as_of or clock.today(), include_all)]
+    rows = [s.as_dict() for s in find_stalled(app.db, app.config, as_of or app.clock.today(), include_all)]
     if output.emit_data(rows, fmt, STALL_COLUMNS):
         return
     for row in rows:
@@ -44,7 +43,7 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
     if include_all:
         columns.append(("ack", "acknowledged"))
     click.echo(output.table(rows, columns))
-    click.echo(f"{len(rows)} stalled agreement(s) as of {(as_of or clock.today()).isoformat()}")
+    click.echo(f"{len(rows)} stalled agreement(s) as of {(as_of or app.clock.today()).isoformat()}")
 
 
 @click.command()
@@ -69,7 +68,7 @@ def ack(app, code, until, note, on, reference, awaiting, actor) -> None:
     from agreements.writes.commands import Details
     from agreements.reads.stalled import acknowledge
 
-    done = acknowledge(app.db, code, Details(actor=app.actor(actor), note=note, reference=reference, awaiting=awaiting), until=until, on=on)
+    done = acknowledge(app.db, code, Details(actor=app.actor(actor), note=note, reference=reference, awaiting=awaiting), until=until, on=on, clock=app.clock)
     click.echo(f"{done.code}: acknowledged until {until.isoformat()}.")
 
 

@@ -38,7 +38,7 @@ def import_(app, file, fmt, actor) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{file}: cannot read it ({exc})") from None
     records = read_records(text, file, fmt)
-    report = import_records(app.db, records, actor=app.actor(actor))
+    report = import_records(app.db, records, app.clock, actor=app.actor(actor))
     click.echo(
         f"Imported {report.agreements_added} new agreement(s) and {report.events_added} event(s); "
         f"{report.agreements_unchanged} agreement(s) already up to date."

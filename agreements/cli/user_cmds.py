@@ -42,7 +42,7 @@ def users_add(app, name, email, role, actor) -> None:
     """
     from agreements.writes.users import add_user
 
-    row = add_user(app.db, name, email=email, role=role, actor=app.actor(actor))
+    row = add_user(app.db, name, email=email, role=role, actor=app.actor(actor), now=app.clock.now())
     click.echo(f"Added {row.name} <{row.email}> as {row.role}.")
 
 

@@ -10,14 +10,15 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from datetime import datetime
+from typing import Any, Callable
 
+from agreements.clock import DEFAULT_TIMEZONE, Clock, wall_time
 from agreements.errors import DomainError
 from workflows.calendar import WorkingCalendar
 from workflows.stall import DEFAULT_COUNTERPART_FACTOR, DEFAULT_SUSPENDED_REVIEW, DEFAULT_THRESHOLDS, StallPolicy
 
 CONFIG_ENV = "AGREEMENTS_CONFIG"
-DEFAULT_TIMEZONE = "Asia/Baku"
 DEFAULT_SCHEDULES = {
     "stall_scan": "0 8 * * *",  # daily 08:00
     "weekly_digest": "0 9 * * mon",  # Monday 09:00
@@ -110,6 +111,10 @@ class Config:
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(self.extra_holidays, self.extra_working_days)
+
+    def clock(self, source: Callable[[], datetime] = wall_time) -> Clock:
+        """A clock counting days in the configured time zone."""
+        return Clock(self.timezone, source)
 
     def effective(self) -> list[tuple[str, Any, str]]:
         """(key, value, where it came from) for every setting."""

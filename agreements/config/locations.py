@@ -7,7 +7,6 @@ from pathlib import Path
 
 DB_ENV = "AGREEMENTS_DB"
 USER_ENV = "AGREEMENTS_USER"
-TIMEZONE = "Asia/Baku"
 
 
 def default_db_path() -> Path:

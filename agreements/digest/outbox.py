@@ -54,11 +54,6 @@ CLAIMED_BY = "sending on "
 MAX_BACKOFF = timedelta(days=1)
 
 
-def _now() -> datetime:
-    from agreements.scheduling import jobs
-
-    return jobs.now()  # the scheduler's clock, which tests can freeze
-
 
 def sender_of(config: "Config") -> "Person":
     from notifications.message import BadAddress, parse_person
@@ -110,14 +105,13 @@ class QueueReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def queue_week(db: "Database", config: "Config", week: str, *, now: datetime | None = None, dry_run: bool = False) -> QueueReport:
+def queue_week(db: "Database", config: "Config", week: str, *, now: datetime, dry_run: bool = False) -> QueueReport:
     """Render and queue the week's digest for every recipient who has none yet."""
     from agreements.digest.week import build_digest, collect, parse_week
     from agreements.digest.recipients import list_recipients
     from notifications.message import digest_message
 
     parse_week(week)
-    now = now or _now()
     report = QueueReport()
     recipients = list_recipients(db)
     if not recipients:
@@ -322,13 +316,12 @@ def deliver_due(
     config: "Config",
     *,
     transport: "Transport | None" = None,
-    now: datetime | None = None,
+    now: datetime,
     dry_run: bool = False,
 ) -> DeliveryReport:
     """Send every queued message that is due, through one connection."""
     from notifications.transport import DeliveryError
 
-    now = now or _now()
     report = DeliveryReport()
     if not dry_run:
         _recover_interrupted(db, now, report)
@@ -422,12 +415,11 @@ def run_week(
     config: "Config",
     week: str,
     *,
-    now: datetime | None = None,
+    now: datetime,
     transport: "Transport | None" = None,
     dry_run: bool = False,
 ) -> WeekReport:
     """Queue the week's digests, then deliver everything due (this week's and earlier retries)."""
-    now = now or _now()
     queue = queue_week(db, config, week, now=now, dry_run=dry_run)
     delivery = deliver_due(db, config, transport=transport, now=now, dry_run=dry_run)
     pending: list[tuple[str, str]] = []
@@ -452,11 +444,10 @@ def list_outbox(db: "Database", status: str | None = None, week: str | None = No
         return list(session.scalars(query))
 
 
-def resend(db: "Database", week: str, recipient: str, now: datetime | None = None) -> None:
+def resend(db: "Database", week: str, recipient: str, now: datetime) -> None:
     """Put a failed digest back in the queue (an operator's decision, after checking)."""
     from agreements.errors import DomainError
 
-    now = now or _now()
     with db.sessions().begin() as session:
         result = session.execute(
             update(OutboxMessage)

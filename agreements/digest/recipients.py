@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from agreements import clock
 from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError
 from agreements.store.tables import Recipient
@@ -87,6 +87,7 @@ def add_recipient(
     kinds: Sequence[str] = (),
     officer: str | None = None,
     only_needs_action: bool = False,
+    now: datetime,
 ) -> Recipient:
     """Add a recipient; an invalid address, name or filter is refused."""
     from agreements.writes.commands import normalise_party
@@ -107,7 +108,7 @@ def add_recipient(
         kinds=",".join(dict.fromkeys(kinds)) or None,
         officer=one_line("the officer (--officer)", officer),
         only_needs_action=bool(only_needs_action),
-        created_at=clock.now_utc(),
+        created_at=now,
         created_by=actor,
     )
     try:

@@ -29,6 +29,7 @@ from agreements.errors import BadInput, DomainError
 from agreements.store.tables import Agreement, Event
 
 if TYPE_CHECKING:  # pragma: no cover
+    from agreements.clock import Clock
     from agreements.config.file import Config
     from agreements.store.database import Database
     from agreements.store.tables import Recipient
@@ -58,12 +59,9 @@ def week_of(day: date) -> str:
     return day.strftime("%G-W%V")
 
 
-def current_week(config: "Config", now: datetime | None = None) -> str:
-    from zoneinfo import ZoneInfo
-
-    from agreements import clock
-
-    return week_of((now or clock.now_utc()).astimezone(ZoneInfo(config.timezone)).date())
+def current_week(clock: "Clock") -> str:
+    """The ISO week of today on ``clock``."""
+    return week_of(clock.today())
 
 
 # --------------------------------------------------------------------------- the week's data
@@ -261,6 +259,7 @@ def preview(
     recipient: str | None = None,
     locale: str | None = None,
     fmt: str = "text",
+    now: datetime,
 ) -> str:
     """The digest rendered without sending: text, HTML or the whole message (eml)."""
     from agreements.digest.recipients import find_recipient
@@ -276,31 +275,30 @@ def preview(
 
         if row is None:
             raise BadInput("--format eml needs --recipient (a message needs its To address)")
-        return digest_message(digest, sender_of(config)).as_string()
+        return digest_message(digest, sender_of(config), when=now).as_string()
     return render_text(digest)
 
 
 # --------------------------------------------------------------------------- plans
 
 
-def record_plan(db: "Database", code: str, *, on: date, what: str, actor: str, reference: str | None = None, today: date | None = None):
+def record_plan(db: "Database", code: str, *, on: date, what: str, actor: str, reference: str | None = None, clock: "Clock"):
     """Record a planned date (next round, planned signing...): a ``plan`` event,
     dated the day it is recorded, whose ``until`` is the planned date."""
-    from agreements import clock
     from agreements.writes.apply import EventSpec
     from agreements.writes.commands import record_event
     from workflows.chronology import DAY, When
 
     if not what or not what.strip():
         raise BadInput("a plan needs --what (e.g. \"next round in Chisinau\")")
-    day = today or clock.today()
+    day = clock.today()
     if on < day:
         raise BadInput(f"a planned date cannot be in the past ({on.isoformat()}; today is {day.isoformat()})")
     return record_event(
         db,
         code,
         lambda _a: EventSpec(kind="plan", when=When(day, DAY), until=on, actor=actor, note=what.strip(), reference=reference),
-        day,
+        clock,
     )
 
 
@@ -312,7 +310,7 @@ class DigestIncomplete(DomainError):
     scheduler's claim ends failed, so a later run retries the period."""
 
 
-def send_weekly_digest(db, config, week: str) -> str:
+def send_weekly_digest(db, config, week: str, now: datetime) -> str:
     """Queue the digest of ``week`` (e.g. ``2026-W48``) for every recipient and
     deliver what is due; return what was done.
 
@@ -322,7 +320,7 @@ def send_weekly_digest(db, config, week: str) -> str:
     """
     from agreements.digest.outbox import run_week
 
-    report = run_week(db, config, week)
+    report = run_week(db, config, week, now=now)
     summary = report.summary()
     log.info("%s", summary)
     if report.pending:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from agreements import clock
 from agreements.store.database import Database
 from agreements.errors import AgreementNotFound, BadInput
 from workflows.chronology import When, standing_on
@@ -64,7 +64,7 @@ def agreement_dict(agreement: Agreement, parent_code: str | None) -> dict[str, A
     }
 
 
-def event_dict(event: Event) -> dict[str, Any]:
+def event_dict(event: Event, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "kind": event.kind,
@@ -83,7 +83,7 @@ def event_dict(event: Event) -> dict[str, Any]:
         "reference": event.reference,
         "awaiting": event.awaiting,
         "source": event.source,
-        "recorded_at": clock.local(event.recorded_at).isoformat(timespec="seconds"),
+        "recorded_at": event.recorded_at.astimezone(zone).isoformat(timespec="seconds"),
     }
 
 
@@ -144,7 +144,7 @@ def _events(session: Session, agreement: "Agreement") -> list["Event"]:
     )
 
 
-def history(db: Database, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def history(db: Database, code: str, zone: ZoneInfo) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """An agreement and its full timeline, in the order it was recorded.
 
     Plain rows, no ORM objects: one statement for the agreement with its
@@ -160,18 +160,18 @@ def history(db: Database, code: str) -> tuple[dict[str, Any], list[dict[str, Any
             raise AgreementNotFound(code)
         head = _head_dict(rows[0][:-1], [r[-1] for r in rows if r[-1] is not None])
         events = _plain_rows(connection, _HISTORY_SQL, {"aid": rows[0][0]})
-    local = _local_times()
+    local = _local_times(zone)
     return head, [_event_row(r, local) for r in events]
 
 
-def show(db: Database, code: str, as_of: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def show(db: Database, code: str, zone: ZoneInfo, as_of: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """An agreement now, or as it stood at the end of ``as_of``."""
     with db.snapshot() as session:  # the row and its events of one moment
         agreement = load(session, code)
         events = _events(session, agreement)
         current = agreement_dict(agreement, _parent_code(agreement))
         if as_of is None:
-            return current, [event_dict(e) for e in events]
+            return current, [event_dict(e, zone) for e in events]
         standing = standing_on(events, as_of)
         current["as_of"] = as_of.isoformat()
         if standing is None:
@@ -204,7 +204,7 @@ def show(db: Database, code: str, as_of: date | None = None) -> tuple[dict[str, 
                 "events": len(standing.events),
             }
         )
-        return current, [event_dict(e) for e in standing.events]
+        return current, [event_dict(e, zone) for e in standing.events]
 
 
 # ------------------------------------------------------------------ history queries
@@ -254,7 +254,7 @@ def _utc(value) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _local_times():
+def _local_times(zone: ZoneInfo):
     """Stored UTC timestamp -> local ISO text, remembered within one query
     (events recorded together, e.g. by an import, share their timestamp)."""
     seen: dict[Any, str] = {}
@@ -262,13 +262,13 @@ def _local_times():
     def local(value) -> str:
         text_ = seen.get(value)
         if text_ is None:
-            text_ = seen[value] = clock.local(_utc(value)).isoformat(timespec="seconds")
+            text_ = seen[value] = _utc(value).astimezone(zone).isoformat(timespec="seconds")
         return text_
 
     return local
 
 
-def _event_row(row, local=None, lead: dict[str, Any] | None = None) -> dict[str, Any]:
+def _event_row(row, local, lead: dict[str, Any] | None = None) -> dict[str, Any]:
     """An event's dictionary from a plain row of ``_EVENT_COLUMNS`` (the
     same as ``event_dict`` of the ORM object), after the keys of ``lead``."""
     (_id, _aid, seq, kind, on, precision, until, from_stage, to_stage, actor, place, outcome, open_articles,
@@ -298,7 +298,7 @@ def _event_row(row, local=None, lead: dict[str, Any] | None = None) -> dict[str,
     item["reference"] = reference
     item["awaiting"] = awaiting
     item["source"] = source
-    item["recorded_at"] = (local or _local_times())(recorded_at)
+    item["recorded_at"] = local(recorded_at)
     return item
 
 
@@ -346,6 +346,7 @@ def log(
     grep: str | None = None,
     fold: bool = False,
     limit: int | None = LOG_DEFAULT_LIMIT,
+    zone: ZoneInfo,
 ) -> list[dict[str, Any]]:
     """Events across all agreements matching every filter given, newest first
     (by the day they happened; undated ones last, then latest recorded first).
@@ -404,7 +405,7 @@ def log(
     with db.engine.connect() as connection:
         rows = _plain_rows(connection, sql, params, types)
     result = []
-    local = _local_times()
+    local = _local_times(zone)
     for row in rows:
         result.append(_event_row(row[2:], local, {"code": row[0], "title_en": row[1]}))
     return result

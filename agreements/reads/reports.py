@@ -12,7 +12,6 @@ from typing import Any, Sequence
 
 from sqlalchemy import Date, text
 
-from agreements import clock
 from agreements.store.database import Database
 from agreements.reads.queries import agreement_filters, list_agreements, list_as_of
 from workflows.calendar import WorkingCalendar
@@ -41,7 +40,7 @@ def durations(
     *,
     party: str | None = None,
     kind: str | None = None,
-    today: date | None = None,
+    today: date,
 ) -> dict[str, Any]:
     """Time each agreement spent in each stage, in calendar and working days.
 
@@ -53,7 +52,7 @@ def durations(
     terminated) have no duration. The per-stage median and 90th percentile
     are over agreements that have left the stage (ongoing time excluded).
     """
-    day = today or clock.today()
+    day = today
     where, params = agreement_filters(kind=kind, party=party)
     sql = (
         "SELECT a.id, a.code, e.to_stage, e.occurred_on, e.date_precision FROM events e "

@@ -6,12 +6,13 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.orm import Session
 
+from agreements.clock import Clock
 from agreements.config.file import Config
 from agreements.store.database import Database
 from agreements.errors import StaleWrite
@@ -296,7 +297,7 @@ def stalled(db: Database, config: Config, day: date, include_acknowledged: bool 
     return rows
 
 
-def acknowledge(db: Database, code: str, details: Details, *, until: date, on: date | None = None, today: date | None = None) -> Recorded:
+def acknowledge(db: Database, code: str, details: Details, *, until: date, on: date | None = None, clock: Clock) -> Recorded:
     """Record "we know, waiting until then": the flag leaves the action list until ``until``."""
 
     return record_event(
@@ -304,14 +305,14 @@ def acknowledge(db: Database, code: str, details: Details, *, until: date, on: d
         code,
         lambda _a: EventSpec(
             kind="ack",
-            when=day_or_today(on, today),
+            when=day_or_today(on, clock.today()),
             until=until,
             actor=details.actor,
             note=details.note,
             reference=details.reference,
             awaiting=details.awaiting,
         ),
-        today,
+        clock,
     )
 
 
@@ -348,7 +349,7 @@ def _describe(stall: Stall) -> str:
     return text
 
 
-def run_scan(db: Database, config: Config, day: date) -> ScanReport:
+def run_scan(db: Database, config: Config, day: date, *, now: datetime) -> ScanReport:
     """Record each change of flag since the last scan as a history event.
 
     Idempotent for a day: a second scan finds nothing changed and records
@@ -370,6 +371,7 @@ def run_scan(db: Database, config: Config, day: date) -> ScanReport:
                 agreement,
                 EventSpec(kind="flag", when=When(day, DAY), actor=SCHEDULER_ACTOR, outcome=state, note=_describe(stall)),
                 day,
+                now=now,
             )
 
         try:

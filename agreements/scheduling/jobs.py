@@ -15,8 +15,10 @@ constraint on (job_id, period) lets exactly one run win, whatever the number of
 schedulers, retries and restarts. The claim ends ``done`` (detail: what the job
 did) or ``failed`` (detail: the error); a failed period may be claimed again.
 
-Every "now" of the scheduler comes from :func:`now`, which tests replace with
-:func:`use_clock`.
+Every "now" of a run comes from the :class:`~agreements.clock.Clock` it is
+handed: the service that scheduled the job registers its clock (and its real
+database URL) under the URL stored with the job; a job picked up by another
+process runs on that process's wall clock in the configured zone.
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ import logging
 import os
 import socket
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from agreements import clock
+from agreements.clock import Clock, wall_time
 from agreements.store.tables import JobRun
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,30 +50,8 @@ RUNNING, DONE, FAILED = "running", "done", "failed"
 #: was killed) and may be claimed again. A claim whose process is known to be
 #: gone (same host, pid no longer alive) is taken over at once.
 STALE_AFTER = timedelta(hours=1)
-#: Test-only hook: seconds a job sleeps after claiming its period, before its
-#: work, so that a test can stop the service while a job runs.
-TEST_DELAY_ENV = "AGREEMENTS_SCHEDULER_TEST_DELAY"
-
-
-# --------------------------------------------------------------------------- clock
-
-_clock: Callable[[], datetime] = clock.now_utc
-
-
-def now() -> datetime:
-    """The scheduler's "now" (aware). Every time read of the scheduler goes through here."""
-    return _clock()
-
-
-@contextmanager
-def use_clock(source: Callable[[], datetime]) -> Iterator[None]:
-    """Make :func:`now` read ``source`` for a while (tests, simulations)."""
-    global _clock
-    previous, _clock = _clock, source
-    try:
-        yield
-    finally:
-        _clock = previous
+#: Called with (job_id, period) once a run holds its claim, before its work.
+ClaimHook = Callable[[str, str], None]
 
 
 # --------------------------------------------------------------------------- jobs
@@ -88,17 +67,17 @@ def weekly_period(fire: datetime, zone: ZoneInfo) -> str:
     return fire.astimezone(zone).strftime("%G-W%V")
 
 
-def _stall_work(db: "Database", config: "Config", fire: datetime, period: str) -> str:
+def _stall_work(db: "Database", config: "Config", fire: datetime, period: str, now: datetime) -> str:
     from agreements.reads.stalled import run_scan  # imported when run: written separately
 
-    report = run_scan(db, config, fire.astimezone(ZoneInfo(config.timezone)).date())
+    report = run_scan(db, config, fire.astimezone(ZoneInfo(config.timezone)).date(), now=now)
     return report.summary()
 
 
-def _digest_work(db: "Database", config: "Config", fire: datetime, period: str) -> str:
+def _digest_work(db: "Database", config: "Config", fire: datetime, period: str, now: datetime) -> str:
     from agreements.digest.week import send_weekly_digest
 
-    return send_weekly_digest(db, config, period)
+    return send_weekly_digest(db, config, period, now)
 
 
 @dataclass(frozen=True)
@@ -108,7 +87,7 @@ class JobSpec:
     func: str  # the textual reference APScheduler stores
     grace: timedelta  # a run missed by at most this much still happens (once)
     period_of: Callable[[datetime, ZoneInfo], str]
-    work: Callable[["Database", "Config", datetime, str], str]
+    work: Callable[["Database", "Config", datetime, str, datetime], str]
 
 
 JOBS: dict[str, JobSpec] = {
@@ -212,7 +191,7 @@ def last_claim(db: "Database", job_id: str) -> JobRun | None:
         )
 
 
-def claim(db: "Database", job_id: str, period: str, at: datetime | None = None) -> int | None:
+def claim(db: "Database", job_id: str, period: str, at: datetime) -> int | None:
     """Claim (job_id, period) for this run; return the claim's id, or None if another run has it.
 
     The claim is an INSERT committed on its own: the unique constraint decides
@@ -220,7 +199,6 @@ def claim(db: "Database", job_id: str, period: str, at: datetime | None = None) 
     see :func:`reclaimable`) is taken over by a guarded UPDATE that only one
     racing run can win.
     """
-    at = at or now()
     owner = f"running on {process_owner()}"
     try:
         with db.sessions().begin() as session:
@@ -249,13 +227,13 @@ def claim(db: "Database", job_id: str, period: str, at: datetime | None = None) 
     return existing.id
 
 
-def finish(db: "Database", claim_id: int, status: str, detail: str, at: datetime | None = None) -> None:
+def finish(db: "Database", claim_id: int, status: str, detail: str, at: datetime) -> None:
     """End a claim as done or failed (only a claim still running is changed)."""
     with db.sessions().begin() as session:
         session.execute(
             update(JobRun)
             .where(JobRun.id == claim_id, JobRun.status == RUNNING)
-            .values(status=status, finished_at=at or now(), detail=detail)
+            .values(status=status, finished_at=at, detail=detail)
             .execution_options(synchronize_session=False)
         )
 
@@ -285,12 +263,14 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def run_period(db: "Database", config: "Config", job_id: str, fire: datetime) -> Outcome:
+def run_period(
+    db: "Database", config: "Config", job_id: str, fire: datetime, clock: Clock, on_claimed: ClaimHook | None = None
+) -> Outcome:
     """Run one job for the period of one fire time, if this run wins its claim."""
     spec = JOBS[job_id]
     zone = ZoneInfo(config.timezone)
     period = spec.period_of(fire, zone)
-    claim_id = claim(db, job_id, period)
+    claim_id = claim(db, job_id, period, clock.now())
     if claim_id is None:
         existing = find_claim(db, job_id, period)
         state = existing.status if existing else "unknown"
@@ -299,21 +279,20 @@ def run_period(db: "Database", config: "Config", job_id: str, fire: datetime) ->
     started = time.monotonic()
     log.info("%s %s: started (scheduled %s)", job_id, period, fire.astimezone(zone).isoformat())
     try:
-        delay = float(os.environ.get(TEST_DELAY_ENV) or 0)
-        if delay:
-            time.sleep(delay)
-        detail = spec.work(db, config, fire, period) or "done"
+        if on_claimed is not None:
+            on_claimed(job_id, period)
+        detail = spec.work(db, config, fire, period, clock.now()) or "done"
     except BaseException as exc:  # the work rolled back its own transaction
         detail = _one_line(exc)
         try:
-            finish(db, claim_id, FAILED, detail)
+            finish(db, claim_id, FAILED, detail, clock.now())
         except Exception:  # the claim stays "running" and is recovered as abandoned
             log.exception("%s %s: could not mark the claim failed", job_id, period)
         log.error("%s %s: failed after %.1f s: %s", job_id, period, time.monotonic() - started, detail)
         if not isinstance(exc, Exception):
             raise
         return Outcome(job_id, period, FAILED, detail)
-    finish(db, claim_id, DONE, detail)
+    finish(db, claim_id, DONE, detail, clock.now())
     log.info("%s %s: done in %.1f s: %s", job_id, period, time.monotonic() - started, detail)
     return Outcome(job_id, period, DONE, detail)
 
@@ -330,9 +309,11 @@ def due_fire(db: "Database", config: "Config", job_id: str, at: datetime, trigge
     return fire if reclaimable(find_claim(db, job_id, period), at) else None
 
 
-def run_due(db: "Database", config: "Config", job_id: str, at: datetime | None = None) -> Outcome:
+def run_due(
+    db: "Database", config: "Config", job_id: str, clock: Clock, on_claimed: ClaimHook | None = None
+) -> Outcome:
     """Run the job for its most recent fire time, if that period is still open."""
-    at = at or now()
+    at = clock.now()
     spec = JOBS[job_id]
     fire = last_fire_time(trigger_for(config, job_id), at, spec.grace)
     if fire is None:
@@ -341,30 +322,36 @@ def run_due(db: "Database", config: "Config", job_id: str, at: datetime | None =
     existing = find_claim(db, job_id, period)
     if not reclaimable(existing, at):
         return Outcome(job_id, period, "not_due", f"{period} already {existing.status}")
-    return run_period(db, config, job_id, fire)
+    return run_period(db, config, job_id, fire, clock, on_claimed)
 
 
 def _span(delta: timedelta) -> str:
     return f"{delta.days} day(s)" if delta.days else str(delta)
 
 
-# The textual URL a job stores hides the password; the real one is looked up
-# here (registered by the service that scheduled it) so that no password is
-# written into the job table.
-_urls: dict[str, str] = {}
+@dataclass(frozen=True)
+class Wiring:
+    """What the service that scheduled a job hands its runs: the real database
+    URL (the stored one hides the password), the time source, a claim hook."""
+
+    url: str
+    time_source: Callable[[], datetime] = wall_time
+    on_claimed: ClaimHook | None = None
 
 
-def stored_url(url: str) -> str:
-    """The URL to store in a job's arguments (no password); remembers the real one."""
+# The textual URL a job stores hides the password; the service that scheduled
+# the job registers its wiring under it, so that no password is written into
+# the job table and its runs read its clock.
+_wiring: dict[str, Wiring] = {}
+
+
+def register(wiring: Wiring) -> str:
+    """Register a service's wiring; return the URL to store in its jobs' arguments."""
     from sqlalchemy.engine import make_url
 
-    shown = make_url(url).render_as_string(hide_password=True)
-    _urls[shown] = url
+    shown = make_url(wiring.url).render_as_string(hide_password=True)
+    _wiring[shown] = wiring
     return shown
-
-
-def _real_url(db_url: str) -> str:
-    return _urls.get(db_url, db_url)
 
 
 def _scheduled(job_id: str, db_url: str, config_path: str | None) -> str:
@@ -372,9 +359,10 @@ def _scheduled(job_id: str, db_url: str, config_path: str | None) -> str:
     from agreements.store.database import Database
 
     config = load_config(config_path)
-    db = Database(_real_url(db_url))
+    wiring = _wiring.get(db_url, Wiring(db_url))
+    db = Database(wiring.url)
     try:
-        outcome = run_due(db, config, job_id)
+        outcome = run_due(db, config, job_id, config.clock(wiring.time_source), wiring.on_claimed)
     finally:
         db.dispose()
     if outcome.status == "not_due":
@@ -400,10 +388,8 @@ __all__ = [
     "due_fire",
     "finish",
     "last_fire_time",
-    "now",
     "run_due",
     "run_period",
     "stall_scan",
-    "use_clock",
     "weekly_digest",
 ]

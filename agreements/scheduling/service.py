@@ -28,9 +28,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
+from agreements.clock import Clock
 from agreements.scheduling import jobs
 from agreements.config.file import Config
 from agreements.store.database import Database
@@ -93,19 +93,29 @@ def stored_next_runs(db: Database) -> dict[str, datetime | None]:
 class Service:
     """The long-running scheduler (``run``) and its one-shot form (``run_once``).
 
-    ``now`` is where the service reads the time (default :func:`agreements.scheduling.jobs.now`).
+    ``clock`` is where the service and its runs read the time (default: the
+    wall clock in the configured zone); ``on_claimed`` is called by each run
+    once it holds its claim, before its work.
     """
 
-    def __init__(self, db: Database, config: Config, *, now: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        on_claimed: jobs.ClaimHook | None = None,
+    ):
         self.db = db
         self.config = config
         self.zone = ZoneInfo(config.timezone)
-        self._now = now or jobs.now
+        self.clock = clock or config.clock()
+        self.on_claimed = on_claimed
         self.scheduler = None
         self.triggers = {job_id: jobs.trigger_for(config, job_id) for job_id in JOBS}  # bad cron: ConfigError
 
     def now(self) -> datetime:
-        return self._now()
+        return self.clock.now()
 
     # ------------------------------------------------------------------ planning
 
@@ -189,7 +199,7 @@ class Service:
             timezone=self.zone,
         )
         kwargs = {
-            "db_url": jobs.stored_url(self.db.url),
+            "db_url": jobs.register(jobs.Wiring(self.db.url, self.clock.source, self.on_claimed)),
             "config_path": str(self.config.path) if self.config.loaded else None,
         }
         for plan in plans:
@@ -265,13 +275,12 @@ class Service:
     def run_once(self, stop: threading.Event | None = None) -> list[Outcome]:
         """Run each job whose most recent fire time (within its grace window) has an
         open period, once, then return what happened."""
-        at = self.now()
         outcomes = []
         for job_id in JOBS:
             if stop is not None and stop.is_set():
                 log.warning("stopping: %s not run", job_id)
                 break
-            outcomes.append(jobs.run_due(self.db, self.config, job_id, at))
+            outcomes.append(jobs.run_due(self.db, self.config, job_id, self.clock, self.on_claimed))
         return outcomes
 
 

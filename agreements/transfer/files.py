@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, TextIO
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from agreements import clock
+from agreements.clock import Clock
 from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError, ImportConflict
 from agreements.store.tables import Agreement, AgreementParty, Event
@@ -357,14 +357,14 @@ _AGREEMENT_COLUMNS = tuple(
 
 
 def import_records(
-    db: Database, records: list[AgreementRecord], today: date | None = None, actor: str | None = None
+    db: Database, records: list[AgreementRecord], clock: Clock, actor: str | None = None
 ) -> ImportReport:
     """Add what is new in ``records`` in one transaction; refuse contradictions.
 
     ``actor``, when given, must be allowed to record what the file adds
     (an officer; a head when it moves an agreement into a head's stage).
     """
-    day = today or clock.today()
+    day, now = clock.today(), clock.now()
     report = ImportReport()
 
     def work(session: Session) -> ImportReport:
@@ -397,7 +397,7 @@ def import_records(
                 stage=record.events[0].to or "draft",
                 stage_since_precision=UNKNOWN,
                 event_count=0,
-                created_at=clock.now_utc(),
+                created_at=now,
                 parties=[AgreementParty(party=p, position=i) for i, p in enumerate(record.parties)],
             )
             session.add(agreement)
@@ -437,7 +437,7 @@ def import_records(
             scratch = _Scratch(agreement)
             for index, spec in enumerate(new, len(stored) + 1):
                 try:
-                    append_event(session, scratch, spec, day, rows=rows)
+                    append_event(session, scratch, spec, day, now=now, rows=rows)
                 except DomainError as exc:
                     raise BadInput(f"{record.code}, event {index}: {exc}") from None
                 report.events_added += 1

@@ -6,7 +6,7 @@ lifecycle and chronology rules are the same whichever way history arrives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -221,7 +221,13 @@ def _latest_known_date(agreement: Agreement) -> date | None:
 
 
 def append_event(
-    session: Session, agreement: Agreement, spec: EventSpec, today: date, *, rows: list[dict] | None = None
+    session: Session,
+    agreement: Agreement,
+    spec: EventSpec,
+    today: date,
+    *,
+    now: datetime,
+    rows: list[dict] | None = None,
 ) -> Event | None:
     """Validate ``spec`` against the agreement, apply it, and add its event.
 
@@ -319,7 +325,7 @@ def append_event(
         occurred_on=spec.when.on,
         date_precision=spec.when.precision,
         occurred_until=spec.until,
-        recorded_at=spec.recorded_at or datetime.now(timezone.utc),
+        recorded_at=spec.recorded_at or now,
         actor=spec.actor,
         place=spec.place,
         note=spec.note,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from agreements import clock
+from agreements.clock import Clock
 from agreements.store.database import Database
 from agreements.errors import (
     AgreementExists,
@@ -97,16 +97,16 @@ class Recorded:
     stage: str
 
 
-def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec], today: date | None) -> Recorded:
+def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec], clock: Clock) -> Recorded:
     """Load ``code``, build its next event from the row, append it: one transaction."""
-    day = today or clock.today()
+    day, now = clock.today(), clock.now()
 
     def work(session: Session) -> Recorded:
         agreement = load(session, code)
         source = agreement.stage
         spec = build(agreement)
         authorise(session, spec.actor, OFFICER, f"recording a {spec.kind.replace('_', ' ')} on {agreement.code}")
-        event = append_event(session, agreement, spec, day)
+        event = append_event(session, agreement, spec, day, now=now)
         if agreement.stage != source:  # a move, also the one a signature makes
             authorise(session, spec.actor, needed_to_enter(agreement.stage),
                       f"moving {agreement.code} from {source} to {agreement.stage}")
@@ -115,9 +115,9 @@ def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec
     return transaction(db, code, work)
 
 
-def day_or_today(on: date | None, today: date | None) -> When:
-    """An exact date: ``on`` when given, else today in Asia/Baku."""
-    return When(on or today or clock.today(), DAY)
+def day_or_today(on: date | None, today: date) -> When:
+    """An exact date: ``on`` when given, else ``today``."""
+    return When(on or today, DAY)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def add_agreement(
     note: str | None = None,
     reference: str | None = None,
     awaiting: str | None = None,
-    today: date | None = None,
+    clock: Clock,
 ) -> Recorded:
     """Create an agreement and its opening event (at ``stage``, default draft)."""
     code = normalise_code(code)
@@ -165,7 +165,7 @@ def add_agreement(
             raise BadInput(f"--{name} is longer than 2000 characters")
     if stage not in STAGE_NAMES or stage in (SUSPENDED, TERMINATED):
         raise BadInput(f"an agreement cannot be opened in stage {stage!r}")
-    day = today or clock.today()
+    day, now = clock.today(), clock.now()
 
     def work(session: Session) -> Recorded:
         authorise(session, actor, needed_to_enter(stage), f"adding an agreement at {stage}")
@@ -182,7 +182,7 @@ def add_agreement(
             stage=stage,
             stage_since_precision=UNKNOWN,
             event_count=0,
-            created_at=clock.now_utc(),
+            created_at=now,
             parties=[AgreementParty(party=p, position=i) for i, p in enumerate(codes)],
         )
         session.add(agreement)
@@ -195,7 +195,7 @@ def add_agreement(
             reference=reference,
             awaiting=awaiting,
         )
-        event = append_event(session, agreement, spec, day)
+        event = append_event(session, agreement, spec, day, now=now)
         return Recorded(code, event, agreement.stage)
 
     try:
@@ -212,7 +212,7 @@ def move(
     *,
     on: date | None = None,
     reason: str | None = None,
-    today: date | None = None,
+    clock: Clock,
 ) -> Recorded:
     """Move an agreement to ``to`` (default: the next stage of the canonical path)."""
 
@@ -233,7 +233,7 @@ def move(
             )
         return EventSpec(
             kind="stage_change",
-            when=day_or_today(on, today),
+            when=day_or_today(on, clock.today()),
             actor=details.actor,
             to=dest,
             place=details.place,
@@ -243,10 +243,10 @@ def move(
             awaiting=details.awaiting,
         )
 
-    return record_event(db, code, build, today)
+    return record_event(db, code, build, clock)
 
 
-def resume(db: Database, code: str, details: Details, *, on: date | None = None, today: date | None = None) -> Recorded:
+def resume(db: Database, code: str, details: Details, *, on: date | None = None, clock: Clock) -> Recorded:
     """Return a suspended agreement to the stage it was suspended from."""
 
     def build(agreement: Agreement) -> EventSpec:
@@ -254,7 +254,7 @@ def resume(db: Database, code: str, details: Details, *, on: date | None = None,
             raise IllegalMove(f"{agreement.code} is not suspended (it is in {agreement.stage})")
         return EventSpec(
             kind="stage_change",
-            when=day_or_today(on, today),
+            when=day_or_today(on, clock.today()),
             actor=details.actor,
             to=agreement.suspended_from,
             place=details.place,
@@ -263,7 +263,7 @@ def resume(db: Database, code: str, details: Details, *, on: date | None = None,
             awaiting=details.awaiting,
         )
 
-    return record_event(db, code, build, today)
+    return record_event(db, code, build, clock)
 
 
 def record_round(
@@ -275,7 +275,7 @@ def record_round(
     until: date | None = None,
     outcome: str | None = None,
     open_articles: int | None = None,
-    today: date | None = None,
+    clock: Clock,
 ) -> Recorded:
     """Record one round of expert talks."""
     return record_event(
@@ -293,11 +293,11 @@ def record_round(
             reference=details.reference,
             awaiting=details.awaiting,
         ),
-        today,
+        clock,
     )
 
 
-def sign(db: Database, code: str, details: Details, *, on: date, today: date | None = None) -> Recorded:
+def sign(db: Database, code: str, details: Details, *, on: date, clock: Clock) -> Recorded:
     """Record the signature (moving from mfa to signing if needed)."""
     return record_event(
         db,
@@ -311,11 +311,11 @@ def sign(db: Database, code: str, details: Details, *, on: date, today: date | N
             reference=details.reference,
             awaiting=details.awaiting,
         ),
-        today,
+        clock,
     )
 
 
-def add_note(db: Database, code: str, text: str, details: Details, *, on: date | None = None, today: date | None = None) -> Recorded:
+def add_note(db: Database, code: str, text: str, details: Details, *, on: date | None = None, clock: Clock) -> Recorded:
     """Record a plain note; it changes no stage."""
     if not text or not text.strip():
         raise BadInput("a note cannot be empty")
@@ -324,14 +324,14 @@ def add_note(db: Database, code: str, text: str, details: Details, *, on: date |
         code,
         lambda _a: EventSpec(
             kind="note",
-            when=day_or_today(on, today),
+            when=day_or_today(on, clock.today()),
             actor=details.actor,
             note=text,
             place=details.place,
             reference=details.reference,
             awaiting=details.awaiting,
         ),
-        today,
+        clock,
     )
 
 

@@ -9,11 +9,12 @@ others.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agreements import clock
 from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError
 from agreements.store.tables import User
@@ -47,7 +48,7 @@ def require(db: Database, actor: str, needed: str = OFFICER, what: str = "this c
         authorise(session, actor, needed, what)
 
 
-def add_user(db: Database, name: str, *, email: str, role: str, actor: str) -> User:
+def add_user(db: Database, name: str, *, email: str, role: str, actor: str, now: datetime) -> User:
     """Register a user; once users exist only a head may, and the first must be a head."""
     from agreements.digest.recipients import one_line, normalise_email
 
@@ -57,7 +58,7 @@ def add_user(db: Database, name: str, *, email: str, role: str, actor: str) -> U
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
     address = normalise_email(email)
-    row = User(name=name, email=address, role=role, created_at=clock.now_utc(), created_by=actor)
+    row = User(name=name, email=address, role=role, created_at=now, created_by=actor)
     try:
         with db.sessions().begin() as session:
             if session.scalar(select(User.id).limit(1)) is None:

@@ -3,7 +3,6 @@ on 127.0.0.1), the outbox, the commands and the scheduler's weekly job."""
 from __future__ import annotations
 
 import email
-import socket
 from datetime import date, datetime, timedelta, timezone
 from email import policy
 from email.header import decode_header, make_header
@@ -14,6 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from agreements.scheduling import jobs
+from tests.support import Server, Sink, clock_at, free_port, smtp_config
 from agreements.config.file import ConfigError, load_config
 from agreements.digest.week import DigestIncomplete, build_digest, collect, parse_week, record_plan, send_weekly_digest
 from agreements.store.tables import OutboxMessage
@@ -32,53 +32,6 @@ AZ_NAME = "Gözəl Çobanoğlu-İsmayılqızı Şükürova"
 # --------------------------------------------------------------------------- a real SMTP server
 
 
-class Sink:
-    """aiosmtpd handler that keeps what it accepts; refuses addresses listed in ``refuse``."""
-
-    def __init__(self):
-        self.envelopes = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self):
-        return [email.message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
-
-    def by_recipient(self):
-        return {e.rcpt_tos[0]: e for e in self.envelopes}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, port: int):
-        self.port = port
-        self.sink = Sink()
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
 @pytest.fixture
 def server():
     srv = Server(free_port()).start()
@@ -94,20 +47,6 @@ def down_server():
     srv.stop()
 
 
-def smtp_config(tmp_path, port: int, extra: str = ""):
-    path = tmp_path / "config.toml"
-    path.write_text(
-        "[smtp]\n"
-        'host = "127.0.0.1"\n'
-        f"port = {port}\n"
-        'security = "plain"\n'
-        'from = "Sazişlər izləmə sistemi <digest@migration.gov.az>"\n'
-        "timeout = 5\n" + extra,
-        encoding="utf-8",
-    )
-    return load_config(str(path))
-
-
 # --------------------------------------------------------------------------- history of the week
 
 
@@ -121,25 +60,25 @@ def week_history(seeded):
 
     today = date(2017, 2, 27)
     move(db, "RA-MDA", "internal_approval", details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210"),
-         on=date(2017, 2, 22), today=today)
+         on=date(2017, 2, 22), clock=clock_at(today))
     record_round(db, "IP-DEU", details("rashad", place="Berlin"), on=date(2017, 2, 23), until=date(2017, 2, 24),
-                 outcome="Two articles left open", today=today)
+                 outcome="Two articles left open", clock=clock_at(today))
     add_note(db, "RA-TUR", "XİN mətni qarşı tərəfə təqdim edib", details("leyla", reference="nota № 4/118"),
-             on=date(2017, 2, 21), today=today)
-    acknowledge(db, "RA-PAK", details("leyla", note="Waiting for the MFA's reply"), until=date(2017, 3, 6), on=date(2017, 2, 20), today=today)
-    record_plan(db, "RA-CHE", on=date(2017, 3, 3), what="Exchange of notes on entry into force", actor="leyla", today=date(2017, 2, 24))
+             on=date(2017, 2, 21), clock=clock_at(today))
+    acknowledge(db, "RA-PAK", details("leyla", note="Waiting for the MFA's reply"), until=date(2017, 3, 6), on=date(2017, 2, 20), clock=clock_at(today))
+    record_plan(db, "RA-CHE", on=date(2017, 3, 3), what="Exchange of notes on entry into force", actor="leyla", clock=clock_at(date(2017, 2, 24)))
     add_agreement(db, "XS-TST", title_az="Sınaq <script>alert(1)</script> sazişi", title_en="Test <script>alert(1)</script> agreement",
-                  kind="other", parties=["MDA"], actor="leyla", on=date(2017, 2, 21), today=today)
+                  kind="other", parties=["MDA"], actor="leyla", on=date(2017, 2, 21), clock=clock_at(today))
     return db
 
 
 @pytest.fixture
 def recipients(week_history):
     db = week_history
-    add_recipient(db, "gozel@migration.gov.az", name=AZ_NAME, locale="az", actor="t")
-    add_recipient(db, "ru.desk@migration.gov.az", name="Russia desk", locale="en", actor="t", parties=["RUS"])
-    add_recipient(db, "head@migration.gov.az", name="Head of Legal", locale="en", actor="t", only_needs_action=True)
-    add_recipient(db, "mda@migration.gov.az", name="Moldova desk", locale="en", actor="t", parties=["MDA"], only_needs_action=True)
+    add_recipient(db, "gozel@migration.gov.az", name=AZ_NAME, locale="az", actor="t", now=NOW)
+    add_recipient(db, "ru.desk@migration.gov.az", name="Russia desk", locale="en", actor="t", parties=["RUS"], now=NOW)
+    add_recipient(db, "head@migration.gov.az", name="Head of Legal", locale="en", actor="t", only_needs_action=True, now=NOW)
+    add_recipient(db, "mda@migration.gov.az", name="Moldova desk", locale="en", actor="t", parties=["MDA"], only_needs_action=True, now=NOW)
     return db
 
 
@@ -261,7 +200,7 @@ def test_a_second_send_of_the_same_week_sends_nothing(recipients, server, tmp_pa
     again = run_week(recipients, config, WEEK, now=NOW + timedelta(hours=1))
     assert again.queue.queued == [] and again.delivery.sent == []
     assert len(again.queue.already) == 4
-    assert send_weekly_digest(recipients, config, WEEK).startswith("weekly digest for 2017-W09: queued 0; 4 already")
+    assert send_weekly_digest(recipients, config, WEEK, NOW).startswith("weekly digest for 2017-W09: queued 0; 4 already")
     assert len(server.sink.envelopes) == 3
 
 
@@ -339,16 +278,14 @@ def test_file_transport_is_the_default_and_writes_parseable_eml(recipients, isol
 
 def test_the_weekly_job_delivers_each_digest_exactly_once(recipients, down_server, tmp_path):
     config = smtp_config(tmp_path, down_server.port)
-    with jobs.use_clock(lambda: NOW):
-        failed = jobs.run_period(recipients, config, "weekly_digest", NOW)
+    failed = jobs.run_period(recipients, config, "weekly_digest", NOW, clock_at(NOW))
     assert failed.status == "failed" and failed.period == WEEK
     assert "DigestIncomplete" in failed.detail and "still queued" in failed.detail
 
     down_server.start()
     later = NOW + timedelta(hours=1)
-    with jobs.use_clock(lambda: later):
-        done = jobs.run_due(recipients, config, "weekly_digest", at=later)  # takes the failed claim over
-        again = jobs.run_due(recipients, config, "weekly_digest", at=later + timedelta(minutes=5))
+    done = jobs.run_due(recipients, config, "weekly_digest", clock_at(later))  # takes the failed claim over
+    again = jobs.run_due(recipients, config, "weekly_digest", clock_at(later + timedelta(minutes=5)))
     assert done.status == "done" and "sent 3" in done.detail
     assert again.status == "not_due"
     assert sorted(down_server.sink.by_recipient()) == ["gozel@migration.gov.az", "head@migration.gov.az", "ru.desk@migration.gov.az"]
@@ -356,8 +293,8 @@ def test_the_weekly_job_delivers_each_digest_exactly_once(recipients, down_serve
 
 
 def test_send_weekly_digest_raises_while_digests_wait(recipients, down_server, tmp_path):
-    with jobs.use_clock(lambda: NOW), pytest.raises(DigestIncomplete):
-        send_weekly_digest(recipients, smtp_config(tmp_path, down_server.port), WEEK)
+    with pytest.raises(DigestIncomplete):
+        send_weekly_digest(recipients, smtp_config(tmp_path, down_server.port), WEEK, NOW)
 
 
 # --------------------------------------------------------------------------- commands

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.support import clock_at
 from agreements.writes import commands as services
 from agreements.errors import StaleWrite
 from agreements.store.migrate import upgrade
@@ -18,7 +19,7 @@ from tests.conftest import SEED, TODAY
 
 @pytest.fixture
 def pg_seeded(pg_db):
-    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), today=TODAY)
+    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
     return pg_db
 
 
@@ -52,8 +53,8 @@ def test_postgres_refuses_to_alter_history(pg_seeded):
 def test_lost_race_on_postgres_is_a_stale_write(pg_seeded):
     def work(session):
         agreement = services.load(session, "RA-TUR")
-        services.add_note(pg_seeded, "RA-TUR", "meanwhile", services.Details(actor="other"), on=date(2017, 1, 2), today=TODAY)
-        append_event(session, agreement, EventSpec(kind="note", note="mine", when=When(date(2017, 1, 3)), actor="me"), TODAY)
+        services.add_note(pg_seeded, "RA-TUR", "meanwhile", services.Details(actor="other"), on=date(2017, 1, 2), clock=clock_at(TODAY))
+        append_event(session, agreement, EventSpec(kind="note", note="mine", when=When(date(2017, 1, 3)), actor="me"), TODAY, now=clock_at(TODAY).now())
 
     with pytest.raises(StaleWrite):
         services.transaction(pg_seeded, "RA-TUR", work)

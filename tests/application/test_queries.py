@@ -5,10 +5,22 @@ import csv
 import io
 import json
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from agreements.reads.queries import list_as_of, log, show
+from agreements.reads import queries
+from agreements.reads.queries import list_as_of
+
+BAKU = ZoneInfo("Asia/Baku")
+
+
+def log(db, **filters):
+    return queries.log(db, zone=BAKU, **filters)
+
+
+def show(db, code, as_of=None):
+    return queries.show(db, code, BAKU, as_of)
 
 
 def rows(events):

@@ -84,7 +84,7 @@ def test_durations_filters(history):
 
 
 def test_durations_cli(history, cli):
-    code, out, err = cli("report", "durations", "--today", "2026-11-25")
+    code, out, err = cli("report", "durations", at=date(2026, 11, 25))
     assert code == 0, err
     assert "52/35" in out and "40/26" in out
     code, out, err = cli("report", "durations", "--format", "json", "--kind", "memorandum")

@@ -1,9 +1,10 @@
 """The scheduler service: once-per-period claims, missed runs, two services,
 ``--once``, listing, stopping on SIGTERM and bad schedules.
 
-APScheduler 3 reads the time with ``datetime.now`` in two modules; the
-``clock`` fixture replaces that name there and the scheduler's own clock
-(:func:`agreements.scheduling.jobs.now`), so the real scheduler runs on a frozen clock.
+APScheduler 3 reads the time with ``datetime.now`` in two modules and takes
+no clock; the ``clock`` fixture replaces that name there, and hands the same
+time source to the tracker's services and commands, so the real scheduler runs
+on a frozen clock.
 """
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ from sqlalchemy import select
 
 from agreements.digest import week as digest
 
+from agreements.clock import Clock
 from agreements.scheduling import jobs
 from agreements.config.file import Config, ConfigError, load_config
 from agreements.store.database import Database
 from agreements.store.tables import JobRun
 from agreements.scheduling.service import Service, stored_next_runs
+from tests.support import MovableClock, Server, free_port, smtp_config
 
 BAKU = ZoneInfo("Asia/Baku")
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,12 +44,12 @@ def baku(*args) -> datetime:
     return datetime(*args, tzinfo=BAKU)
 
 
-class Clock:
-    def __init__(self, moment: datetime):
-        self.moment = moment
+AT = baku(2026, 11, 25, 9, 30)
 
-    def __call__(self) -> datetime:
-        return self.moment
+
+def on(source) -> Clock:
+    """The tracker's clock reading ``source`` (days counted in Baku)."""
+    return Clock("Asia/Baku", source)
 
 
 @pytest.fixture
@@ -55,14 +58,13 @@ def clock(monkeypatch):
     import apscheduler.executors.base as executors_base
     import apscheduler.schedulers.base as schedulers_base
 
-    frozen = Clock(baku(2026, 11, 25, 9, 30))
+    frozen = MovableClock(AT)
 
     class FrozenDatetime(datetime):
         @classmethod
         def now(cls, tz=None):
             return frozen.moment.astimezone(tz) if tz is not None else frozen.moment.astimezone().replace(tzinfo=None)
 
-    monkeypatch.setattr(jobs, "_clock", frozen)
     monkeypatch.setattr(schedulers_base, "datetime", FrozenDatetime)
     monkeypatch.setattr(executors_base, "datetime", FrozenDatetime)
     return frozen
@@ -86,7 +88,7 @@ class Work:
         self.delay = 0.0
         self.failures = 0  # the next N scans raise
 
-    def run_scan(self, db, config, day):
+    def run_scan(self, db, config, day, *, now):
         time.sleep(self.delay)
         with self.lock:
             if self.failures:
@@ -104,11 +106,11 @@ def work(monkeypatch):
     monkeypatch.setitem(sys.modules, "agreements.reads.stalled", fake)
     real_digest = digest.send_weekly_digest
 
-    def send(db, config, week):
+    def send(db, config, week, now):
         time.sleep(counted.delay)
         with counted.lock:
             counted.digests.append(week)
-        return real_digest(db, config, week)
+        return real_digest(db, config, week, now)
 
     monkeypatch.setattr(digest, "send_weekly_digest", send)
     return counted
@@ -153,29 +155,29 @@ def defaults() -> Config:
 
 
 def test_a_claim_makes_a_period_run_once(db):
-    first = jobs.claim(db, "stall_scan", "2026-11-25")
+    first = jobs.claim(db, "stall_scan", "2026-11-25", AT)
     assert isinstance(first, int)
-    assert jobs.claim(db, "stall_scan", "2026-11-25") is None  # the second loses
-    assert jobs.claim(db, "stall_scan", "2026-11-26") is not None  # another period is free
-    assert jobs.claim(db, "weekly_digest", "2026-11-25") is not None  # another job too
+    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) is None  # the second loses
+    assert jobs.claim(db, "stall_scan", "2026-11-26", AT) is not None  # another period is free
+    assert jobs.claim(db, "weekly_digest", "2026-11-25", AT) is not None  # another job too
 
-    jobs.finish(db, first, jobs.FAILED, "RuntimeError: broke")
-    assert jobs.claim(db, "stall_scan", "2026-11-25") == first  # a failed period may be retried
-    assert jobs.claim(db, "stall_scan", "2026-11-25") is None
-    jobs.finish(db, first, jobs.DONE, "ok")
-    assert jobs.claim(db, "stall_scan", "2026-11-25") is None
+    jobs.finish(db, first, jobs.FAILED, "RuntimeError: broke", AT)
+    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) == first  # a failed period may be retried
+    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) is None
+    jobs.finish(db, first, jobs.DONE, "ok", AT)
+    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) is None
     assert ("stall_scan", "2026-11-25", "done") in runs(db)
 
     # many at once: exactly one wins, on a fresh period and on a failed one
     for period, setup in (("2026-W48", None), ("2026-W49", jobs.FAILED)):
         if setup:
-            jobs.finish(db, jobs.claim(db, "weekly_digest", period), setup, "broke")
+            jobs.finish(db, jobs.claim(db, "weekly_digest", period, AT), setup, "broke", AT)
         barrier, won = threading.Barrier(6), []
 
         def racer():
             own = Database(db.url)
             barrier.wait()
-            won.append(jobs.claim(own, "weekly_digest", period))
+            won.append(jobs.claim(own, "weekly_digest", period, AT))
             own.dispose()
 
         threads = [threading.Thread(target=racer) for _ in range(6)]
@@ -195,30 +197,31 @@ def test_an_abandoned_running_claim_is_taken_over(db, clock):
     add_run(db, "stall_scan", "2026-11-24", "running", now - timedelta(minutes=5), f"running on {host}:{os.getppid()}")
     add_run(db, "stall_scan", "2026-11-25", "running", now - timedelta(hours=2), "running on elsewhere:1")
     add_run(db, "stall_scan", "2026-11-22", "running", now - timedelta(minutes=5), "running on elsewhere:1")
-    assert jobs.claim(db, "stall_scan", "2026-11-23") is not None  # its process is gone
-    assert jobs.claim(db, "stall_scan", "2026-11-24") is None  # its process is alive
-    assert jobs.claim(db, "stall_scan", "2026-11-25") is not None  # stale after an hour
-    assert jobs.claim(db, "stall_scan", "2026-11-22") is None  # another host, recent
+    assert jobs.claim(db, "stall_scan", "2026-11-23", now) is not None  # its process is gone
+    assert jobs.claim(db, "stall_scan", "2026-11-24", now) is None  # its process is alive
+    assert jobs.claim(db, "stall_scan", "2026-11-25", now) is not None  # stale after an hour
+    assert jobs.claim(db, "stall_scan", "2026-11-22", now) is None  # another host, recent
 
 
 def test_a_failed_run_is_marked_failed_and_retried(db, clock, work):
     config = defaults()
     work.failures = 1
-    first = jobs.run_due(db, config, "stall_scan")
+    first = jobs.run_due(db, config, "stall_scan", on(clock))
     assert (first.status, first.period) == ("failed", "2026-11-25")
     assert "RuntimeError: scan broke" in first.detail
     assert runs(db) == [("stall_scan", "2026-11-25", "failed")]
-    second = jobs.run_due(db, config, "stall_scan")
+    second = jobs.run_due(db, config, "stall_scan", on(clock))
     assert (second.status, second.detail) == ("done", "stall scan 2026-11-25: 0 flagged")
-    assert jobs.run_due(db, config, "stall_scan").status == "not_due"
+    assert jobs.run_due(db, config, "stall_scan", on(clock)).status == "not_due"
     assert runs(db) == [("stall_scan", "2026-11-25", "done")] and work.scans == [date(2026, 11, 25)]
 
 
 def test_a_job_retried_or_run_twice_at_once_does_its_work_once(db, clock, work):
     work.delay = 0.3
     results = []
+    url = jobs.register(jobs.Wiring(db.url, clock))  # what a service does before it schedules
     threads = [
-        threading.Thread(target=lambda: results.append(jobs.weekly_digest(db_url=db.url, config_path=None)))
+        threading.Thread(target=lambda: results.append(jobs.weekly_digest(db_url=url, config_path=None)))
         for _ in range(2)
     ]
     for t in threads:
@@ -229,7 +232,7 @@ def test_a_job_retried_or_run_twice_at_once_does_its_work_once(db, clock, work):
     done = [r for r in results if r.startswith("weekly_digest 2026-W48: done: weekly digest for 2026-W48")]
     assert len(done) == 1 and len(results) == 2, results
     assert "already running" in next(r for r in results if r not in done), results
-    assert "nothing due" in jobs.weekly_digest(db_url=db.url, config_path=None)  # a retry later
+    assert "nothing due" in jobs.weekly_digest(db_url=url, config_path=None)  # a retry later
     assert work.digests == ["2026-W48"] and runs(db) == [("weekly_digest", "2026-W48", "done")]
 
 
@@ -241,7 +244,7 @@ def test_periods_are_the_fire_date_and_the_iso_week_in_baku():
 
 
 def test_the_real_stall_scan_is_called_with_the_fire_date(seeded):
-    outcome = jobs.run_due(seeded, defaults(), "stall_scan")
+    outcome = jobs.run_due(seeded, defaults(), "stall_scan", Clock())
     assert outcome.status == "done", outcome
     assert outcome.detail.startswith(f"stall scan {outcome.period}:")
 
@@ -249,9 +252,9 @@ def test_the_real_stall_scan_is_called_with_the_fire_date(seeded):
 # --------------------------------------------------------------------------- the service
 
 
-def start_and_settle(db_url: str, config: Config) -> Service:
+def start_and_settle(db_url: str, config: Config, clock: MovableClock) -> Service:
     """Start a real service, let it process what is due, and stop it (waiting for jobs)."""
-    service = Service(Database(db_url), config)
+    service = Service(Database(db_url), config, clock=on(clock))
     scheduler = service.start()
     scheduler._process_jobs()
     service.shutdown(wait=True)
@@ -265,7 +268,7 @@ def test_a_service_started_after_a_missed_slot_runs_it_once(db, clock, work, mes
     clock.moment = baku(2026, 11, 24, 10, 0)  # Tuesday, after Monday 09:00
     config = defaults()
 
-    start_and_settle(db.url, config)
+    start_and_settle(db.url, config, clock)
     assert work.digests == ["2026-W48"]
     assert work.scans == [date(2026, 11, 24)]  # today's 08:00 had passed too
     assert ("weekly_digest", "2026-W48", "done") in runs(db)
@@ -277,9 +280,9 @@ def test_a_service_started_after_a_missed_slot_runs_it_once(db, clock, work, mes
     assert stored_next_runs(db) == expected
 
     clock.moment = baku(2026, 11, 24, 10, 30)  # started again the same day
-    again = Service(Database(db.url), config)
+    again = Service(Database(db.url), config, clock=on(clock))
     assert [p.due for p in again.plan()] == [None, None]
-    start_and_settle(db.url, config)
+    start_and_settle(db.url, config, clock)
     assert work.digests == ["2026-W48"] and work.scans == [date(2026, 11, 24)]
     assert stored_next_runs(db) == expected
     assert len(runs(db)) == 4
@@ -293,7 +296,7 @@ def test_two_services_on_one_database_run_each_period_once(db, clock, work, monk
     config = defaults()
 
     # Both plan while the periods are open; the second starts after the first ran them.
-    one, two = Service(Database(db.url), config), Service(Database(db.url), config)
+    one, two = Service(Database(db.url), config, clock=on(clock)), Service(Database(db.url), config, clock=on(clock))
     one.scheduler, two.scheduler = one.build(), two.build()
     assert [p.due is not None for p in two.plan()] == [True, True]
     one.scheduler.start()
@@ -312,7 +315,7 @@ def test_two_services_on_one_database_run_each_period_once(db, clock, work, monk
 
     # A week later, two services started at the same moment.
     clock.moment += timedelta(days=7)
-    services = [Service(Database(db.url), config) for _ in range(2)]
+    services = [Service(Database(db.url), config, clock=on(clock)) for _ in range(2)]
     barrier = threading.Barrier(2)
 
     def start(service):
@@ -334,7 +337,7 @@ def test_two_services_on_one_database_run_each_period_once(db, clock, work, monk
 
 
 def test_run_once_runs_what_is_due_once(db, cli, clock, work):
-    code, out, err = cli("scheduler", "run", "--once")
+    code, out, err = cli("scheduler", "run", "--once", at=clock.moment)
     assert code == 0, err
     assert out.splitlines() == [
         "stall_scan 2026-11-25: done: stall scan 2026-11-25: 0 flagged",
@@ -343,7 +346,7 @@ def test_run_once_runs_what_is_due_once(db, cli, clock, work):
     assert "stall_scan 2026-11-25: started" in err and "weekly_digest 2026-W48: done in" in err
 
     clock.moment += timedelta(hours=1)
-    code, out, err = cli("scheduler", "run", "--once")
+    code, out, err = cli("scheduler", "run", "--once", at=clock.moment)
     assert code == 0, err
     assert out.splitlines() == [
         "stall_scan: nothing due (2026-11-25 already done)",
@@ -354,7 +357,7 @@ def test_run_once_runs_what_is_due_once(db, cli, clock, work):
 
 def test_run_once_reports_a_failed_job_and_exits_1(db, cli, clock, work):
     work.failures = 1
-    code, out, err = cli("scheduler", "run", "--once")
+    code, out, err = cli("scheduler", "run", "--once", at=clock.moment)
     assert code == 1
     assert "stall_scan 2026-11-25: failed: RuntimeError: scan broke" in out
     assert err.strip().splitlines()[-1] == "Error: 1 job(s) failed: stall_scan 2026-11-25"
@@ -362,15 +365,15 @@ def test_run_once_reports_a_failed_job_and_exits_1(db, cli, clock, work):
 
 
 def test_jobs_lists_both_jobs_with_next_runs_in_baku(db, cli, clock, work):
-    code, out, err = cli("scheduler", "jobs")
+    code, out, err = cli("scheduler", "jobs", at=clock.moment)
     assert code == 0, err
     lines = {line.split()[0]: line for line in out.splitlines()[2:]}
     assert "next run (Asia/Baku)" in out
     assert "2026-11-26 08:00:00+04:00" in lines["stall_scan"] and "0 8 * * *" in lines["stall_scan"]
     assert "2026-11-30 09:00:00+04:00" in lines["weekly_digest"] and "0 9 * * mon" in lines["weekly_digest"]
     assert "2026-W48 not run yet" in lines["weekly_digest"]
-    cli("scheduler", "run", "--once")
-    code, out, err = cli("scheduler", "jobs")
+    cli("scheduler", "run", "--once", at=clock.moment)
+    code, out, err = cli("scheduler", "jobs", at=clock.moment)
     lines = {line.split()[0]: line for line in out.splitlines()[2:]}
     assert "2026-W48" in lines["weekly_digest"] and "done" in lines["weekly_digest"]
     assert "not run yet" not in out
@@ -390,17 +393,27 @@ def test_a_bad_cron_in_the_config_is_an_error_naming_the_key(db, cli, tmp_path):
         Service(db, config)
 
 
-def test_sigterm_while_a_job_runs_leaves_the_database_consistent(db, tmp_path):
+def test_sigterm_while_a_job_runs_leaves_the_database_consistent(db, cli, tmp_path):
+    # the weekly job is kept busy by a real, slow mail server: SIGTERM arrives mid-run
+    server = Server(free_port())
+    server.sink.delay = 2.0
+    server.start()
+    cli("recipients", "add", "leyla@migration.gov.az", "--name", "Leyla", "--locale", "az")
     config = tmp_path / "every-minute.toml"
-    config.write_text('[schedule]\nstall_scan = "* * * * *"\nweekly_digest = "* * * * *"\n', encoding="utf-8")
-    env = {**os.environ, jobs.TEST_DELAY_ENV: "2", "PYTHONPATH": str(ROOT)}
+    smtp_config(tmp_path, server.port)  # writes config.toml
+    config.write_text(
+        (tmp_path / "config.toml").read_text(encoding="utf-8")
+        + '[schedule]\nstall_scan = "* * * * *"\nweekly_digest = "* * * * *"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "agreements", "--db", db.url, "--config", str(config), "scheduler", "run"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:
         deadline = time.monotonic() + 20
-        while not any(status == "running" for *_, status in runs(db)):
+        while ("weekly_digest", "running") not in {(job, status) for job, _, status in runs(db)}:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no job started"
             time.sleep(0.05)
@@ -409,6 +422,7 @@ def test_sigterm_while_a_job_runs_leaves_the_database_consistent(db, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+        server.stop()
     assert proc.returncode == 0, err
     assert "SIGTERM received" in err and "scheduler stopped" in err
     finished = re.search(r"weekly_digest \d{4}-W\d\d: done in", err)

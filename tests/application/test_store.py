@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.support import clock_at
 from agreements.writes import commands as services
 from agreements.errors import StaleWrite
 from agreements.store.tables import Agreement, Event
@@ -69,11 +70,12 @@ def test_a_writer_that_lost_the_race_gets_stale_write_and_writes_nothing(seeded)
     def work(session):
         agreement = services.load(session, "RA-MDA")
         # someone else records a note between our read and our write
-        services.add_note(seeded, "RA-MDA", "meanwhile", services.Details(actor="other"), on=date(2016, 11, 20), today=TODAY)
+        services.add_note(seeded, "RA-MDA", "meanwhile", services.Details(actor="other"), on=date(2016, 11, 20), clock=clock_at(TODAY))
         append_event(
             session, agreement,
             EventSpec(kind="stage_change", to="internal_approval", when=When(date(2016, 11, 30)), actor="me"),
             TODAY,
+            now=clock_at(TODAY).now(),
         )
 
     with pytest.raises(StaleWrite, match="changed meanwhile"):

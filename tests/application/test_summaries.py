@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.support import clock_at
 from agreements.writes import commands as services
 
 from agreements.reads import stalled as stalls
@@ -115,29 +116,29 @@ def test_summaries_after_each_kind_of_event(seeded):
     db = seeded
     t = TODAY
     services.add_agreement(db, "RA-XYZ", title_az="Saziş", title_en="Agreement", kind="readmission",
-                           parties=["GEO"], actor="tester", on=t - timedelta(days=300), today=t)
+                           parties=["GEO"], actor="tester", on=t - timedelta(days=300), clock=clock_at(t))
     assert_summaries_match(db)
     steps = [
-        lambda: services.move(db, "RA-XYZ", "expert_talks", ME, on=t - timedelta(days=280), today=t),
-        lambda: services.add_note(db, "RA-XYZ", "a note", ME, on=t - timedelta(days=270), today=t),
+        lambda: services.move(db, "RA-XYZ", "expert_talks", ME, on=t - timedelta(days=280), clock=clock_at(t)),
+        lambda: services.add_note(db, "RA-XYZ", "a note", ME, on=t - timedelta(days=270), clock=clock_at(t)),
         lambda: services.add_note(db, "RA-XYZ", "their move", Details(actor="tester", awaiting="counterpart"),
-                                  on=t - timedelta(days=260), today=t),
+                                  on=t - timedelta(days=260), clock=clock_at(t)),
         lambda: services.record_round(db, "RA-XYZ", ME, on=t - timedelta(days=250), until=t - timedelta(days=248),
-                                      outcome="ok", today=t),
+                                      outcome="ok", clock=clock_at(t)),
         lambda: stalls.acknowledge(db, "RA-XYZ", Details(actor="tester", note="waiting"), until=t + timedelta(days=30),
-                                   on=t - timedelta(days=200), today=t),
+                                   on=t - timedelta(days=200), clock=clock_at(t)),
         lambda: stalls.acknowledge(db, "RA-XYZ", Details(actor="tester", note="short"), until=t - timedelta(days=150),
-                                   on=t - timedelta(days=190), today=t),
-        lambda: stalls.run_scan(db, load_config(None), t - timedelta(days=100)),
-        lambda: record_plan(db, "RA-XYZ", on=t + timedelta(days=10), what="next round", actor="tester", today=t),
-        lambda: services.move(db, "RA-XYZ", "internal_approval", ME, on=t - timedelta(days=90), today=t),
-        lambda: services.move(db, "RA-XYZ", "suspended", ME, on=t - timedelta(days=80), today=t),
-        lambda: services.resume(db, "RA-XYZ", ME, on=t - timedelta(days=70), today=t),
-        lambda: services.move(db, "RA-XYZ", "mfa", ME, on=t - timedelta(days=60), today=t),
-        lambda: services.move(db, "RA-XYZ", "signing", ME, on=t - timedelta(days=50), today=t),
-        lambda: services.sign(db, "RA-XYZ", Details(actor="tester", place="Bakı"), on=t - timedelta(days=40), today=t),
-        lambda: stalls.run_scan(db, load_config(None), t),
-        lambda: services.move(db, "RA-XYZ", "in_force", ME, on=t - timedelta(days=10), today=t),
+                                   on=t - timedelta(days=190), clock=clock_at(t)),
+        lambda: stalls.run_scan(db, load_config(None), t - timedelta(days=100), now=clock_at(t).now()),
+        lambda: record_plan(db, "RA-XYZ", on=t + timedelta(days=10), what="next round", actor="tester", clock=clock_at(t)),
+        lambda: services.move(db, "RA-XYZ", "internal_approval", ME, on=t - timedelta(days=90), clock=clock_at(t)),
+        lambda: services.move(db, "RA-XYZ", "suspended", ME, on=t - timedelta(days=80), clock=clock_at(t)),
+        lambda: services.resume(db, "RA-XYZ", ME, on=t - timedelta(days=70), clock=clock_at(t)),
+        lambda: services.move(db, "RA-XYZ", "mfa", ME, on=t - timedelta(days=60), clock=clock_at(t)),
+        lambda: services.move(db, "RA-XYZ", "signing", ME, on=t - timedelta(days=50), clock=clock_at(t)),
+        lambda: services.sign(db, "RA-XYZ", Details(actor="tester", place="Bakı"), on=t - timedelta(days=40), clock=clock_at(t)),
+        lambda: stalls.run_scan(db, load_config(None), t, now=clock_at(t).now()),
+        lambda: services.move(db, "RA-XYZ", "in_force", ME, on=t - timedelta(days=10), clock=clock_at(t)),
     ]
     for step in steps:
         step()
@@ -204,11 +205,11 @@ def test_a_move_still_cannot_precede_a_rounds_last_day(seeded):
 
     t = TODAY
     services.add_agreement(db := seeded, "RA-QQQ", title_az="S", title_en="A", kind="readmission",
-                           parties=["GEO"], actor="tester", stage="expert_talks", on=t - timedelta(days=30), today=t)
-    services.record_round(db, "RA-QQQ", ME, on=t - timedelta(days=20), until=t - timedelta(days=18), today=t)
+                           parties=["GEO"], actor="tester", stage="expert_talks", on=t - timedelta(days=30), clock=clock_at(t))
+    services.record_round(db, "RA-QQQ", ME, on=t - timedelta(days=20), until=t - timedelta(days=18), clock=clock_at(t))
     with pytest.raises(BadDate):
-        services.move(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=19), today=t)
-    services.move(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=18), today=t)
+        services.move(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=19), clock=clock_at(t))
+    services.move(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=18), clock=clock_at(t))
     assert_summaries_match(db)
 
 
@@ -231,7 +232,7 @@ def test_import_indexes_for_search_in_bulk_and_keeps_the_triggers(db, cli):
         assert indexed == connection.exec_driver_sql("SELECT count(*) FROM events").scalar()
     assert search.search(db, "Kişinyov", limit=50) and search.search(db, "Kisinyov", fold=True, limit=50)
     # live writes after an import are indexed by the triggers again
-    services.add_note(db, "RA-MDA", "Zaqatala görüşü", ME, today=TODAY)
+    services.add_note(db, "RA-MDA", "Zaqatala görüşü", ME, clock=clock_at(TODAY))
     assert [h["code"] for h in search.search(db, "zaqatala", limit=5)] == ["RA-MDA"]
 
 

@@ -702,6 +702,7 @@ def test_export_is_one_moment_even_while_others_write(seeded):
 
     from sqlalchemy import event
 
+    from agreements.clock import Clock
     from agreements.writes import commands as services
     from agreements.store.database import Database
     from agreements.transfer.files import iter_agreements
@@ -711,9 +712,9 @@ def test_export_is_one_moment_even_while_others_write(seeded):
 
     def write_meanwhile(conn, cursor, statement, *_):
         if not wrote and "FROM events" in statement and "ORDER BY events.agreement_id" in statement:
-            services.add_note(other, "RA-MDA", "written during the export", services.Details(actor="w"), on=date(2016, 12, 1))
+            services.add_note(other, "RA-MDA", "written during the export", services.Details(actor="w"), on=date(2016, 12, 1), clock=Clock())
             services.add_agreement(other, "RA-NEW", title_az="S", title_en="A", kind="readmission", parties=["GEO"],
-                                   actor="w", on=date(2020, 1, 10))
+                                   actor="w", on=date(2020, 1, 10), clock=Clock())
             wrote.append(True)
 
     event.listen(seeded.engine, "before_cursor_execute", write_meanwhile)

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from tests.support import clock_at
 from agreements.store.tables import Agreement, Event, Recipient, User
 from tests.conftest import SEED, TODAY
 
@@ -181,7 +182,7 @@ def test_the_scheduler_still_records_its_flags(staffed):
     from agreements.reads import stalled as stalls
     from agreements.config.file import load_config
 
-    report = stalls.run_scan(staffed, load_config(None), TODAY)
+    report = stalls.run_scan(staffed, load_config(None), TODAY, now=clock_at(TODAY).now())
     assert report.recorded, "the seed history has stalled agreements"
 
 
@@ -228,7 +229,7 @@ def test_migrations_create_the_postgres_roles(pg_db):
 def test_a_reader_connection_cannot_write(pg_db, login_role, cli):
     from agreements.transfer.files import import_records, read_records
 
-    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), today=TODAY)
+    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
     before = snapshot(pg_db)
     reader = login_role("agreements_reader")
     assert "RA-MDA" in ok(cli("--db", reader, "list"))
@@ -248,7 +249,7 @@ def test_a_reader_connection_cannot_write(pg_db, login_role, cli):
 def test_a_writer_connection_appends_but_cannot_rewrite(pg_db, login_role, cli):
     from agreements.transfer.files import import_records, read_records
 
-    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), today=TODAY)
+    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
     with pg_db.engine.begin() as conn:  # as the owner, a table made after init (APScheduler's)
         conn.execute(text("CREATE TABLE made_later (x integer)"))
     writer = login_role("agreements_writer")

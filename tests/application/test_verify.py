@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from tests.support import clock_at
 from agreements.store.migrate import upgrade
 from agreements.transfer.files import import_records, iter_agreements, read_records
 from tests.conftest import SEED, TODAY, column_names
@@ -77,7 +78,7 @@ def test_export_import_keeps_the_same_chain(seeded, cli, tmp_path):
 
 
 def test_chain_on_postgres(pg_db):
-    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), today=TODAY)
+    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
     from agreements.reads.verify import verify
 
     assert verify(pg_db).breaks == [] and verify(pg_db).events == 29

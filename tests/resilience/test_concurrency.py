@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from agreements.clock import Clock
 from agreements.store.tables import Agreement, Event
 
 
@@ -47,7 +48,7 @@ def _note_writer(db_url: str, worker: int, count: int, queue) -> None:
     ok = stale = 0
     for i in range(count):
         try:
-            services.add_note(db, "RA-TUR", f"worker {worker} note {i}", services.Details(actor=f"w{worker}"), on=date(2017, 1, 1))
+            services.add_note(db, "RA-TUR", f"worker {worker} note {i}", services.Details(actor=f"w{worker}"), on=date(2017, 1, 1), clock=Clock())
             ok += 1
         except StaleWrite:
             stale += 1

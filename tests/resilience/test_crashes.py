@@ -49,11 +49,14 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
+from tests.support import clock_at
 from agreements.cli import AgreementsGroup, main
 from agreements.store.database import Database
 from agreements.store.tables import Agreement, Event, OutboxMessage
 from agreements.digest.recipients import add_recipient
 from tests.application.test_summaries import replayed
+
+NOW = clock_at(date(2026, 11, 25)).now()  # when the test records things
 
 TRIALS = 30
 SEED = 20261125
@@ -507,7 +510,7 @@ def test_a_killed_digest_send_loses_no_digest_and_sends_none_twice(seeded, smtp_
     config = str(smtp_config(tmp_path, controller.port))
     addresses = [f"officer{n:02d}@migration.gov.az" for n in range(RECIPIENTS)]
     for n, address in enumerate(addresses):
-        add_recipient(seeded, address, name=f"Əməkdaş {n}", locale=("az", "en")[n % 2], actor="tester")
+        add_recipient(seeded, address, name=f"Əməkdaş {n}", locale=("az", "en")[n % 2], actor="tester", now=NOW)
     rng = random.Random(SEED + 2)
     weeks = mondays(date(2016, 1, 4), WARM_UP + TRIALS)
 
@@ -596,7 +599,7 @@ WEEK = "2017-W09"
 
 def three_recipients(db) -> None:
     for n, address in enumerate(THREE):
-        add_recipient(db, address, name=f"Əməkdaş {n}", locale="az", actor="tester")
+        add_recipient(db, address, name=f"Əməkdaş {n}", locale="az", actor="tester", now=NOW)
 
 
 def killed_while_held(url: str, config: str, sink: Sink) -> None:

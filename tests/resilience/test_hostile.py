@@ -44,7 +44,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import inspect, text
 
-from agreements import clock
+from tests.support import clock_at
+from agreements.clock import Clock
 from agreements.cli.output import printable, shorten
 from agreements.config.file import load_config
 from agreements.store.database import Database
@@ -201,7 +202,7 @@ def _commands(value: str, plan_on: date) -> list[tuple[tuple[str, ...], dict]]:
 def test_every_cli_text_field_is_stored_and_shown_exactly(db, cli, cli_bytes, name):
     value = VALUES[name]
     head = {"title_az": f"title_az0: {value}", "title_en": f"title_en0: {value}", "officer": f"officer0: {value}"}
-    steps = _commands(value, clock.today() + timedelta(days=7))
+    steps = _commands(value, Clock().today() + timedelta(days=7))
     for args, _expected in steps:
         ok(cli(*args))
     expected = [{f: None for f in TEXT_FIELDS} | e for _a, e in steps]
@@ -312,7 +313,7 @@ def test_nul_is_refused_in_every_cli_field_naming_it_on_both_backends(db, cli):
     ok(cli("add", "XS-OK", "--kind", "other", "--party", "MDA", "--stage", "expert_talks", "--on", "2025-01-06",
            "--title-az", "Saziş", "--title-en", "Agreement"))
     before = dump(db)
-    for args, field in _nul_cases(clock.today()):
+    for args, field in _nul_cases(Clock().today()):
         # (a recipient's name and officer refuse every control character, NUL included)
         reason = "control characters" if args[0] == "recipients" and field != "actor" else "NUL"
         message = refused(cli(*args), field, reason)
@@ -539,7 +540,7 @@ def hostile_week(db, cli):
            "--as", f"Actor {HOSTILE['script']}"))
     ok(cli("note", "XS-WEEK", f"Note {MIXED}", "--on", "2017-02-23", "--ref", f"Note ref {HOSTILE['entities']}"))
     ok(cli("terminate", "XS-WEEK", "--on", "2017-02-24", "--reason", f"Reason {MIXED}"))
-    record_plan(db, "XS-STALL", on=date(2017, 3, 2), what=f"Plan {MIXED}", actor="tester", today=date(2017, 2, 24))
+    record_plan(db, "XS-STALL", on=date(2017, 3, 2), what=f"Plan {MIXED}", actor="tester", clock=clock_at(date(2017, 2, 24)))
     return db
 
 
@@ -633,7 +634,7 @@ def test_a_hostile_name_stays_a_display_name_over_real_smtp(hostile_week, cli, t
             text("INSERT INTO recipients (email, name, locale, only_needs_action, created_at, created_by) "
                  "VALUES (:e, :n, 'az', :f, :t, 'sql')"),
             {"e": "old@migration.gov.az", "n": "Old\r\nBcc: evil@example.com\r\nX-Evil: 1\u2028To: evil2@example.com",
-             "f": False, "t": clock.now_utc().replace(tzinfo=None)},
+             "f": False, "t": Clock().now().replace(tzinfo=None)},
         )
     out = ok(cli("--config", str(config), "digest", "send", "--week", WEEK))
     assert "sent 2 via smtp://127.0.0.1" in out
@@ -663,7 +664,7 @@ def test_no_text_can_add_a_header_to_a_built_message():
 
     rendered = RenderedDigest(subject="Weekly\r\nBcc: evil@example.com\nX-Evil: 1", text="t\r\nBcc: x", html="<p>h</p>")
     msg = build_message(rendered, Person("digest@migration.gov.az", "Tracker\r\nBcc: evil@example.com"),
-                        Person("ali@migration.gov.az", "Ali\r\nCc: evil@example.com"), locale="en",
+                        Person("ali@migration.gov.az", "Ali\r\nCc: evil@example.com"), locale="en", when=clock_at(date(2026, 11, 25)).now(),
                         extra_headers={"X-Agreements-Digest": "2017-W09\r\nBcc: evil@example.com"})
     parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)
     assert set(parsed.keys()) == HEADERS

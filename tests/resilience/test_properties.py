@@ -31,11 +31,11 @@ from hypothesis import HealthCheck, currently_in_test_context, event, example, g
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
-from agreements import clock
+from agreements.clock import Clock
 from tests.conftest import SEED
 from workflows.stages import HOLDERS, KINDS, STAGE_NAMES, STAGES
 
-TODAY = clock.today()  # the product dates against the real clock (Asia/Baku)
+TODAY = Clock().today()  # the product dates against the real clock (Asia/Baku)
 SCALE_ENV = "AGREEMENTS_PROPERTY_SCALE"
 
 

@@ -33,7 +33,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import inspect, text
 
-from agreements import clock
+from agreements.clock import Clock
 from agreements.config.file import load_config
 from agreements.store.database import Database
 from notifications.transport import DeliveryError, SmtpSettings, SmtpTransport
@@ -348,7 +348,7 @@ def test_with_agreements_debug_a_failed_send_is_one_error_line_without_the_passw
         write_config(tmp_path, "garbling", servers["garbling"].port, password_file=secret),
         write_config(tmp_path, "closed", free_port()),
     ]
-    monday = clock.today() - timedelta(days=clock.today().weekday())
+    monday = Clock().today() - timedelta(days=Clock().today().weekday())
     for number, config in enumerate(configs):
         week = (monday - timedelta(weeks=10 + number)).strftime("%G-W%V")
         done = subprocess.run(base + ["--config", config, "digest", "send", "--week", week],

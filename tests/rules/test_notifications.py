@@ -15,6 +15,7 @@ from notifications.transport import FileTransport
 
 AZ_LETTERS = "ə ğ ı İ ö ü ş ç Ə Ğ Ö Ü Ş Ç"
 SENDER = Person("digest@migration.gov.az", "Sazişlər izləmə sistemi")
+WHEN = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)
 
 
 def sample(locale: str = "az", name: str = "Gözəl Çobanoğlu-İsmayılqızı Şükürova", title: str | None = None) -> Digest:
@@ -129,7 +130,7 @@ def test_message_has_both_parts_headers_and_azerbaijani_text_intact():
 
 def test_a_name_with_cr_lf_cannot_inject_a_header():
     digest = sample("en", name="Ali\r\nBcc: spy@evil.example\r\nX-Injected: yes")
-    msg = parse(digest_message(digest, SENDER).as_bytes())
+    msg = parse(digest_message(digest, SENDER, when=WHEN).as_bytes())
     assert msg["Bcc"] is None and msg["X-Injected"] is None
     assert len(msg.get_all("To")) == 1
     assert [a.addr_spec for a in msg["To"].addresses] == ["gozel@migration.gov.az"]
@@ -144,7 +145,7 @@ def test_invalid_addresses_are_refused(bad):
 
 
 def test_file_transport_writes_a_parseable_eml(tmp_path):
-    msg = digest_message(sample("az"), SENDER)
+    msg = digest_message(sample("az"), SENDER, when=WHEN)
     transport = FileTransport(tmp_path / "outbox")
     with transport.session() as session:
         session.send(msg.as_bytes(), SENDER.email, ["gozel@migration.gov.az"], name="2026-W48-gozel@migration.gov.az")

@@ -1,4 +1,11 @@
-"""Alembic environment: runs on the connection handed over by ``agreements init``."""
+"""Alembic environment: runs on the connection handed over by ``agreements init``.
+
+The revisions under versions/ import nothing from the application (each one
+carries a frozen copy of what it needs). This file alone does, for two things
+that are not what any revision does to a database: the ORM metadata, which
+only ``alembic revision --autogenerate`` / ``alembic check`` compare against,
+and the engine of the alembic command line (when no connection is handed over).
+"""
 from __future__ import annotations
 
 from alembic import context

@@ -4,10 +4,16 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 """
+# Frozen as of revision 0001: this file imports nothing from the application
+# (agreements.*, workflows.*), so a later change there cannot change what this
+# revision does to a database. The application's column type UTCDateTime (in
+# agreements/store/tables.py at commit 4cf5eaf) is a TypeDecorator over
+# sa.DateTime: in DDL it is plain DateTime (DATETIME on SQLite, TIMESTAMP
+# WITHOUT TIME ZONE on PostgreSQL), which is what this revision creates with
+# sa.DateTime(); its bind/result conversion (aware UTC <-> naive UTC) plays no
+# part in a migration that only creates tables.
 from alembic import op
 import sqlalchemy as sa
-
-from agreements.store.tables import UTCDateTime
 
 revision = "0001"
 down_revision = None
@@ -50,7 +56,7 @@ def upgrade() -> None:
         sa.Column("signed_on", sa.Date()),
         sa.Column("in_force_on", sa.Date()),
         sa.Column("event_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
     )
     op.create_table(
@@ -71,7 +77,7 @@ def upgrade() -> None:
         sa.Column("occurred_on", sa.Date()),
         sa.Column("date_precision", sa.String(12), nullable=False),
         sa.Column("occurred_until", sa.Date()),
-        sa.Column("recorded_at", UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("place", sa.Text()),
         sa.Column("note", sa.Text()),

@@ -4,10 +4,16 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25
 """
+# Frozen as of revision 0002: this file imports nothing from the application
+# (agreements.*, workflows.*), so a later change there cannot change what this
+# revision does to a database. The application's column type UTCDateTime (in
+# agreements/store/tables.py at commit 4cf5eaf) is a TypeDecorator over
+# sa.DateTime: in DDL it is plain DateTime (DATETIME on SQLite, TIMESTAMP
+# WITHOUT TIME ZONE on PostgreSQL), which is what this revision creates with
+# sa.DateTime(); its bind/result conversion (aware UTC <-> naive UTC) plays no
+# part in a migration that only creates tables.
 from alembic import op
 import sqlalchemy as sa
-
-from agreements.store.tables import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
@@ -21,8 +27,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("job_id", sa.String(64), nullable=False),
         sa.Column("period", sa.String(16), nullable=False),
-        sa.Column("started_at", UTCDateTime(), nullable=False),
-        sa.Column("finished_at", UTCDateTime()),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime()),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("detail", sa.Text()),
         sa.UniqueConstraint("job_id", "period", name="uq_job_runs_job_period"),

@@ -2,28 +2,68 @@
 
 SQLite: FTS5 external-content tables over ``events`` and ``agreements``, each
 in two forms (``exact``: case-insensitive the Azerbaijani way; ``fold``: also
-diacritics-insensitive; see agreements/store/search_index.py), kept in sync by
-triggers. Events are append-only, so only inserts are indexed for them.
+diacritics-insensitive; the rules are described in
+agreements/store/search_index.py), kept in sync by triggers. Events are
+append-only, so only inserts are indexed for them.
 PostgreSQL: ``tsvector`` (``simple`` configuration) GIN expression indexes.
 
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25
 """
+# Frozen as of revision 0003: the search text expressions below are copies of
+# agreements/store/search_index.py (EVENT_FIELDS, TITLE_FIELDS, sqlite_expr,
+# pg_document and the output of pg_functions()) as they were at commit 4cf5eaf,
+# so that a later change to the application's search rules cannot change what
+# this revision builds; a change of the rules needs a revision of its own (as
+# 0008 is). Note: at that commit this revision called pg_functions() with its
+# default, the punctuation-aware form that 0008 introduced, so a new database
+# gets that form here already (0008 then re-creates the same functions); that
+# behaviour is kept unchanged.
 from alembic import op
-
-from agreements.store.search_index import (
-    EVENT_FIELDS,
-    TITLE_FIELDS,
-    pg_document,
-    pg_functions,
-    sqlite_expr,
-)
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+
+# fields searched: events and agreement titles
+EVENT_FIELDS = ("place", "note", "outcome", "reason", "reference")
+TITLE_FIELDS = ("title_az", "title_en")
+
+# letters the SQLite tokenizer must not see as they are
+SQLITE_EXACT = {"İ": "i", "ı": "i"}
+SQLITE_FOLD = {**SQLITE_EXACT, "ə": "e", "Ə": "e"}
+
+# PostgreSQL: the immutable normalising functions the GIN expression indexes use
+PG_FUNCTIONS = (
+    "CREATE OR REPLACE FUNCTION agreements_search_exact(t text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+    "$$ SELECT lower(translate(translate(translate(coalesce(t, ''), "
+    "'!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~', '                                '), "
+    "'ÇĞİIÖŞÜƏÄÅÁÀÂÃÉÈÊËÍÌÎÏÑÓÒÔÕÚÙÛÝŽČĆŠŁŃŘĚŮŐŰ', 'çğiiöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű'), "
+    "'ı', 'i')) $$",
+    "CREATE OR REPLACE FUNCTION agreements_search_fold(t text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+    "$$ SELECT translate(agreements_search_exact(t), "
+    "'çğıöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű', 'cgiosueaaaaaaeeeeiiiinoooouuuyzccslnreuou') $$",
+)
+
+
+def sqlite_expr(column: str, fold: bool) -> str:
+    """An SQL expression applying the replacements to ``column`` (SQLite)."""
+    expr = column
+    for src, dst in (SQLITE_FOLD if fold else SQLITE_EXACT).items():
+        expr = f"replace({expr}, '{src}', '{dst}')"
+    return expr
+
+
+def pg_document(fields: tuple[str, ...], fold: bool) -> str:
+    """The tsvector expression indexed on PostgreSQL."""
+    fn = "agreements_search_fold" if fold else "agreements_search_exact"
+    body = " || ' ' || ".join(f"coalesce({f}, '')" for f in fields)
+    return f"to_tsvector('simple'::regconfig, {fn}({body}))"
+
 
 # (fts table, content table, fields, fold)
 SQLITE_TABLES = (
@@ -74,7 +114,7 @@ def _sqlite_upgrade() -> None:
 
 
 def _pg_upgrade() -> None:
-    for statement in pg_functions():
+    for statement in PG_FUNCTIONS:
         op.execute(statement)
     for fold in (False, True):
         suffix = "fold" if fold else "exact"

@@ -4,10 +4,16 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25
 """
+# Frozen as of revision 0004: this file imports nothing from the application
+# (agreements.*, workflows.*), so a later change there cannot change what this
+# revision does to a database. The application's column type UTCDateTime (in
+# agreements/store/tables.py at commit 4cf5eaf) is a TypeDecorator over
+# sa.DateTime: in DDL it is plain DateTime (DATETIME on SQLite, TIMESTAMP
+# WITHOUT TIME ZONE on PostgreSQL), which is what this revision creates with
+# sa.DateTime(); its bind/result conversion (aware UTC <-> naive UTC) plays no
+# part in a migration that only creates tables.
 from alembic import op
 import sqlalchemy as sa
-
-from agreements.store.tables import UTCDateTime
 
 revision = "0004"
 down_revision = "0003"
@@ -26,7 +32,7 @@ def upgrade() -> None:
         sa.Column("kinds", sa.Text()),
         sa.Column("officer", sa.String(200)),
         sa.Column("only_needs_action", sa.Boolean(), nullable=False, server_default=sa.false()),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.CheckConstraint("locale IN ('az', 'en')", name="ck_recipients_locale"),
     )
@@ -42,10 +48,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text()),
-        sa.Column("queued_at", UTCDateTime(), nullable=False),
-        sa.Column("next_attempt_at", UTCDateTime()),
-        sa.Column("attempted_at", UTCDateTime()),
-        sa.Column("sent_at", UTCDateTime()),
+        sa.Column("queued_at", sa.DateTime(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime()),
+        sa.Column("attempted_at", sa.DateTime()),
+        sa.Column("sent_at", sa.DateTime()),
         sa.Column("transport", sa.String(200)),
         sa.UniqueConstraint("recipient", "week", name="uq_outbox_recipient_week"),
         sa.CheckConstraint(

@@ -10,10 +10,16 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-25
 """
+# Frozen as of revision 0007: this file imports nothing from the application
+# (agreements.*, workflows.*), so a later change there cannot change what this
+# revision does to a database. The application's column type UTCDateTime (in
+# agreements/store/tables.py at commit 4cf5eaf) is a TypeDecorator over
+# sa.DateTime: in DDL it is plain DateTime (DATETIME on SQLite, TIMESTAMP
+# WITHOUT TIME ZONE on PostgreSQL), which is what this revision creates with
+# sa.DateTime(); its bind/result conversion (aware UTC <-> naive UTC) plays no
+# part in a migration that only creates tables.
 from alembic import op
 import sqlalchemy as sa
-
-from agreements.store.tables import UTCDateTime
 
 revision = "0007"
 down_revision = "0006"
@@ -95,7 +101,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False, unique=True),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.CheckConstraint("role IN ('viewer', 'officer', 'head')", name="ck_users_role"),
     )

@@ -9,14 +9,42 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-25
 """
+# Frozen as of revision 0008: the function definitions below are the output of
+# agreements.store.search_index.pg_functions(True) (upgrade) and
+# pg_functions(False) (downgrade) at commit 4cf5eaf, written out, so that a
+# later change to the application's search rules cannot change what this
+# revision does; such a change needs a revision of its own.
 from alembic import op
-
-from agreements.store.search_index import pg_functions
 
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
+
+# the same in both forms: it calls agreements_search_exact
+_FOLD = (
+    "CREATE OR REPLACE FUNCTION agreements_search_fold(t text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+    "$$ SELECT translate(agreements_search_exact(t), "
+    "'çğıöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű', 'cgiosueaaaaaaeeeeiiiinoooouuuyzccslnreuou') $$"
+)
+# ASCII punctuation becomes a space before the letters are lowered
+_EXACT_PUNCTUATION = (
+    "CREATE OR REPLACE FUNCTION agreements_search_exact(t text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+    "$$ SELECT lower(translate(translate(translate(coalesce(t, ''), "
+    "'!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~', '                                '), "
+    "'ÇĞİIÖŞÜƏÄÅÁÀÂÃÉÈÊËÍÌÎÏÑÓÒÔÕÚÙÛÝŽČĆŠŁŃŘĚŮŐŰ', 'çğiiöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű'), "
+    "'ı', 'i')) $$"
+)
+# as before this revision: punctuation left to PostgreSQL's parser
+_EXACT_PLAIN = (
+    "CREATE OR REPLACE FUNCTION agreements_search_exact(t text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+    "$$ SELECT lower(translate(translate(coalesce(t, ''), "
+    "'ÇĞİIÖŞÜƏÄÅÁÀÂÃÉÈÊËÍÌÎÏÑÓÒÔÕÚÙÛÝŽČĆŠŁŃŘĚŮŐŰ', 'çğiiöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű'), "
+    "'ı', 'i')) $$"
+)
 
 INDEXES = ("ix_events_search_exact", "ix_events_search_fold", "ix_agreements_search_exact", "ix_agreements_search_fold")
 
@@ -24,7 +52,7 @@ INDEXES = ("ix_events_search_exact", "ix_events_search_fold", "ix_agreements_sea
 def _replace(punctuation: bool) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    for statement in pg_functions(punctuation):
+    for statement in ((_EXACT_PUNCTUATION if punctuation else _EXACT_PLAIN), _FOLD):
         op.execute(statement)
     for name in INDEXES:
         op.execute(f"REINDEX INDEX {name}")
