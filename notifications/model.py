@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-LOCALES = ("az", "en")
+from workflows.locales import LOCALES
+
 
 
 @dataclass(frozen=True)

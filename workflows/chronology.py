@@ -11,6 +11,7 @@ from datetime import date
 from typing import Iterable, Protocol, Sequence
 
 from workflows.errors import BadDate
+from workflows.events import STAGE_EVIDENCE_KINDS
 
 DAY = "day"
 NOT_AFTER = "not_after"
@@ -18,7 +19,6 @@ UNKNOWN = "unknown"
 PRECISIONS = (DAY, NOT_AFTER, UNKNOWN)
 
 # Events that happen inside a stage and so prove the stage held on their date.
-STAGE_EVIDENCE_KINDS = frozenset({"round", "signature"})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Protocol
 
 from workflows.calendar import WorkingCalendar
 from workflows.chronology import UNKNOWN
+from workflows.events import STAGE_EVIDENCE_KINDS
 from workflows.stages import (
     ACTIVE,
     DRAFT,
@@ -42,7 +43,6 @@ DEFAULT_COUNTERPART_FACTOR = 2.0
 NEVER_STALL = frozenset({IN_FORCE, TERMINATED})
 
 # Events that prove the negotiation moved, besides entering the stage.
-RESET_KINDS = frozenset({"round", "signature"})
 _POLICY_KEYS = ("thresholds", "suspended_review", "counterpart_factor")
 
 
@@ -228,7 +228,7 @@ def clock_start(events: Iterable[ClockEvent]) -> date | None:
         event = ordered[i]
         resets = (
             i == first
-            or event.kind in RESET_KINDS
+            or event.kind in STAGE_EVIDENCE_KINDS
             # awaiting is the holder after each event, so a difference is a hand-over
             or event.awaiting != ordered[i - 1].awaiting
         )

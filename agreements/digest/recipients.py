@@ -14,9 +14,9 @@ from agreements.store.tables import Recipient
 from agreements.writes.users import authorise
 from workflows.roles import OFFICER
 from workflows.stages import KINDS
+from workflows.locales import LOCALES
 from workflows.text import CONTROL
 
-LOCALES = ("az", "en")
 
 
 class RecipientExists(DomainError):

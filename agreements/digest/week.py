@@ -27,6 +27,8 @@ from sqlalchemy import and_, or_, select
 
 from agreements.errors import BadInput, DomainError
 from agreements.store.tables import Agreement, Event
+from workflows.chronology import NOT_AFTER
+from workflows.events import MOVED_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from agreements.clock import Clock
@@ -38,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("agreements.digest.week")
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-MOVED_KINDS = ("opened", "stage_change", "round", "signature", "note")
 
 
 # --------------------------------------------------------------------------- weeks
@@ -188,8 +189,8 @@ def build_digest(data: WeekData, recipient: "Recipient | None" = None, locale: s
             level=stall.level,
             awaiting=stall.awaiting,
             awaiting_counterpart=stall.awaiting_counterpart,
-            stage_since=_since(stall.stage_since),
-            stage_since_not_after=stall.stage_since.startswith("≤"),
+            stage_since=stall.stage_since.on,
+            stage_since_not_after=stall.stage_since.precision == NOT_AFTER,
             acknowledged_until=stall.acknowledged_until,
             acknowledgement=stall.acknowledgement,
         )
@@ -238,14 +239,6 @@ def build_digest(data: WeekData, recipient: "Recipient | None" = None, locale: s
         kinds=scope.kinds,
         officer=scope.officer,
     )
-
-
-def _since(label: str) -> date | None:
-    """The day in a stage-entry label ("2016-10-10", "≤2016-12-31", "date unknown")."""
-    try:
-        return date.fromisoformat(label.lstrip("≤"))
-    except ValueError:
-        return None
 
 
 # --------------------------------------------------------------------------- preview

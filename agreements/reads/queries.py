@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from agreements.store.database import Database
 from agreements.errors import AgreementNotFound, BadInput
 from workflows.chronology import When, standing_on
+from workflows.events import EVENT_KINDS
 from workflows.stages import KINDS, STAGE_NAMES
 
 if TYPE_CHECKING:
@@ -230,7 +231,6 @@ def _plain_rows(connection, sql: str, params: dict[str, Any], types=()) -> list[
         return cursor.fetchall()
     finally:
         cursor.close()
-EVENT_KINDS_SHOWN = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
 LOG_DEFAULT_LIMIT = 100
 _EVENT_COLUMNS = (
     "e.id, e.agreement_id, e.seq, e.kind, e.occurred_on, e.date_precision, e.occurred_until, "
@@ -357,8 +357,8 @@ def log(
     """
     _check_stage(stage)
     _check_kind(kind)
-    if event_kind is not None and event_kind not in EVENT_KINDS_SHOWN:
-        raise BadInput(f"unknown event kind {event_kind!r}; one of: {', '.join(EVENT_KINDS_SHOWN)}")
+    if event_kind is not None and event_kind not in EVENT_KINDS:
+        raise BadInput(f"unknown event kind {event_kind!r}; one of: {', '.join(EVENT_KINDS)}")
     if since and until and until < since:
         raise BadInput(f"--until {until.isoformat()} is before --since {since.isoformat()}")
     if limit is not None and limit < 0:

@@ -18,7 +18,7 @@ from agreements.store.database import Database
 from agreements.errors import StaleWrite
 from agreements.writes.apply import EventSpec, append_event
 from agreements.writes.commands import Details, Recorded, day_or_today, load, record_event, transaction
-from workflows.chronology import DAY, When, standing_on
+from workflows.chronology import DAY, UNKNOWN, When, standing_on
 from workflows.stall import COUNTERPART, CRITICAL, OVERDUE, StallFlag, assess_events, level_for, severity_key
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class Stall:
     title_en: str
     title_az: str
     stage: str
-    stage_since: str
+    stage_since: When  # the day the stage was entered, with its precision
     clock_from: date | None
     working_days: int | None
     threshold: int | None
@@ -60,7 +60,7 @@ class Stall:
             "title_en": self.title_en,
             "title_az": self.title_az,
             "stage": self.stage,
-            "stage_since": self.stage_since,
+            "stage_since": self.stage_since.label(),
             "clock_from": self.clock_from.isoformat() if self.clock_from else None,
             "working_days": self.working_days,
             "threshold": self.threshold,
@@ -148,7 +148,7 @@ def _replayed(row: tuple, events: list[_Row], day: date, policy, calendar) -> St
         title_en=row[2],
         title_az=row[3],
         stage=standing.stage,
-        stage_since=standing.since.label(),
+        stage_since=standing.since,
         clock_from=flag.since,
         working_days=flag.working_days,
         threshold=flag.threshold,
@@ -267,8 +267,8 @@ def assess_all(db: Database, config: Config, day: date) -> list[Stall]:
                     title_en,
                     title_az,
                     stage,
-                    "date unknown" if stage_since is None or precision == "unknown"
-                    else ("≤" + stage_since if precision == "not_after" else stage_since),
+                    When(None, UNKNOWN) if stage_since is None or precision == UNKNOWN
+                    else When(date.fromisoformat(stage_since), precision),
                     since,
                     working_days,
                     threshold,

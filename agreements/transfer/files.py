@@ -24,7 +24,8 @@ from agreements.clock import Clock
 from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError, ImportConflict
 from agreements.store.tables import Agreement, AgreementParty, Event
-from agreements.writes.apply import EVENT_KINDS, EventSpec, append_event, check_agreement_text
+from workflows.events import EVENT_KINDS
+from agreements.writes.apply import EventSpec, append_event, check_agreement_text
 from agreements.writes.commands import normalise_code, normalise_party, transaction
 from agreements.writes.users import authorise
 from workflows.chronology import DAY, PRECISIONS, UNKNOWN, When

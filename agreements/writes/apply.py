@@ -16,7 +16,9 @@ from agreements.store.hash_chain import event_hash
 from agreements.errors import BadDate, BadInput, IllegalMove
 from agreements.store.tables import Agreement, Event
 from workflows.chronology import DAY, UNKNOWN, When, check_event_date
+from workflows.events import EVENT_KINDS, STAGE_EVIDENCE_KINDS, SUBSTANTIVE_KINDS
 from workflows.lifecycle import MoveContext, fire
+from workflows.text import MAX_TEXT, TEXT_LIMITS
 from workflows.stages import (
     DEFAULT_HOLDER,
     EXPERT_TALKS,
@@ -28,12 +30,6 @@ from workflows.stages import (
     TERMINATED,
 )
 
-EVENT_KINDS = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
-# Events that say what happened to the agreement itself; a later stage change
-# may not be dated before them. Notes, acknowledgements and flags are remarks
-# about it and may be recorded in any order.
-SUBSTANTIVE_KINDS = ("opened", "stage_change", "round", "signature")
-MAX_TEXT = 10_000
 MAX_OPEN_ARTICLES = 10_000  # far above any treaty; keeps the number inside every integer column
 
 
@@ -58,9 +54,6 @@ class EventSpec:
     recorded_at: datetime | None = None
 
 
-# the longest text each field takes: the size of its column (String(200)) or
-# the rule for titles; MAX_TEXT for the rest
-TEXT_LIMITS = {"actor": 200, "officer": 200, "title_az": 2000, "title_en": 2000}
 
 
 def check_text(name: str, value: str | None, limit: int | None = None) -> None:
@@ -106,7 +99,6 @@ SUMMARY_COLUMNS = (
 )
 _DATE_COLUMNS = ("last_event_on", "last_substantive_on", "clock_since", "ack_until", "ack_max_until")
 # the kinds that restart the stall clock besides a stage entry (workflows.stall.RESET_KINDS)
-_CLOCK_RESET_KINDS = frozenset({"round", "signature"})
 
 
 def _later(a: date | None, b: date | None) -> date | None:
@@ -145,7 +137,7 @@ def fold_event(summary: Any, event: Any, previous_awaiting: str | None) -> None:
     # signature or a change of holder since then moves it on
     if event.to_stage is not None:
         summary.clock_since = on
-    elif kind in _CLOCK_RESET_KINDS or event.awaiting != previous_awaiting:
+    elif kind in STAGE_EVIDENCE_KINDS or event.awaiting != previous_awaiting:
         day = event.occurred_until if kind == "round" and event.occurred_until is not None else on
         latest = summary.clock_since
         if latest is None or day > latest:

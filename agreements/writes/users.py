@@ -19,8 +19,8 @@ from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError
 from agreements.store.tables import User
 from workflows.roles import HEAD, OFFICER, ROLES, NotPermitted, check
+from workflows.text import MAX_NAME
 
-MAX_NAME = 200
 
 
 class UserExists(DomainError):

@@ -15,7 +15,8 @@ from agreements.reads import stalled as stalls
 from agreements.config.file import load_config
 from agreements.digest.week import record_plan
 from agreements.store.tables import Agreement, Event
-from agreements.writes.apply import SUBSTANTIVE_KINDS, SUMMARY_COLUMNS, backfill_summaries
+from agreements.writes.apply import SUMMARY_COLUMNS, backfill_summaries
+from workflows.events import SUBSTANTIVE_KINDS
 from agreements.writes.commands import Details
 from workflows.chronology import DAY, UNKNOWN, standing_on
 from workflows.stall import assess_events, clock_start
@@ -74,7 +75,7 @@ def slow_assess_all(db, config, day):
             ack = acks[-1] if acks else None
             out.append(
                 {
-                    "code": agreement.code, "stage": standing.stage, "stage_since": standing.since.label(),
+                    "code": agreement.code, "stage": standing.stage, "stage_since": standing.since,
                     "flag": flag, "awaiting": standing.awaiting,
                     "acknowledged_until": ack.occurred_until if ack else None,
                     "acknowledgement": ack.note if ack else None,
