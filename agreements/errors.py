@@ -1,7 +1,7 @@
 """Errors of the application; all are domain errors shown as one line."""
 from __future__ import annotations
 
-from workflows.errors import BadDate, DomainError, GuardRefused, IllegalMove
+from workflows.errors import BadDate, BadInput, DomainError, GuardRefused, IllegalMove
 
 __all__ = [
     "DomainError",
@@ -26,10 +26,6 @@ class AgreementNotFound(DomainError):
 class AgreementExists(DomainError):
     def __init__(self, code: str):
         super().__init__(f"an agreement with code {code!r} already exists")
-
-
-class BadInput(DomainError):
-    """A value the domain cannot take (unknown kind, bad party code...)."""
 
 
 class StaleWrite(DomainError):

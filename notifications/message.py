@@ -7,7 +7,6 @@ so a name such as ``"Ali\\r\\nBcc: x@evil"`` cannot add a header.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
@@ -16,43 +15,13 @@ from email.utils import format_datetime, make_msgid
 
 from notifications.model import Digest, Person
 from notifications.render import RenderedDigest, render
+from workflows.inputs import BadAddress, check_address, header_text
 from workflows.text import CONTROL
-
-#: a sender on a local network, e.g. agreements@localhost
-_LOCAL_ADDRESS = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
-
-
-class BadAddress(ValueError):
-    """An e-mail address that cannot be used."""
-
-
-def one_line(text: str | None) -> str:
-    """Text safe for a header: control characters become spaces, runs of space collapse."""
-    return " ".join(CONTROL.sub(" ", text or "").split())
-
-
-def check_address(email: str, local_ok: bool = False) -> str:
-    """The normalised address, or :class:`BadAddress` (syntax only: no DNS lookup).
-
-    ``local_ok`` also accepts a domain without a dot (``agreements@localhost``):
-    for a sender, not for a recipient.
-    """
-    from email_validator import EmailNotValidError, validate_email
-
-    if CONTROL.search(email or ""):
-        raise BadAddress(f"invalid e-mail address {one_line(email)!r}: it contains control characters")
-    try:
-        return validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        if local_ok and _LOCAL_ADDRESS.match(email or ""):
-            return email
-        raise BadAddress(f"invalid e-mail address {email!r}: {exc}") from None
-
 
 def address(person: Person, local_ok: bool = False) -> Address:
     email = check_address(person.email, local_ok)
     local, _, domain = email.rpartition("@")
-    return Address(display_name=one_line(person.name), username=local, domain=domain)
+    return Address(display_name=header_text(person.name), username=local, domain=domain)
 
 
 def parse_person(text: str, local_ok: bool = False) -> Person:
@@ -60,7 +29,7 @@ def parse_person(text: str, local_ok: bool = False) -> Person:
     from email.utils import parseaddr
 
     if CONTROL.search(text or ""):
-        raise BadAddress(f"invalid address {one_line(text)!r}: it contains control characters")
+        raise BadAddress(f"invalid address {header_text(text)!r}: it contains control characters")
     name, email = parseaddr(text)
     if not email:
         raise BadAddress(f"invalid address {text!r}")
@@ -80,7 +49,7 @@ def build_message(
     """A ready-to-send message with both parts."""
     sender_address = address(sender, local_ok=True)
     msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = one_line(rendered.subject)
+    msg["Subject"] = header_text(rendered.subject)
     msg["From"] = sender_address
     msg["To"] = address(recipient)
     msg["Date"] = format_datetime(when)
@@ -89,7 +58,7 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     for name, value in (extra_headers or {}).items():
-        msg[one_line(name)] = one_line(value)
+        msg[header_text(name)] = header_text(value)
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     msg["Content-Language"] = locale  # after the parts: set_content drops Content-* headers

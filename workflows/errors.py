@@ -16,3 +16,7 @@ class GuardRefused(IllegalMove):
 
 class BadDate(DomainError):
     """A date the chronology refuses: in the future, or before what it must follow."""
+
+
+class BadInput(DomainError):
+    """A value the domain cannot take (unknown kind, bad party code...)."""

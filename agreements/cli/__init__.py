@@ -56,7 +56,7 @@ class App:
         return self._db
 
     def actor(self, option: str | None) -> str:
-        from agreements.writes.apply import check_text
+        from workflows.inputs import check_text
         from agreements.config.locations import resolve_actor
 
         actor = resolve_actor(option)

@@ -205,7 +205,7 @@ def digest_resend(app, email, week) -> None:
       agreements digest resend leyla@migration.gov.az --week 2026-W48
     """
     from agreements.digest.outbox import resend
-    from agreements.digest.recipients import normalise_email
+    from workflows.inputs import normalise_email
 
     address = normalise_email(email)
     resend(app.db, _week(app, week), address, app.clock.now())

@@ -56,7 +56,8 @@ MAX_BACKOFF = timedelta(days=1)
 
 
 def sender_of(config: "Config") -> "Person":
-    from notifications.message import BadAddress, parse_person
+    from notifications.message import parse_person
+    from workflows.inputs import BadAddress
 
     from agreements.config.file import ConfigError
 

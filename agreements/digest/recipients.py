@@ -14,8 +14,8 @@ from agreements.store.tables import Recipient
 from agreements.writes.users import authorise
 from workflows.roles import OFFICER
 from workflows.stages import KINDS
+from workflows.inputs import normalise_email, normalise_party, single_line
 from workflows.locales import LOCALES
-from workflows.text import CONTROL
 
 
 
@@ -55,27 +55,6 @@ def follows(row: Recipient) -> Follows:
     return Follows(_split(row.parties), _split(row.kinds), row.officer)
 
 
-def normalise_email(email: str) -> str:
-    from notifications.message import BadAddress, check_address
-
-    try:
-        return check_address((email or "").strip())
-    except BadAddress as exc:
-        raise BadInput(str(exc)) from None
-
-
-def one_line(what: str, value: str | None, required: bool = False) -> str | None:
-    if value is None or not value.strip():
-        if required:
-            raise BadInput(f"{what} cannot be empty")
-        return None
-    if CONTROL.search(value):
-        raise BadInput(f"{what} cannot contain line breaks or control characters")
-    if len(value) > 200:
-        raise BadInput(f"{what} is longer than 200 characters")
-    return " ".join(value.split())
-
-
 def add_recipient(
     db: Database,
     email: str,
@@ -90,10 +69,9 @@ def add_recipient(
     now: datetime,
 ) -> Recipient:
     """Add a recipient; an invalid address, name or filter is refused."""
-    from agreements.writes.commands import normalise_party
 
     address = normalise_email(email)
-    display = one_line("the name (--name)", name, required=True)
+    display = single_line("the name (--name)", name, required=True)
     if locale not in LOCALES:
         raise BadInput(f"unknown locale {locale!r}; one of: {', '.join(LOCALES)}")
     party_codes = tuple(dict.fromkeys(normalise_party(p) for p in parties))
@@ -106,7 +84,7 @@ def add_recipient(
         locale=locale,
         parties=",".join(party_codes) or None,
         kinds=",".join(dict.fromkeys(kinds)) or None,
-        officer=one_line("the officer (--officer)", officer),
+        officer=single_line("the officer (--officer)", officer),
         only_needs_action=bool(only_needs_action),
         created_at=now,
         created_by=actor,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from agreements.store.database import Database
 from agreements.errors import AgreementNotFound, BadInput
 from workflows.chronology import When, standing_on
+from workflows.inputs import normalise_code, normalise_party
 from workflows.events import EVENT_KINDS
 from workflows.stages import KINDS, STAGE_NAMES
 
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
 # agreements.store.tables and agreements.writes.commands (which brings the lifecycle and
 # its state machine library) are imported by the functions that need them:
 # `agreements list` reads plain rows and starts without them.
-
-
-def normalise_party(party: str) -> str:
-    from agreements.writes.commands import normalise_party as normalise
-
-    return normalise(party)
 
 
 def load(session: Session, code: str) -> "Agreement":
@@ -152,8 +147,6 @@ def history(db: Database, code: str, zone: ZoneInfo) -> tuple[dict[str, Any], li
     counterparts, one for its events. This is the query behind every look at
     one agreement and must stay fast on big archives.
     """
-    from agreements.writes.commands import normalise_code
-
     code = normalise_code(code)
     with db.engine.connect() as connection:
         rows = _plain_rows(connection, _HEAD_BY_CODE_SQL, {"code": code})

@@ -26,7 +26,8 @@ from agreements.errors import BadInput, DomainError, ImportConflict
 from agreements.store.tables import Agreement, AgreementParty, Event
 from workflows.events import EVENT_KINDS
 from agreements.writes.apply import EventSpec, append_event, check_agreement_text
-from agreements.writes.commands import normalise_code, normalise_party, transaction
+from agreements.writes.commands import transaction
+from workflows.inputs import normalise_code, normalise_party
 from agreements.writes.users import authorise
 from workflows.chronology import DAY, PRECISIONS, UNKNOWN, When
 from workflows.roles import HEAD, OFFICER, needed_to_enter

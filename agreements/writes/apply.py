@@ -18,7 +18,7 @@ from agreements.store.tables import Agreement, Event
 from workflows.chronology import DAY, UNKNOWN, When, check_event_date
 from workflows.events import EVENT_KINDS, STAGE_EVIDENCE_KINDS, SUBSTANTIVE_KINDS
 from workflows.lifecycle import MoveContext, fire
-from workflows.text import MAX_TEXT, TEXT_LIMITS
+from workflows.inputs import check_text
 from workflows.stages import (
     DEFAULT_HOLDER,
     EXPERT_TALKS,
@@ -54,22 +54,6 @@ class EventSpec:
     recorded_at: datetime | None = None
 
 
-
-
-def check_text(name: str, value: str | None, limit: int | None = None) -> None:
-    """The rule for every free text a user or an import file gives.
-
-    Any character is stored as given (quotes, markup, line breaks, right-to-left
-    marks) except NUL (0x00), which PostgreSQL text cannot hold: it is refused
-    on every backend alike, naming the field, before anything is written.
-    """
-    if value is None:
-        return
-    if "\x00" in value:
-        raise BadInput(f"{name} cannot contain the NUL character (0x00)")
-    limit = limit or TEXT_LIMITS.get(name, MAX_TEXT)
-    if len(value) > limit:
-        raise BadInput(f"{name} is longer than {limit} characters")
 
 
 def check_agreement_text(agreement: Any) -> None:

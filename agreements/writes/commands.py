@@ -2,7 +2,6 @@
 agreement row and its new history event commit together or not at all."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Sequence, TypeVar
@@ -25,6 +24,7 @@ from agreements.errors import (
 from agreements.store.tables import Agreement, AgreementParty, Event
 from agreements.writes.apply import EventSpec, append_event
 from agreements.writes.users import authorise
+from workflows.inputs import normalise_code, normalise_party
 from workflows.chronology import DAY, UNKNOWN, When
 from workflows.roles import OFFICER, needed_to_enter
 from workflows.stages import (
@@ -38,29 +38,7 @@ from workflows.stages import (
     next_canonical,
 )
 
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
-PARTY_RE = re.compile(r"^[A-Z]{2,12}$")
 T = TypeVar("T")
-
-
-def normalise_code(code: str) -> str:
-    value = code.strip().upper()
-    if not CODE_RE.match(value):
-        raise BadInput(
-            f"invalid agreement code {code!r}: use letters, digits and dashes, "
-            "at most 40 characters (e.g. RA-MDA)"
-        )
-    return value
-
-
-def normalise_party(party: str) -> str:
-    value = party.strip().upper()
-    if not PARTY_RE.match(value):
-        raise BadInput(
-            f"invalid counterpart {party!r}: use an ISO 3166 alpha-3 code (MDA) "
-            "or an organisation code (EU, IOM)"
-        )
-    return value
 
 
 def load(session: Session, code: str) -> Agreement:
@@ -344,7 +322,6 @@ __all__ = [
     "add_note",
     "load",
     "move",
-    "normalise_code",
     "record_round",
     "resume",
     "sign",

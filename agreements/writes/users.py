@@ -19,6 +19,7 @@ from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError
 from agreements.store.tables import User
 from workflows.roles import HEAD, OFFICER, ROLES, NotPermitted, check
+from workflows.inputs import normalise_email, single_line
 from workflows.text import MAX_NAME
 
 
@@ -50,9 +51,7 @@ def require(db: Database, actor: str, needed: str = OFFICER, what: str = "this c
 
 def add_user(db: Database, name: str, *, email: str, role: str, actor: str, now: datetime) -> User:
     """Register a user; once users exist only a head may, and the first must be a head."""
-    from agreements.digest.recipients import one_line, normalise_email
-
-    name = one_line("the user name", name, required=True)
+    name = single_line("the user name", name, required=True)
     if len(name) > MAX_NAME:
         raise BadInput(f"the user name is longer than {MAX_NAME} characters")
     if role not in ROLES:

@@ -11,7 +11,7 @@ What is decided here (and implemented in the product):
 - NUL (0x00) is the one character refused, because PostgreSQL text cannot
   hold it: on both backends alike, through the command line and through
   import files, with one ``Error:`` line naming the field, exit 1, nothing
-  written (``agreements.writes.apply.check_text`` is the one rule).
+  written (``workflows.inputs.check_text`` is the one rule).
 - Text output (tables and the header of ``show``) prints every character
   verbatim except control characters (CR, LF, tab, ESC, BEL…, C1 and the
   Unicode line/paragraph separators), which are shown as escapes (``\\r``,

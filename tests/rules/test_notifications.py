@@ -8,7 +8,8 @@ from email import policy
 import pytest
 
 from notifications.i18n import Translator
-from notifications.message import BadAddress, check_address, digest_message, one_line
+from notifications.message import digest_message
+from workflows.inputs import BadAddress, check_address, header_text
 from notifications.model import ActionItem, Digest, Movement, Person, PipelineRow, Upcoming
 from notifications.render import render, render_html, render_text
 from notifications.transport import FileTransport
@@ -135,7 +136,7 @@ def test_a_name_with_cr_lf_cannot_inject_a_header():
     assert len(msg.get_all("To")) == 1
     assert [a.addr_spec for a in msg["To"].addresses] == ["gozel@migration.gov.az"]
     assert msg["To"].addresses[0].display_name == "Ali Bcc: spy@evil.example X-Injected: yes"
-    assert one_line("a\u2028b\x00c") == "a b c"
+    assert header_text("a\u2028b\x00c") == "a b c"
 
 
 @pytest.mark.parametrize("bad", ["no-at-sign", "two@@example.org", "a@b.az\r\nBcc: x@y.az", "", "a b@example.org"])

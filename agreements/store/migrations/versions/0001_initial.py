@@ -12,8 +12,8 @@ Create Date: 2026-11-25
 # WITHOUT TIME ZONE on PostgreSQL), which is what this revision creates with
 # sa.DateTime(); its bind/result conversion (aware UTC <-> naive UTC) plays no
 # part in a migration that only creates tables.
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001"
 down_revision = None

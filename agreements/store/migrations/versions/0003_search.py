@@ -37,16 +37,20 @@ SQLITE_FOLD = {**SQLITE_EXACT, "ə": "e", "Ə": "e"}
 
 # PostgreSQL: the immutable normalising functions the GIN expression indexes use
 PG_FUNCTIONS = (
-    "CREATE OR REPLACE FUNCTION agreements_search_exact(t text) RETURNS text "
-    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
-    "$$ SELECT lower(translate(translate(translate(coalesce(t, ''), "
-    "'!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~', '                                '), "
-    "'ÇĞİIÖŞÜƏÄÅÁÀÂÃÉÈÊËÍÌÎÏÑÓÒÔÕÚÙÛÝŽČĆŠŁŃŘĚŮŐŰ', 'çğiiöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű'), "
-    "'ı', 'i')) $$",
-    "CREATE OR REPLACE FUNCTION agreements_search_fold(t text) RETURNS text "
-    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
-    "$$ SELECT translate(agreements_search_exact(t), "
-    "'çğıöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű', 'cgiosueaaaaaaeeeeiiiinoooouuuyzccslnreuou') $$",
+    (
+        "CREATE OR REPLACE FUNCTION agreements_search_exact(t text) RETURNS text "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+        "$$ SELECT lower(translate(translate(translate(coalesce(t, ''), "
+        "'!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~', '                                '), "
+        "'ÇĞİIÖŞÜƏÄÅÁÀÂÃÉÈÊËÍÌÎÏÑÓÒÔÕÚÙÛÝŽČĆŠŁŃŘĚŮŐŰ', 'çğiiöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű'), "
+        "'ı', 'i')) $$"
+    ),
+    (
+        "CREATE OR REPLACE FUNCTION agreements_search_fold(t text) RETURNS text "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+        "$$ SELECT translate(agreements_search_exact(t), "
+        "'çğıöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű', 'cgiosueaaaaaaeeeeiiiinoooouuuyzccslnreuou') $$"
+    ),
 )
 
 

@@ -22,8 +22,8 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0005"
 down_revision = "0004"

@@ -18,11 +18,12 @@ Create Date: 2026-11-25
 # sa.DateTime returns the same moment naive, and event_hash turns an aware
 # value into exactly that naive UTC value first, so the hashes are the same.
 import hashlib
+from collections.abc import Mapping
 from datetime import date, timezone
-from typing import Any, Mapping
+from typing import Any
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
