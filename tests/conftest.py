@@ -39,7 +39,6 @@ BACKENDS = ["sqlite", "postgresql"] if _pg_url() else ["sqlite"]
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only(reason): runs on the SQLite backend only")
     if os.environ.get(REQUIRE_PG_ENV) and not _pg_url():
         raise pytest.UsageError(f"{REQUIRE_PG_ENV} is set but {PG_URL_ENV} is not")
 

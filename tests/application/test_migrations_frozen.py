@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select, text

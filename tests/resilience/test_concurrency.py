@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from agreements.clock import Clock
@@ -20,6 +21,7 @@ def _events(db, code):
         return agreement, list(s.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
 
 
+@pytest.mark.slow
 def test_two_processes_advancing_the_same_agreement_one_wins(seeded):
     env = {**os.environ, "AGREEMENTS_DB": seeded.url}
     for code in ("IP-BNL", "IP-DEU", "LM-RUS", "RA-RUS"):

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -208,6 +209,7 @@ def _check_lifecycle(code: str, agreement: Agreement, events: list[Event]) -> No
         assert getattr(agreement, column) == getattr(summary, column), f"{code}: {column} does not match its history"
 
 
+@pytest.mark.slow
 def test_eight_processes_on_ten_agreements_lose_nothing_and_double_nothing(seeded, cli, tmp_path, capsys):
     before_agreements, before = _histories(seeded)
     assert all(before_agreements[c].stage in ACTIVE for c in CODES)

@@ -286,6 +286,7 @@ class ImportFiles:
         return path, {code: len(events) for code, events in histories.items()}
 
 
+@pytest.mark.slow
 def test_a_killed_import_leaves_all_of_the_file_or_nothing(db, tmp_path):
     url = db.url
     rng = random.Random(SEED)
@@ -341,6 +342,7 @@ def test_a_killed_import_leaves_all_of_the_file_or_nothing(db, tmp_path):
 # --------------------------------------------------------------------------- advance
 
 
+@pytest.mark.slow
 def test_a_killed_advance_leaves_the_old_stage_or_the_new_one_with_its_one_event(seeded):
     url = seeded.url
     rng = random.Random(SEED + 1)
@@ -504,6 +506,7 @@ def mondays(first: date, count: int) -> list[str]:
     return [(first + timedelta(weeks=n)).strftime("%G-W%V") for n in range(count)]
 
 
+@pytest.mark.slow
 def test_a_killed_digest_send_loses_no_digest_and_sends_none_twice(seeded, smtp_server, tmp_path):
     url = seeded.url
     controller, sink = smtp_server

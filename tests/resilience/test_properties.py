@@ -314,6 +314,7 @@ any_command = weighted(
 )
 
 
+@pytest.mark.slow
 @props(120)
 @given(steps=st.lists(any_command, min_size=1, max_size=4))
 @example(steps=[("write", ["note", "RA-MDA", "a\x00b", "--on", "2017-01-01"])])
@@ -337,6 +338,7 @@ def test_commands_succeed_or_are_refused_in_one_line_leaving_the_database_unchan
             checker.verify()
 
 
+@pytest.mark.slow
 @props(60)
 @given(args=add_commands)
 @example(args=["add", "NEW-1", "--title-az", "a", "--title-en", "b", "--kind", "other", "--party", "GEO", "--on", "2020-01-01", "--officer", "o" * 201])
@@ -350,6 +352,7 @@ def test_add_succeeds_or_is_refused_in_one_line_leaving_the_database_unchanged(c
         assert added["stage"] in STAGE_NAMES
 
 
+@pytest.mark.slow
 @props(120)
 @given(args=read_commands)
 @example(args=["search", "a\x00b"])
@@ -492,6 +495,7 @@ def _renamed(agreement, code):
     return renamed
 
 
+@pytest.mark.slow
 @props(80)
 @given(
     picked=st.lists(st.sampled_from(range(len(SEED_CODES))), min_size=1, max_size=3, unique=True),
@@ -580,6 +584,7 @@ def _corrupt_text(content: str, op, at: float) -> bytes:
     return content.encode(encoding, errors="replace")
 
 
+@pytest.mark.slow
 @props(60)
 @given(
     rows=st.lists(st.integers(0, 40), min_size=1, max_size=4, unique=True),
@@ -651,6 +656,7 @@ VALID_NEW = {
 _numbers = itertools.count(1)
 
 
+@pytest.mark.slow
 @props(60)
 @given(events=histories())
 def test_semantically_wrong_histories_are_refused_whole(checker, cli, tmp_path, events):
