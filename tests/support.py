@@ -1,4 +1,5 @@
-"""What many tests share: clocks they control and a real SMTP server."""
+"""What many tests share: clocks they control, a real SMTP server, the
+command line's outcomes (ok, refused) and snapshots of the whole database."""
 from __future__ import annotations
 
 import asyncio
@@ -6,12 +7,15 @@ import email
 import socket
 from datetime import date, datetime, time, timezone
 from email import policy
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import inspect, text
 
 from agreements.clock import DEFAULT_TIMEZONE, Clock
 from agreements.config.file import Config, load_config
+from agreements.store.database import Database
 
 
 def clock_at(moment: date | datetime, zone: str = DEFAULT_TIMEZONE) -> Clock:
@@ -63,30 +67,49 @@ class Sink:
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 class Server:
-    def __init__(self, port: int):
-        self.port = port
-        self.sink = Sink()
+    """A real aiosmtpd server on 127.0.0.1 (``start()``/``stop()``, or ``with``).
+
+    ``handler`` is the aiosmtpd handler (default: a :class:`Sink`);
+    ``authenticator`` makes the server require AUTH; ``controller`` lets a
+    test use its own aiosmtpd Controller subclass (e.g. counting connections).
+    """
+
+    def __init__(self, port: int | None = None, handler=None, *, authenticator=None, controller=Controller):
+        self.port = port or free_port()
+        self.sink = handler if handler is not None else Sink()
+        self.authenticator = authenticator
+        self.controller_class = controller
         self.controller = None
 
-    def start(self):
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+    def start(self) -> "Server":
+        auth = {} if self.authenticator is None else {
+            "authenticator": self.authenticator, "auth_required": True, "auth_require_tls": False,
+        }
+        self.controller = self.controller_class(self.sink, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
 
+    def __enter__(self) -> "Server":
+        return self.start()
 
-def smtp_config(tmp_path, port: int, extra: str = "") -> Config:
-    """A configuration file sending through the test server; loaded."""
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def smtp_config_file(tmp_path: Path, port: int, extra: str = "", *, timeout: int = 5) -> Path:
+    """A configuration file (config.toml in ``tmp_path``) sending through 127.0.0.1:``port``."""
     path = tmp_path / "config.toml"
     path.write_text(
         "[smtp]\n"
@@ -94,7 +117,78 @@ def smtp_config(tmp_path, port: int, extra: str = "") -> Config:
         f"port = {port}\n"
         'security = "plain"\n'
         'from = "Sazişlər izləmə sistemi <digest@migration.gov.az>"\n'
-        "timeout = 5\n" + extra,
+        f"timeout = {timeout}\n" + extra,
         encoding="utf-8",
     )
-    return load_config(str(path))
+    return path
+
+
+def smtp_config(tmp_path: Path, port: int, extra: str = "") -> Config:
+    """:func:`smtp_config_file`, loaded."""
+    return load_config(str(smtp_config_file(tmp_path, port, extra)))
+
+
+# --------------------------------------------------------------------------- the command line's outcomes
+
+
+def ok(result: tuple[int, str, str]) -> str:
+    """A command that succeeded: exit 0, nothing on stderr, no traceback; its stdout."""
+    code, out, err = result
+    assert code == 0, f"exit {code}; stderr: {err!r}"
+    assert err == "", err
+    assert "Traceback" not in out
+    return out
+
+
+def refused(result: tuple[int, str, str], *fragments: str, exit_code: int = 1) -> str:
+    """A command refused in one ``Error:`` line naming what is wrong (each of
+    ``fragments``), with ``exit_code`` and no traceback; that line."""
+    code, out, err = result
+    assert code == exit_code, f"exit {code} (wanted {exit_code}); stderr: {err!r}; stdout: {out!r}"
+    assert "Traceback" not in err and "Traceback" not in out
+    lines = err.splitlines()
+    assert len(lines) == 1, f"wanted exactly one line on stderr, got {lines!r}"
+    assert err.endswith("\n")
+    line = lines[0]
+    assert line.startswith("Error: "), line
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    return line
+
+
+# --------------------------------------------------------------------------- the whole database
+
+
+class DatabaseRows:
+    """Every row of every table, for before/after comparisons (the table
+    queries are worked out once: property tests take thousands)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._tables: list[tuple[str, str]] | None = None
+
+    def _queries(self, connection) -> list[tuple[str, str]]:
+        if self._tables is None:
+            inspector = inspect(connection)
+            quote = connection.dialect.identifier_preparer.quote
+            tables = []
+            for name in sorted(inspector.get_table_names()):
+                key = inspector.get_pk_constraint(name).get("constrained_columns") or []
+                order = f" ORDER BY {', '.join(quote(c) for c in key)}" if key else ""
+                tables.append((name, f"SELECT * FROM {quote(name)}{order}"))
+            assert any(name == "events" for name, _ in tables), tables
+            self._tables = tables
+        return self._tables
+
+    def take(self) -> dict[str, list]:
+        with self.db.engine.connect() as connection:
+            state = {}
+            for name, sql in self._queries(connection):
+                rows = [tuple(r) for r in connection.execute(text(sql))]
+                state[name] = rows if " ORDER BY " in sql else sorted(rows, key=repr)
+            return state
+
+
+def database_rows(db: Database) -> dict[str, list]:
+    """Every row of every table of ``db`` now."""
+    return DatabaseRows(db).take()

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.support import ok, refused
+
 LIST_COLUMNS = [
     "code", "kind", "parties", "stage", "stage_since", "stage_since_precision", "awaiting",
     "signed_on", "in_force_on", "parent", "officer", "title_en", "title_az",
@@ -39,26 +41,6 @@ FAR_FUTURE = "2099-01-01"
 # ---------------------------------------------------------------- helpers
 
 
-def ok(result):
-    code, out, err = result
-    assert code == 0, f"exit {code}; stderr: {err!r}"
-    assert err == "", err
-    return out
-
-
-def refused(result, exit_code, *fragments):
-    """Assert one ``Error:`` line, no traceback, the exit code and the fragments."""
-    code, out, err = result
-    assert code == exit_code, f"exit {code} (wanted {exit_code}); stderr: {err!r}; stdout: {out!r}"
-    assert "Traceback" not in err and "Traceback" not in out
-    lines = err.splitlines()
-    assert len(lines) == 1, f"wanted exactly one line on stderr, got {lines!r}"
-    assert err.endswith("\n")
-    line = lines[0]
-    assert line.startswith("Error: "), line
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    return line
 
 
 def add(cli, code="RA-GEO", *extra, on="2020-01-10", parties=("GEO",), kind="readmission",
@@ -216,7 +198,7 @@ def test_add_normalises_a_lower_case_code(db, cli):
 def test_duplicate_code_is_refused_and_nothing_written(db, cli, again):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(add(cli, again, title_en="Another title", on="2020-05-05"), 1, "already exists", "RA-GEO")
+    refused(add(cli, again, title_en="Another title", on="2020-05-05"), "already exists", "RA-GEO", exit_code=1)
     assert export(cli) == before
 
 
@@ -239,10 +221,10 @@ def test_duplicate_code_is_refused_and_nothing_written(db, cli, again):
 def test_bad_add_is_refused_and_nothing_written(db, cli, overrides, extra, exit_code, fragments):
     ok(add(cli, "RA-OLD"))
     before = export(cli)
-    refused(add(cli, "RA-NEW", *extra, **overrides), exit_code, *fragments)
+    refused(add(cli, "RA-NEW", *extra, **overrides), *fragments, exit_code=exit_code)
     assert export(cli) == before
     assert [r["code"] for r in json.loads(ok(cli("list", "--format", "json")))] == ["RA-OLD"]
-    refused(cli("show", "RA-NEW"), 1, "RA-NEW")
+    refused(cli("show", "RA-NEW"), "RA-NEW", exit_code=1)
 
 
 def test_add_with_a_known_parent_links_it(db, cli):
@@ -349,7 +331,7 @@ def test_advance_without_to_at_in_force_is_refused(db, cli):
     ok(cli("advance", "RA-GEO", "--on", "2020-04-01"))
     assert stage_of(cli, "RA-GEO") == "in_force"
     before = export(cli)
-    refused(cli("advance", "RA-GEO"), 1, "in_force", "--to", "terminated")
+    refused(cli("advance", "RA-GEO"), "in_force", "--to", "terminated", exit_code=1)
     assert export(cli) == before
 
 
@@ -357,7 +339,7 @@ def test_advance_without_to_at_in_force_is_refused(db, cli):
 def test_signing_to_in_force_without_on_is_refused(db, cli, args):
     _to_signing(cli)
     before = export(cli)
-    refused(cli("advance", "RA-GEO", *args), 1, "signing", "in_force", "--on")
+    refused(cli("advance", "RA-GEO", *args), "signing", "in_force", "--on", exit_code=1)
     assert export(cli) == before
     assert stage_of(cli, "RA-GEO") == "signing"
 
@@ -365,7 +347,7 @@ def test_signing_to_in_force_without_on_is_refused(db, cli, args):
 def test_in_force_without_a_signature_is_refused(db, cli):
     _to_signing(cli, signed=False)
     before = export(cli)
-    refused(cli("advance", "RA-GEO", "--to", "in_force", "--on", "2020-04-01"), 1, "signature")
+    refused(cli("advance", "RA-GEO", "--to", "in_force", "--on", "2020-04-01"), "signature", exit_code=1)
     assert export(cli) == before
     # once signed, the same move goes through
     ok(cli("sign", "RA-GEO", "--on", "2020-03-15"))
@@ -381,7 +363,7 @@ def test_illegal_move_names_current_asked_and_allowed(db, cli):
     ok(cli("advance", "RA-GEO", "--on", "2020-02-01"))
     before = events(cli, "RA-GEO")
     exported = export(cli)
-    line = refused(cli("advance", "RA-GEO", "--to", "mfa", "--on", "2020-03-01"), 1)
+    line = refused(cli("advance", "RA-GEO", "--to", "mfa", "--on", "2020-03-01"), exit_code=1)
     assert "expert_talks" in line and "mfa" in line
     allowed = line.split("allowed", 1)[1]
     for stage in ("draft", "internal_approval", "suspended", "terminated"):
@@ -399,7 +381,7 @@ def test_illegal_move_names_current_asked_and_allowed(db, cli):
 def test_unknown_stage_in_to_is_a_usage_error(db, cli):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(cli("advance", "RA-GEO", "--to", "ratified"), 2, "--to", "ratified")
+    refused(cli("advance", "RA-GEO", "--to", "ratified"), "--to", "ratified", exit_code=2)
     assert export(cli) == before
 
 
@@ -417,7 +399,7 @@ def test_suspend_and_resume_return_to_the_stage_left(db, cli, path):
     assert data["stage"] == "suspended" and data["suspended_from"] == left
     # moving anywhere but back is refused
     other = "draft" if left != "draft" else "expert_talks"
-    refused(cli("advance", "RA-GEO", "--to", other, "--on", "2020-04-01"), 1, left)
+    refused(cli("advance", "RA-GEO", "--to", other, "--on", "2020-04-01"), left, exit_code=1)
     out = ok(cli("resume", "RA-GEO", "--on", "2020-04-01"))
     assert f"suspended -> {left}" in out
     data = show_json(cli, "RA-GEO")
@@ -430,14 +412,14 @@ def test_suspend_and_resume_return_to_the_stage_left(db, cli, path):
 def test_resume_of_a_non_suspended_agreement_is_refused(db, cli):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(cli("resume", "RA-GEO"), 1, "RA-GEO", "not suspended", "draft")
+    refused(cli("resume", "RA-GEO"), "RA-GEO", "not suspended", "draft", exit_code=1)
     assert export(cli) == before
 
 
 def test_terminate_without_reason_is_a_usage_error(db, cli):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(cli("terminate", "RA-GEO"), 2, "--reason")
+    refused(cli("terminate", "RA-GEO"), "--reason", exit_code=2)
     assert export(cli) == before
     assert stage_of(cli, "RA-GEO") == "draft"
 
@@ -445,7 +427,7 @@ def test_terminate_without_reason_is_a_usage_error(db, cli):
 def test_terminate_with_blank_reason_is_refused(db, cli):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(cli("terminate", "RA-GEO", "--reason", "  "), 1, "reason")
+    refused(cli("terminate", "RA-GEO", "--reason", "  "), "reason", exit_code=1)
     assert export(cli) == before
 
 
@@ -470,7 +452,7 @@ def test_terminate_then_every_move_is_refused(db, cli):
         ("round", "RA-GEO", "--on", "2020-04-01", "--place", "Bakı"),
     ]
     for args in attempts:
-        refused(cli(*args), 1, "terminated")
+        refused(cli(*args), "terminated", exit_code=1)
     assert export(cli) == before
 
 
@@ -480,7 +462,7 @@ def test_terminate_then_every_move_is_refused(db, cli):
 def test_round_outside_expert_talks_is_refused(db, cli):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(cli("round", "RA-GEO", "--on", "2020-02-01", "--place", "Bakı"), 1, "draft", "expert_talks")
+    refused(cli("round", "RA-GEO", "--on", "2020-02-01", "--place", "Bakı"), "draft", "expert_talks", exit_code=1)
     assert export(cli) == before
 
 
@@ -499,7 +481,7 @@ def test_round_usage_errors(db, cli, args, fragment):
     ok(add(cli, "RA-GEO"))
     ok(cli("advance", "RA-GEO", "--on", "2020-01-20"))
     before = export(cli)
-    refused(cli("round", "RA-GEO", *args), 2, fragment)
+    refused(cli("round", "RA-GEO", *args), fragment, exit_code=2)
     assert export(cli) == before
 
 
@@ -507,8 +489,7 @@ def test_round_ending_before_it_starts_is_refused(db, cli):
     ok(add(cli, "RA-GEO"))
     ok(cli("advance", "RA-GEO", "--on", "2020-01-20"))
     before = export(cli)
-    refused(cli("round", "RA-GEO", "--on", "2020-02-10", "--until", "2020-02-01", "--place", "Bakı"),
-            1, "2020-02-01", "2020-02-10")
+    refused(cli("round", "RA-GEO", "--on", "2020-02-10", "--until", "2020-02-01", "--place", "Bakı"), "2020-02-01", "2020-02-10", exit_code=1)
     assert export(cli) == before
 
 
@@ -525,7 +506,7 @@ def test_event_before_the_current_stage_began_is_refused(db, cli):
         ("round", "RA-GEO", "--on", "2020-02-15", "--place", "Bakı"),
         ("suspend", "RA-GEO", "--on", "2020-02-15"),
     ):
-        refused(cli(*args), 1, "2020-03-01", "2020-02-15", "expert_talks")
+        refused(cli(*args), "2020-03-01", "2020-02-15", "expert_talks", exit_code=1)
     assert export(cli) == before
 
 
@@ -543,7 +524,7 @@ def test_future_date_is_refused(db, cli, args):
     ok(add(cli, "RA-GEO"))
     ok(cli("advance", "RA-GEO", "--on", "2020-01-20"))
     before = export(cli)
-    refused(cli(*args), 1, FAR_FUTURE, "future")
+    refused(cli(*args), FAR_FUTURE, "future", exit_code=1)
     assert export(cli) == before
 
 
@@ -551,9 +532,9 @@ def test_future_date_is_refused(db, cli, args):
 def test_unparseable_date_is_a_usage_error(db, cli, bad):
     ok(add(cli, "RA-GEO", on="2015-01-01"))
     before = export(cli)
-    refused(cli("advance", "RA-GEO", "--on", bad), 2, bad, "--on")
-    refused(cli("show", "RA-GEO", "--as-of", bad), 2, bad, "--as-of")
-    refused(add(cli, "RA-NEW", on=bad), 2, bad)
+    refused(cli("advance", "RA-GEO", "--on", bad), bad, "--on", exit_code=2)
+    refused(cli("show", "RA-GEO", "--as-of", bad), bad, "--as-of", exit_code=2)
+    refused(add(cli, "RA-NEW", on=bad), bad, exit_code=2)
     assert export(cli) == before
 
 
@@ -562,10 +543,10 @@ def test_stage_change_before_the_latest_event_is_refused(db, cli):
     ok(cli("advance", "RA-GEO", "--on", "2020-01-20"))
     ok(cli("round", "RA-GEO", "--on", "2020-02-01", "--until", "2020-02-03", "--place", "Bakı"))
     before = export(cli)
-    refused(cli("advance", "RA-GEO", "--on", "2020-01-25"), 1, "2020-02-03", "2020-01-25")
+    refused(cli("advance", "RA-GEO", "--on", "2020-01-25"), "2020-02-03", "2020-01-25", exit_code=1)
     # a move during the round is refused too: the round ended on 2020-02-03
-    refused(cli("advance", "RA-GEO", "--on", "2020-02-02"), 1, "2020-02-03", "2020-02-02")
-    refused(cli("suspend", "RA-GEO", "--on", "2020-01-25"), 1, "2020-02-03", "2020-01-25")
+    refused(cli("advance", "RA-GEO", "--on", "2020-02-02"), "2020-02-03", "2020-02-02", exit_code=1)
+    refused(cli("suspend", "RA-GEO", "--on", "2020-01-25"), "2020-02-03", "2020-01-25", exit_code=1)
     assert export(cli) == before
     # a round (not a stage change) dated between them is still accepted
     ok(cli("round", "RA-GEO", "--on", "2020-01-25", "--place", "Tbilisi"))
@@ -656,7 +637,7 @@ UNKNOWN_CODE_COMMANDS = [
 def test_unknown_code_is_refused_naming_it(db, cli, args):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(cli(*args), 1, "RA-NOPE")
+    refused(cli(*args), "RA-NOPE", exit_code=1)
     assert export(cli) == before
 
 
@@ -677,13 +658,13 @@ def test_unknown_code_is_refused_naming_it(db, cli, args):
 def test_unknown_command_or_option_is_a_usage_error(db, cli, args):
     ok(add(cli, "RA-GEO"))
     before = export(cli)
-    refused(cli(*args), 2)
+    refused(cli(*args), exit_code=2)
     assert export(cli) == before
 
 
 def test_invalid_code_is_refused(db, cli):
-    refused(add(cli, "RA GEO"), 1, "RA GEO")
-    refused(cli("show", "RA/GEO"), 1, "RA/GEO")
+    refused(add(cli, "RA GEO"), "RA GEO", exit_code=1)
+    refused(cli("show", "RA/GEO"), "RA/GEO", exit_code=1)
     assert json.loads(ok(cli("list", "--format", "json"))) == []
 
 
@@ -702,12 +683,12 @@ def test_invalid_code_is_refused(db, cli):
 )
 def test_never_initialised_database_is_refused_and_not_created(cli, tmp_path, args):
     target = tmp_path / "fresh" / "never.db"
-    refused(cli("--db", str(target), *args), 1, "not initialised")
+    refused(cli("--db", str(target), *args), "not initialised", exit_code=1)
     assert not target.exists()
     assert not target.parent.exists()
     # the same through $AGREEMENTS_DB (the `db` fixture is not used here)
     env_target = tmp_path / "agreements.db"
-    refused(cli(*args), 1, "not initialised")
+    refused(cli(*args), "not initialised", exit_code=1)
     assert not env_target.exists()
 
 
@@ -790,7 +771,7 @@ def test_help_mentions_database_location(cli, tmp_path):
 def test_default_database_is_in_the_user_data_directory(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("AGREEMENTS_DB")
     expected = tmp_path / "xdg" / "agreements" / "agreements.db"  # XDG_DATA_HOME is tmp/xdg
-    refused(cli("list"), 1, "not initialised", str(expected))
+    refused(cli("list"), "not initialised", str(expected), exit_code=1)
     assert not expected.exists()
     assert str(expected) in ok(cli("init"))
     assert expected.exists()

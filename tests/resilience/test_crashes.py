@@ -30,7 +30,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -49,7 +48,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
-from tests.support import clock_at
+from tests.support import Server, clock_at, smtp_config_file
 from agreements.cli import AgreementsGroup, main
 from agreements.store.database import Database
 from agreements.store.tables import Agreement, Event, OutboxMessage
@@ -402,7 +401,7 @@ RECIPIENTS = 10
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.M | re.I)
 
 
-class Sink:
+class HoldingSink:
     """aiosmtpd handler keeping, for each message accepted, its recipients and
     Message-ID. For one recipient it can also hold the answer to RCPT TO (the
     client waits before sending the message), hold the answer to the end of
@@ -469,30 +468,12 @@ class CountingController(Controller):
         return CountingSMTP(self.handler, **self.SMTP_kwargs)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
-    sink = Sink()
-    controller = CountingController(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, sink
-    sink.release.set()
-    controller.stop()
-
-
-def smtp_config(tmp_path: Path, port: int) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "plain"\n'
-        'from = "Sazişlər izləmə sistemi <digest@migration.gov.az>"\ntimeout = 10\n',
-        encoding="utf-8",
-    )
-    return path
+    server = Server(handler=HoldingSink(), controller=CountingController).start()
+    yield server.controller, server.sink
+    server.sink.release.set()
+    server.stop()
 
 
 def outbox_rows(url: str, week: str | None = None) -> list[OutboxMessage]:
@@ -510,7 +491,7 @@ def mondays(first: date, count: int) -> list[str]:
 def test_a_killed_digest_send_loses_no_digest_and_sends_none_twice(seeded, smtp_server, tmp_path):
     url = seeded.url
     controller, sink = smtp_server
-    config = str(smtp_config(tmp_path, controller.port))
+    config = str(smtp_config_file(tmp_path, controller.port, timeout=10))
     addresses = [f"officer{n:02d}@migration.gov.az" for n in range(RECIPIENTS)]
     for n, address in enumerate(addresses):
         add_recipient(seeded, address, name=f"Əməkdaş {n}", locale=("az", "en")[n % 2], actor="tester", now=NOW)
@@ -605,7 +586,7 @@ def three_recipients(db) -> None:
         add_recipient(db, address, name=f"Əməkdaş {n}", locale="az", actor="tester", now=NOW)
 
 
-def killed_while_held(url: str, config: str, sink: Sink) -> None:
+def killed_while_held(url: str, config: str, sink: HoldingSink) -> None:
     """Run `digest send` until the server holds it, then SIGKILL it and let the server go on."""
     proc = subprocess.Popen(agreements_command(url, "--config", config, "digest", "send", "--week", WEEK),
                             env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -624,7 +605,7 @@ def test_a_sender_killed_before_the_end_of_the_message_leaves_it_to_the_next_run
     delivered, so the next run sends it, without an operator."""
     url = seeded.url
     controller, sink = smtp_server
-    config = str(smtp_config(tmp_path, controller.port))
+    config = str(smtp_config_file(tmp_path, controller.port, timeout=10))
     three_recipients(seeded)
     sink.hold_rcpt = THREE[1]
     killed_while_held(url, config, sink)
@@ -651,7 +632,7 @@ def test_a_sender_killed_waiting_for_the_answer_leaves_it_in_doubt_never_sent_tw
     for an operator to check."""
     url = seeded.url
     controller, sink = smtp_server
-    config = str(smtp_config(tmp_path, controller.port))
+    config = str(smtp_config_file(tmp_path, controller.port, timeout=10))
     three_recipients(seeded)
     sink.hold_answer = THREE[1]
     killed_while_held(url, config, sink)
@@ -681,7 +662,7 @@ def test_an_answer_lost_after_the_end_of_the_message_is_not_retried(seeded, smtp
     from agreements.digest.outbox import run_week
 
     controller, sink = smtp_server
-    config = load_config(str(smtp_config(tmp_path, controller.port)))
+    config = load_config(str(smtp_config_file(tmp_path, controller.port, timeout=10)))
     three_recipients(seeded)
     sink.drop_answer = THREE[1]
     now = datetime(2017, 2, 27, 5, 0, tzinfo=timezone.utc)

@@ -30,7 +30,6 @@ import email
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 from contextlib import contextmanager, nullcontext
@@ -41,10 +40,9 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import inspect, text
 
-from tests.support import clock_at
+from tests.support import Server, clock_at, database_rows, ok, refused, smtp_config_file
 from agreements.clock import Clock
 from agreements.cli.output import printable, shorten
 from agreements.config.file import load_config
@@ -72,35 +70,6 @@ WEEK = "2017-W09"  # Monday 27 February 2017; "moved last week" = 20-26 February
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def ok(result) -> str:
-    code, out, err = result
-    assert code == 0, (code, out, err)
-    assert "Traceback" not in out + err
-    return out
-
-
-def refused(result, *fragments: str, exit_code: int = 1) -> str:
-    """One ``Error:`` line on stderr naming what is wrong, the given exit code, no traceback."""
-    code, out, err = result
-    assert code == exit_code, (code, out, err)
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), err
-    assert "Traceback" not in out + err
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
-
-
-def dump(db: Database) -> dict[str, list[tuple]]:
-    """Every row of every table (the whole database, to show that nothing changed)."""
-    with db.engine.connect() as connection:
-        names = inspect(connection).get_table_names()
-        return {
-            name: sorted((tuple(map(repr, row)) for row in connection.execute(text(f'SELECT * FROM "{name}"'))))
-            for name in names
-        }
 
 
 def stored_agreement(db: Database, code: str) -> dict:
@@ -264,12 +233,12 @@ def test_hostile_search_strings_are_data(db, cli, name):
     value = VALUES[name]
     ok(cli("add", "XS-FIND", "--kind", "other", "--party", "MDA", "--on", "2025-01-06",
            "--title-az", "Sınaq sazişi", "--title-en", "Test agreement", "--note", f"Stored: {value}"))
-    before = dump(db)
+    before = database_rows(db)
     hits = json.loads(ok(cli("search", value, "--format", "json")))
     found = json.loads(ok(cli("log", "--grep", value, "--format", "json")))
     table = ok(cli("search", value))
     assert "\r" not in table and "\x1b" not in table
-    assert dump(db) == before  # the search string was data: nothing changed, nothing dropped
+    assert database_rows(db) == before  # the search string was data: nothing changed, nothing dropped
     assert [h["code"] for h in hits] == ["XS-FIND"], hits
     assert [e["code"] for e in found] == ["XS-FIND"]
     assert "1 hit(s)" in table
@@ -312,13 +281,13 @@ def test_nul_is_refused_in_every_cli_field_naming_it_on_both_backends(db, cli):
     both: one Error line naming the field, exit 1, the database unchanged."""
     ok(cli("add", "XS-OK", "--kind", "other", "--party", "MDA", "--stage", "expert_talks", "--on", "2025-01-06",
            "--title-az", "Saziş", "--title-en", "Agreement"))
-    before = dump(db)
+    before = database_rows(db)
     for args, field in _nul_cases(Clock().today()):
         # (a recipient's name and officer refuse every control character, NUL included)
         reason = "control characters" if args[0] == "recipients" and field != "actor" else "NUL"
         message = refused(cli(*args), field, reason)
         assert "\x00" not in message
-        assert dump(db) == before, args
+        assert database_rows(db) == before, args
 
 
 def _document(*agreements) -> dict:
@@ -339,7 +308,7 @@ def _agreement(code="XS-FILE", events=None, **fields) -> dict:
 def test_nul_in_an_import_file_is_refused_naming_the_field(db, cli, tmp_path):
     ok(cli("add", "XS-OK", "--kind", "other", "--party", "MDA", "--on", "2025-01-06",
            "--title-az", "Saziş", "--title-en", "Agreement"))
-    before = dump(db)
+    before = database_rows(db)
     opened = {"kind": "opened", "to": "expert_talks", "on": "2025-01-06", "date_precision": "day", "actor": "importer"}
     later = {"kind": "note", "on": "2025-01-08", "date_precision": "day", "actor": "importer", "note": "fine"}
     cases = [
@@ -357,7 +326,7 @@ def test_nul_in_an_import_file_is_refused_naming_the_field(db, cli, tmp_path):
         path = tmp_path / f"nul{index}.json"
         path.write_text(json.dumps(_document(_agreement("XS-GOOD"), agreement)), encoding="utf-8")
         refused(cli("import", str(path)), field, "NUL")
-        assert dump(db) == before, field
+        assert database_rows(db) == before, field
     # CSV: a raw NUL byte in a field
     ok(cli("export", "--format", "csv", "--out", str(tmp_path / "all.csv")))
     good = (tmp_path / "all.csv").read_text(encoding="utf-8")
@@ -368,7 +337,7 @@ def test_nul_in_an_import_file_is_refused_naming_the_field(db, cli, tmp_path):
     row[columns.index("place")] = "Bak\x00ı"
     (tmp_path / "nul.csv").write_text(lines[0] + "\n" + ",".join(row) + "\n", encoding="utf-8")
     refused(cli("import", str(tmp_path / "nul.csv")), "place", "NUL")
-    assert dump(db) == before
+    assert database_rows(db) == before
 
 
 # --------------------------------------------------------------------------- very long strings
@@ -388,7 +357,7 @@ def test_very_long_text_is_stored_whole_up_to_each_limit_and_refused_beyond(db, 
     assert events[0]["note"] == long(10_000) and events[0]["actor"] == "x" + long(199)
     assert events[1]["place"] == events[1]["outcome"] == events[1]["reference"] == long(10_000)
 
-    before = dump(db)
+    before = database_rows(db)
     base = ["--kind", "other", "--party", "MDA", "--on", "2025-01-06"]
     for args, field, limit in [
         (["add", "XS-L2", *base, "--title-az", "x" * 2001, "--title-en", "T"], "title-az", 2000),
@@ -399,7 +368,7 @@ def test_very_long_text_is_stored_whole_up_to_each_limit_and_refused_beyond(db, 
         (["recipients", "add", "a@migration.gov.az", "--name", "x" * 201, "--locale", "en"], "--name", 200),
     ]:
         refused(cli(*args), field, f"longer than {limit} characters")
-        assert dump(db) == before, args
+        assert database_rows(db) == before, args
     # an import file obeys the same limits as the command line
     for fields, field, limit in [({"title_az": "x" * 2001}, "title_az", 2000), ({"officer": "x" * 201}, "officer", 200)]:
         path = tmp_path / f"long-{field}.json"
@@ -409,7 +378,7 @@ def test_very_long_text_is_stored_whole_up_to_each_limit_and_refused_beyond(db, 
     path = tmp_path / "long-actor.json"
     path.write_text(json.dumps(_document(_agreement("XS-L3", events=[opened | {"actor": "x" * 201}]))), encoding="utf-8")
     refused(cli("import", str(path)), "actor", "longer than 200 characters")
-    assert dump(db) == before
+    assert database_rows(db) == before
 
 
 # --------------------------------------------------------------------------- import and export
@@ -578,32 +547,10 @@ def test_the_html_digest_escapes_every_stored_text(hostile_week, cli, tmp_path):
 # --------------------------------------------------------------------------- e-mail headers
 
 
-class Sink:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
 def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, sink
-    controller.stop()
-
-
-def smtp_config(tmp_path, port):
-    path = tmp_path / "config.toml"
-    path.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "plain"\n'
-                    'from = "Tracker <digest@migration.gov.az>"\ntimeout = 5\n', encoding="utf-8")
-    return path
+    with Server() as server:
+        yield server.port, server.sink
 
 
 HEADERS = {"Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted", "X-Auto-Response-Suppress",
@@ -612,19 +559,19 @@ NAME = f"Ali {HOSTILE['script']} \"O'Brien\" {HOSTILE['entities']} {HOSTILE['bid
 
 
 def test_line_breaks_in_a_recipient_name_are_refused_and_nothing_is_stored(db, cli):
-    before = dump(db)
+    before = database_rows(db)
     for name in ("Ali\r\nBcc: evil@example.com", "Ali\nBcc: evil@example.com", "Ali\rBcc: x@evil.example",
                  "Ali\u2028Bcc: x@evil.example", "Ali\x85Bcc: x@evil.example", "Ali\x00"):
         refused(cli("recipients", "add", "ali@migration.gov.az", "--name", name, "--locale", "en"), "--name", "control characters")
-        assert dump(db) == before
+        assert database_rows(db) == before
     refused(cli("recipients", "add", "ali@migration.gov.az\r\nBcc: evil@example.com", "--name", "Ali", "--locale", "en"),
             "invalid e-mail address")
-    assert dump(db) == before
+    assert database_rows(db) == before
 
 
 def test_a_hostile_name_stays_a_display_name_over_real_smtp(hostile_week, cli, tmp_path, smtp_server):
     port, sink = smtp_server
-    config = smtp_config(tmp_path, port)
+    config = smtp_config_file(tmp_path, port)
     ok(cli("recipients", "add", "ali@migration.gov.az", "--name", NAME, "--locale", "en"))
     assert json.loads(ok(cli("recipients", "list", "--format", "json")))[0]["name"] == NAME
     # a row written with a line break by something else than this tracker (an

@@ -29,10 +29,10 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect, text
 
 from agreements.clock import Clock
 from tests.conftest import SEED
+from tests.support import DatabaseRows
 from workflows.stages import HOLDERS, KINDS, STAGE_NAMES, STAGES
 
 TODAY = Clock().today()  # the product dates against the real clock (Asia/Baku)
@@ -60,35 +60,6 @@ SEED_EXACT_ENTRIES = {"MC-RUS": date(2016, 11, 24), "RA-CHE": date(2016, 10, 10)
 # ---------------------------------------------------------------- the property
 
 
-class Snapshots:
-    """Every row of every table of the test's database, for before/after comparisons."""
-
-    def __init__(self, db):
-        self.db = db
-        self._tables: list[tuple[str, str]] | None = None
-
-    def _queries(self, connection) -> list[tuple[str, str]]:
-        if self._tables is None:
-            inspector = inspect(connection)
-            quote = connection.dialect.identifier_preparer.quote
-            tables = []
-            for name in sorted(inspector.get_table_names()):
-                key = inspector.get_pk_constraint(name).get("constrained_columns") or []
-                order = f" ORDER BY {', '.join(quote(c) for c in key)}" if key else ""
-                tables.append((name, f"SELECT * FROM {quote(name)}{order}"))
-            assert any(name == "events" for name, _ in tables), tables
-            self._tables = tables
-        return self._tables
-
-    def take(self) -> dict[str, list]:
-        with self.db.engine.connect() as connection:
-            state = {}
-            for name, sql in self._queries(connection):
-                rows = [tuple(r) for r in connection.execute(text(sql))]
-                state[name] = rows if " ORDER BY " in sql else sorted(rows, key=repr)
-            return state
-
-
 def _one_error_line(err: str) -> str:
     lines = err.splitlines()
     assert len(lines) == 1, f"wanted exactly one line on stderr, got {lines!r}"
@@ -104,7 +75,7 @@ class Checker:
         self.cli = cli
         self.db = db
         self.backend = backend
-        self.snapshots = Snapshots(db)
+        self.snapshots = DatabaseRows(db)
         self.outcomes: dict[str, int] = {"ok": 0, "refused": 0}
 
     def run(self, args, *, read_only=False, input=None, file: bytes = b""):

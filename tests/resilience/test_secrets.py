@@ -22,14 +22,12 @@ import base64
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import traceback
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import inspect, text
 
@@ -38,6 +36,7 @@ from agreements.config.file import load_config
 from agreements.store.database import Database
 from notifications.transport import DeliveryError, SmtpSettings, SmtpTransport
 from tests.conftest import ROOT
+from tests.support import Server, Sink, free_port
 
 PASSWORD = "Zq9-hunter2-s3cr3t!"
 USER = "digest"
@@ -65,21 +64,6 @@ def assert_no_secret(value, where: str, password: str = PASSWORD) -> None:
 # --------------------------------------------------------------------------- real SMTP servers
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sink:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 class Garbling(Sink):
     """Answers AUTH PLAIN with a challenge that is not base64."""
 
@@ -89,12 +73,10 @@ class Garbling(Sink):
         return AuthResult(success=False, handled=False)
 
 
-class SmtpServer:
+class SmtpServer(Server):
     """A real aiosmtpd server requiring AUTH; ``accept`` says which password it takes."""
 
     def __init__(self, accept: str | None = PASSWORD, handler: Sink | None = None):
-        self.port = free_port()
-        self.sink = handler or Sink()
         self.logins: list[bool] = []
 
         def authenticator(server, session, envelope, mechanism, auth_data):
@@ -103,15 +85,7 @@ class SmtpServer:
             self.logins.append(ok)
             return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
 
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, authenticator=authenticator,
-                                     auth_required=True, auth_require_tls=False)
-
-    def __enter__(self):
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
+        super().__init__(handler=handler, authenticator=authenticator)
 
 
 @pytest.fixture
