@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
-from agreements.writes.apply import backfill_summaries
+from agreements.writes.summaries import backfill_summaries
 from workflows.stages import DEFAULT_HOLDER, KINDS, allowed_targets
 
 PARTIES = ("MDA", "GEO", "TUR", "RUS", "KAZ", "UZB", "TKM", "KGZ", "TJK", "UKR", "BLR", "ARM", "IRN", "PAK", "AFG",
@@ -55,7 +55,7 @@ def _events_for(rng: random.Random, count: int, start: date):
     for seq in range(1, count + 1):
         day = min(day + timedelta(days=rng.randint(0, 25)), END)
         if round_until is not None and day < round_until:
-            # nothing moves before a round's last day (recording.check_event_date)
+            # nothing moves before a round's last day (workflows.chronology.check_event_date)
             day = round_until
         precision = "not_after" if seq == 1 and rng.random() < 0.3 else "day"
         kind, from_stage, to_stage, until, place, outcome, articles = "note", stage, None, None, None, None, None
@@ -154,7 +154,7 @@ def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
             print(f"{index + 1} agreements, {time.perf_counter() - started:.0f} s", flush=True)
     conn.commit()
     conn.close()
-    # the per-agreement summaries that recording.append_event keeps (migration 0005)
+    # the per-agreement summaries that agreements.writes.apply.append_event keeps (migration 0005)
     db = Database(f"sqlite:///{path}")
     with db.engine.begin() as connection:
         backfill_summaries(connection)

@@ -15,10 +15,10 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from agreements.config.file import load_config
-from agreements.store.database import Database
-from agreements.reads import queries
-from agreements.reads import search
+from agreements.reads import agreement, listing, search
+from agreements.reads import log as event_log
 from agreements.reads import stalled as stalls
+from agreements.store.database import Database
 
 ZONE = ZoneInfo("Asia/Baku")
 
@@ -165,7 +165,7 @@ def main() -> None:
     def raw_stall_columns():
         return raw.execute(stalls._SUMMARY_SQL).fetchall()
 
-    as_of_sql = queries.as_of_sql(True).replace(":day", "?")
+    as_of_sql = listing.as_of_sql(True).replace(":day", "?")
 
     def raw_as_of():
         rows = raw.execute(as_of_sql, (day.isoformat(),) * as_of_sql.count("?")).fetchall()
@@ -173,10 +173,10 @@ def main() -> None:
         return rows
 
     cases = [
-        ("history of one agreement", lambda: queries.history(db, code, ZONE), raw_history),
-        ("log: one counterpart, one year", lambda: queries.log(db, party=party, since=since, until=until, limit=None, zone=ZONE), raw_log),
+        ("history of one agreement", lambda: agreement.history(db, code, ZONE), raw_history),
+        ("log: one counterpart, one year", lambda: event_log.log(db, party=party, since=since, until=until, limit=None, zone=ZONE), raw_log),
         ("search: top 50 hits", lambda: search.search(db, "Kişinyov", limit=50), raw_search),
-        ("list --as-of", lambda: queries.list_as_of(db, day), raw_as_of),
+        ("list --as-of", lambda: listing.list_as_of(db, day), raw_as_of),
         ("stall scan of all agreements", lambda: stalls.assess_all(db, config, date(2026, 11, 25)), raw_stalls),
     ]
     n_events = raw.execute("SELECT count(*) FROM events").fetchone()[0]

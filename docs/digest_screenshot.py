@@ -22,6 +22,8 @@ import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from workflows.locales import LOCALES
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -30,19 +32,21 @@ def build_html(workdir: Path, locale: str, week: str) -> Path:
     from agreements.clock import Clock
     from agreements.config.file import load_config
     from agreements.store.database import Database
-    from agreements.digest.week import preview, record_plan
+    from agreements.digest.plans import record_plan
+    from agreements.digest.preview import preview
     from agreements.store.migrate import upgrade
-    from agreements.writes.commands import Details, add_note, move, record_round
-    from agreements.reads.stalled import acknowledge
-    from agreements.transfer.files import import_records, parse_json
+    from agreements.writes.commands import Details, add_note, advance, record_round
+    from agreements.writes.stall_flags import acknowledge
+    from agreements.transfer.importer import import_records
+    from agreements.transfer.reading import parse_json
 
     db = Database(f"sqlite:///{workdir / 'agreements.db'}", allow_create=True)
     upgrade(db)
     seed = ROOT / "data" / "seed_history.json"
     today = Clock(source=lambda: datetime(2017, 2, 27, 9, tzinfo=timezone.utc))
     import_records(db, parse_json(seed.read_text(encoding="utf-8"), seed.name), today)
-    move(db, "RA-MDA", "internal_approval", Details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210 of 22 February 2017"),
-         on=date(2017, 2, 22), clock=today)
+    advance(db, "RA-MDA", "internal_approval", Details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210 of 22 February 2017"),
+            on=date(2017, 2, 22), clock=today)
     record_round(db, "IP-DEU", Details("rashad", place="Berlin"), on=date(2017, 2, 23), until=date(2017, 2, 24),
                  outcome="Two articles left open", clock=today)
     add_note(db, "RA-TUR", "XİN mətni qarşı tərəfə təqdim edib", Details("leyla", reference="nota № 4/118"), on=date(2017, 2, 21), clock=today)
@@ -73,7 +77,7 @@ def screenshot(html: Path, png: Path, width: int, height: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--locale", choices=("az", "en"), action="append", help="default: both")
+    parser.add_argument("--locale", choices=LOCALES, action="append", help="default: both")
     parser.add_argument("--week", default="2017-W09")
     parser.add_argument("--width", type=int, default=760)
     parser.add_argument("--height", type=int, default=2450)
@@ -81,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_DATA_HOME"] = tmp  # nothing in the user's own data directory
-        for locale in args.locale or ["az", "en"]:
+        for locale in args.locale or list(LOCALES):
             workdir = Path(tmp) / locale
             workdir.mkdir()
             html = build_html(workdir, locale, args.week)

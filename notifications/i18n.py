@@ -5,12 +5,14 @@ step. Stage names and holders come from the lifecycle (``workflows.stages``).
 """
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 
+from workflows.locales import AZ, EN
 from workflows.stages import HOLDERS, stage_label
+from workflows.stall import LEVELS
 
 CATALOGUE: dict[str, dict[str, str]] = {
-    "en": {
+    EN: {
         "title": "Weekly digest",
         "subject_some": "Weekly digest {week}: {n} need action",
         "subject_one": "Weekly digest {week}: 1 needs action",
@@ -67,7 +69,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "scope_only": "needs action only",
         "week_of": "Week {week}",
     },
-    "az": {
+    AZ: {
         "title": "Həftəlik icmal",
         "subject_some": "Həftəlik icmal {week}: {n} diqqət tələb edir",
         "subject_one": "Həftəlik icmal {week}: 1 diqqət tələb edir",
@@ -139,17 +141,17 @@ class Translator:
     def __call__(self, key: str, **values) -> str:
         return self.words[key].format(**values)
 
-    def date(self, day: date | None) -> str:
+    def date(self, day: dt.date | None) -> str:
         """"24 noyabr 2026" / "24 November 2026"."""
         if day is None:
             return ""
-        from babel.dates import format_date
+        from babel.dates import format_date  # why: Babel loads its locale data only when a date is written
 
         return format_date(day, "d MMMM y", locale=self.locale)
 
-    def date_range(self, start: date, end: date | None) -> str:
+    def date_range(self, start: dt.date, end: dt.date | None) -> str:
         """"23–24 fevral 2017", "28 February – 1 March 2017", or two full dates across years."""
-        from babel.dates import format_date
+        from babel.dates import format_date  # why: as in date(), Babel only when a date is written
 
         if end is None or end == start:
             return self.date(start)
@@ -166,10 +168,10 @@ class Translator:
         if not name:
             return ""
         en, az = HOLDERS.get(name, (name, name))
-        return az if self.locale == "az" else en
+        return az if self.locale == AZ else en
 
     def level(self, level: str | None) -> str:
-        return self(f"level_{level}") if level in ("overdue", "critical") else (level or "")
+        return self(f"level_{level}") if level in LEVELS else (level or "")
 
     def subject(self, week: str, count: int) -> str:
         if count == 0:

@@ -11,12 +11,13 @@ from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from notifications.model import Digest, Person
 from notifications.render import RenderedDigest, render
 from workflows.inputs import BadAddress, check_address, header_text
 from workflows.text import CONTROL
+
 
 def address(person: Person, local_ok: bool = False) -> Address:
     email = check_address(person.email, local_ok)
@@ -26,8 +27,6 @@ def address(person: Person, local_ok: bool = False) -> Address:
 
 def parse_person(text: str, local_ok: bool = False) -> Person:
     """``"Name <a@b.az>"`` or ``"a@b.az"`` as a :class:`Person`."""
-    from email.utils import parseaddr
-
     if CONTROL.search(text or ""):
         raise BadAddress(f"invalid address {header_text(text)!r}: it contains control characters")
     name, email = parseaddr(text)

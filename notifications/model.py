@@ -10,6 +10,9 @@ from datetime import date
 
 from workflows.locales import LOCALES
 
+#: the kind of an :class:`Upcoming` entry whose acknowledgement expires (the
+#: other kind is a ``plan`` event, ``workflows.events.PLAN``)
+ACK_EXPIRES = "ack_expires"
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,11 @@ class ActionItem:
 
     code: str
     title: str
-    stage: str  # stage name, e.g. "mfa"; labels come from the lifecycle
+    stage: str  # stage name, e.g. "mfa"; labels come from workflows.stages
     working_days: int | None
     threshold: int | None
-    level: str  # overdue | critical
-    awaiting: str | None  # us | counterpart | mfa | government
+    level: str  # one of workflows.stall.LEVELS
+    awaiting: str | None  # one of workflows.stages.HOLDERS
     awaiting_counterpart: bool = False
     stage_since: date | None = None  # the day the agreement entered its stage...
     stage_since_not_after: bool = False  # ...or no later than that day (the source gives no exact day)
@@ -45,7 +48,7 @@ class Movement:
     on: date
     code: str
     title: str
-    kind: str  # opened | stage_change | round | signature | note
+    kind: str  # one of workflows.events.MOVED_KINDS
     actor: str
     from_stage: str | None = None
     to_stage: str | None = None
@@ -63,7 +66,7 @@ class Upcoming:
     on: date
     code: str
     title: str
-    kind: str  # plan | ack_expires
+    kind: str  # workflows.events.PLAN | ACK_EXPIRES
     what: str | None = None
 
 
@@ -78,7 +81,7 @@ class Digest:
     """One recipient's weekly digest."""
 
     week: str  # ISO week, e.g. "2026-W48"
-    locale: str  # az | en
+    locale: str  # one of workflows.locales.LOCALES
     recipient: Person
     as_of: date  # the day "needs action" is judged (the week's Monday)
     moved_from: date  # the previous week, Monday ...

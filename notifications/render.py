@@ -13,24 +13,31 @@ from functools import lru_cache
 from pathlib import Path
 
 from notifications.i18n import Translator
-from notifications.model import Digest, Movement
+from notifications.model import ACK_EXPIRES, ActionItem, Digest, Movement
+from workflows.events import NOTE, OPENED, ROUND, SIGNATURE, STAGE_CHANGE
+from workflows.stages import DRAFT, EXPERT_TALKS, IN_FORCE, INTERNAL_APPROVAL, MFA, SIGNING, SUSPENDED, TERMINATED
 
 TEMPLATES = Path(__file__).parent / "templates"
 BAR_COLOURS = {
-    "draft": "#8d99ae",
-    "expert_talks": "#2b6cb0",
-    "internal_approval": "#6b46c1",
-    "mfa": "#b7791f",
-    "signing": "#2f855a",
-    "in_force": "#276749",
-    "suspended": "#a0aec0",
-    "terminated": "#c53030",
+    DRAFT: "#8d99ae",
+    EXPERT_TALKS: "#2b6cb0",
+    INTERNAL_APPROVAL: "#6b46c1",
+    MFA: "#b7791f",
+    SIGNING: "#2f855a",
+    IN_FORCE: "#276749",
+    SUSPENDED: "#a0aec0",
+    TERMINATED: "#c53030",
 }
 
 
 @lru_cache(maxsize=1)
 def environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import (  # why: heavy; only when rendering
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
 
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -57,11 +64,11 @@ class RenderedDigest:
 
 
 def _movement_what(t: Translator, m: Movement) -> str:
-    if m.kind == "stage_change":
+    if m.kind == STAGE_CHANGE:
         return t("kind_stage_change", from_=t.stage(m.from_stage), to=t.stage(m.to_stage))
-    if m.kind == "opened":
+    if m.kind == OPENED:
         return t("kind_opened", to=t.stage(m.to_stage))
-    if m.kind in ("round", "signature", "note"):
+    if m.kind in (ROUND, SIGNATURE, NOTE):
         return t(f"kind_{m.kind}")
     return m.kind
 
@@ -98,29 +105,27 @@ def _scope(t: Translator, digest: Digest) -> str:
     return "; ".join(parts)
 
 
-def context(digest: Digest) -> dict:
-    """What the templates see: the digest with every word and date already localised."""
-    t = Translator(digest.locale)
+def _action_row(t: Translator, item: ActionItem) -> dict:
+    return {
+        "code": item.code,
+        "title": item.title,
+        "stage": t.stage(item.stage),
+        "since": t("since_not_after" if item.stage_since_not_after else "since", since=t.date(item.stage_since))
+        if item.stage_since
+        else "",
+        "days": t("days_of", days=item.working_days, threshold=item.threshold)
+        if item.working_days is not None
+        else "",
+        "level": item.level,
+        "level_text": t.level(item.level),
+        "move": t("awaiting_counterpart") if item.awaiting_counterpart else t.holder(item.awaiting),
+        "until": t.date(item.acknowledged_until),
+        "note": item.acknowledgement or "",
+    }
 
-    def action_row(item):
-        return {
-            "code": item.code,
-            "title": item.title,
-            "stage": t.stage(item.stage),
-            "since": t("since_not_after" if item.stage_since_not_after else "since", since=t.date(item.stage_since))
-            if item.stage_since
-            else "",
-            "days": t("days_of", days=item.working_days, threshold=item.threshold)
-            if item.working_days is not None
-            else "",
-            "level": item.level,
-            "level_text": t.level(item.level),
-            "move": t("awaiting_counterpart") if item.awaiting_counterpart else t.holder(item.awaiting),
-            "until": t.date(item.acknowledged_until),
-            "note": item.acknowledgement or "",
-        }
 
-    moved = [
+def _moved_rows(t: Translator, digest: Digest) -> list[dict]:
+    return [
         {
             "date": _when(t, m),
             "code": m.code,
@@ -131,17 +136,23 @@ def context(digest: Digest) -> dict:
         }
         for m in sorted(digest.moved, key=lambda m: (m.on, m.code))
     ]
-    coming = [
+
+
+def _coming_rows(t: Translator, digest: Digest) -> list[dict]:
+    return [
         {
             "date": t.date(c.on),
             "code": c.code,
             "title": c.title,
-            "what": t("ack_expires") if c.kind == "ack_expires" else (c.what or ""),
+            "what": t("ack_expires") if c.kind == ACK_EXPIRES else (c.what or ""),
         }
         for c in sorted(digest.coming, key=lambda c: (c.on, c.code))
     ]
+
+
+def _pipeline_rows(t: Translator, digest: Digest) -> list[dict]:
     biggest = max((row.count for row in digest.pipeline), default=0)
-    pipeline = [
+    return [
         {
             "stage": t.stage(row.stage),
             "count": row.count,
@@ -151,8 +162,12 @@ def context(digest: Digest) -> dict:
         }
         for row in digest.pipeline
     ]
+
+
+def _words(t: Translator, digest: Digest) -> dict[str, str]:
+    """The sentences of the digest, with their dates and names filled in."""
     name = " ".join(digest.recipient.name.split())
-    words = {
+    return {
         "title": t("title"),
         "week_of": t("week_of", week=digest.week),
         "greeting": t("greeting", name=name) if name else t("greeting_anonymous"),
@@ -170,17 +185,22 @@ def context(digest: Digest) -> dict:
         "coming_none": t("coming_none", until=t.date(digest.coming_until)),
         "pipeline_total": t("pipeline_total", n=sum(row.count for row in digest.pipeline)),
     }
+
+
+def context(digest: Digest) -> dict:
+    """What the templates see: the digest with every word and date already localised."""
+    t = Translator(digest.locale)
     return {
         "digest": digest,
         "lang": digest.locale,
         "t": t,
-        "w": words,
+        "w": _words(t, digest),
         "subject": t.subject(digest.week, digest.action_count),
-        "needs_action": [action_row(i) for i in digest.needs_action],
-        "acknowledged": [action_row(i) for i in digest.acknowledged],
-        "moved": moved,
-        "coming": coming,
-        "pipeline": pipeline,
+        "needs_action": [_action_row(t, i) for i in digest.needs_action],
+        "acknowledged": [_action_row(t, i) for i in digest.acknowledged],
+        "moved": _moved_rows(t, digest),
+        "coming": _coming_rows(t, digest),
+        "pipeline": _pipeline_rows(t, digest),
         "full": not digest.only_needs_action,
     }
 
@@ -192,7 +212,7 @@ def render_text(digest: Digest) -> str:
 def render_html(digest: Digest, inline_css: bool = True) -> str:
     html = environment().get_template("digest.html").render(context(digest))
     if inline_css:
-        import css_inline
+        import css_inline  # why: the CSS inliner loads only for the HTML part
 
         html = css_inline.inline(html)
     return html

@@ -12,13 +12,12 @@ import re
 import smtplib
 import ssl
 import tempfile
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Protocol
 
-SECURITY = ("starttls", "ssl", "plain")
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
+from notifications.settings import FILE, SMTP, SSL, STARTTLS, SmtpSettings
 
 
 class DeliveryError(Exception):
@@ -46,35 +45,14 @@ class Transport(Protocol):
 
     def describe(self) -> str: ...
 
-    def session(self) -> "contextmanager[Session]": ...
+    def session(self) -> AbstractContextManager[Session]: ...
 
 
 # --------------------------------------------------------------------------- SMTP
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int | None = None
-    security: str = "starttls"  # starttls | ssl | plain
-    user: str | None = None
-    #: called when a connection needs it; never stored, never printed
-    password: Callable[[], str | None] | None = None
-    timeout: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.security not in SECURITY:
-            raise ValueError(f"unknown SMTP security {self.security!r}; one of: {', '.join(SECURITY)}")
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or DEFAULT_PORTS[self.security]
-
-    def __repr__(self) -> str:  # no password, not even the callable
-        return f"SmtpSettings(host={self.host!r}, port={self.effective_port}, security={self.security!r}, user={self.user!r})"
-
-
-def _text(exc: BaseException) -> str:
+def _error_text(exc: BaseException) -> str:
+    """An SMTP or OS error in one line: the server's code and answer, else the exception's type and message."""
     if isinstance(exc, smtplib.SMTPResponseException):
         error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return f"{exc.smtp_code} {' '.join(error.split())}"
@@ -142,15 +120,15 @@ class _SmtpSession:
             refused = client.sendmail(sender, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _msg in exc.recipients.values()]
-            detail = "; ".join(f"{rcpt}: {_text(smtplib.SMTPResponseException(c, m))}" for rcpt, (c, m) in exc.recipients.items())
+            detail = "; ".join(f"{rcpt}: {_error_text(smtplib.SMTPResponseException(c, m))}" for rcpt, (c, m) in exc.recipients.items())
             raise DeliveryError(f"recipient refused by {self.where}: {detail}", permanent=all(c >= 500 for c in codes)) from None
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-            raise DeliveryError(f"refused by {self.where}: {_text(exc)}", permanent=exc.smtp_code >= 500) from None
+            raise DeliveryError(f"refused by {self.where}: {_error_text(exc)}", permanent=exc.smtp_code >= 500) from None
         except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPException) as exc:
-            self.broken = f"connection to {self.where} lost: {_text(exc)}"
+            self.broken = f"connection to {self.where} lost: {_error_text(exc)}"
             if client.in_doubt:  # after the end of the data, before the answer
                 raise DeliveryError(
-                    f"no answer from {self.where} after the end of the message ({_text(exc)})", broken=True, in_doubt=True
+                    f"no answer from {self.where} after the end of the message ({_error_text(exc)})", broken=True, in_doubt=True
                 ) from None
             raise DeliveryError(self.broken, broken=True) from None
         finally:
@@ -163,7 +141,7 @@ class _SmtpSession:
 class SmtpTransport:
     """Sends through one SMTP connection per batch."""
 
-    name = "smtp"
+    name = SMTP
 
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
@@ -175,13 +153,13 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         context = ssl.create_default_context()
-        if s.security == "ssl":
+        if s.security == SSL:
             client = _SMTP_SSL(s.host, s.effective_port, timeout=s.timeout, context=context)
         else:
             client = _SMTP(s.host, s.effective_port, timeout=s.timeout)
         try:
             client.ehlo()
-            if s.security == "starttls":
+            if s.security == STARTTLS:
                 client.starttls(context=context)
                 client.ehlo()
             if s.user:
@@ -196,7 +174,7 @@ class SmtpTransport:
                         "(AUTH PLAIN/LOGIN in Python's smtplib) cannot send; use an ASCII password"
                     ) from None
                 except ValueError as exc:  # a garbled challenge (smtplib decodes it as base64)
-                    raise DeliveryError(f"SMTP login: unreadable answer from the server ({_text(exc)})") from None
+                    raise DeliveryError(f"SMTP login: unreadable answer from the server ({_error_text(exc)})") from None
         except BaseException:
             try:
                 client.close()
@@ -213,9 +191,9 @@ class SmtpTransport:
         except DeliveryError as exc:
             raise DeliveryError(str(exc), broken=True) from None
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(f"SMTP login to {where} refused: {_text(exc)}", broken=True) from None
+            raise DeliveryError(f"SMTP login to {where} refused: {_error_text(exc)}", broken=True) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"cannot connect to {where}: {_text(exc)}", broken=True) from None
+            raise DeliveryError(f"cannot connect to {where}: {_error_text(exc)}", broken=True) from None
         session = _SmtpSession(client, where)
         try:
             yield session
@@ -252,13 +230,13 @@ class _FileSession:
                     raise
             os.replace(tmp, target)
         except OSError as exc:
-            raise DeliveryError(f"cannot write {target}: {_text(exc)}", broken=True) from None
+            raise DeliveryError(f"cannot write {target}: {_error_text(exc)}", broken=True) from None
 
 
 class FileTransport:
     """Writes each message as an ``.eml`` file: real digests without a mail server."""
 
-    name = "file"
+    name = FILE
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder).expanduser()
@@ -271,5 +249,5 @@ class FileTransport:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise DeliveryError(f"cannot create {self.folder}: {_text(exc)}", broken=True) from None
+            raise DeliveryError(f"cannot create {self.folder}: {_error_text(exc)}", broken=True) from None
         yield _FileSession(self.folder)

@@ -9,9 +9,10 @@ scan of thousands of agreements costs microseconds each.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import date
-from functools import lru_cache
-from typing import Iterable
+from functools import cache
+from typing import Protocol
 
 import holidays
 
@@ -19,7 +20,7 @@ COUNTRY = "AZ"
 SATURDAY = 5  # date.weekday() of Saturday; Saturday and Sunday are not worked
 
 
-@lru_cache(maxsize=None)
+@cache
 def public_holidays(year: int) -> frozenset[date]:
     """Azerbaijani public holidays in ``year``, observed (carried-over) days
     included."""
@@ -45,6 +46,13 @@ def _as_date(value: date | str, what: str) -> date:
         except ValueError:
             pass
     raise ValueError(f"{what}: {value!r} is not a date (expected YYYY-MM-DD)")
+
+
+class CountsWorkingDays(Protocol):
+    """Anything that counts working days: a :class:`WorkingCalendar`, or a
+    :class:`CountingTo` built from one for a scan."""
+
+    def working_days_between(self, start: date, end: date) -> int: ...
 
 
 class WorkingCalendar:
@@ -110,3 +118,48 @@ class WorkingCalendar:
 def _in_range(days: list[date], start: date, end: date) -> int:
     """How many of the sorted ``days`` lie after ``start`` up to ``end``."""
     return bisect_right(days, end) - bisect_right(days, start)
+
+
+# (extra holidays, extra working days) -> year -> (ordinal of 1 January, table):
+# the working days of the year after each of its days. Holidays are facts of
+# the configuration, so the tables are kept for the process (a few
+# configurations at most; 37 years of tables are ~100 kB).
+_YEAR_TABLES: dict[tuple[frozenset[date], frozenset[date]], dict[int, tuple[int, list[int]]]] = {}
+
+
+class CountingTo:
+    """``calendar``, counting working days up to one fixed ``day`` from a table
+    per year (built from ``is_working_day``) instead of the calendar's
+    arithmetic for each of thousands of agreements: the daily scan's case.
+    Other spans go to the calendar itself; the counts are the same."""
+
+    def __init__(self, calendar: WorkingCalendar, day: date) -> None:
+        self.calendar = calendar
+        self.day = day
+        key = (frozenset(calendar.extra_holidays), frozenset(calendar.extra_working_days))
+        if key not in _YEAR_TABLES and len(_YEAR_TABLES) >= 8:
+            _YEAR_TABLES.clear()
+        self._tables = _YEAR_TABLES.setdefault(key, {})
+        self._from_year_end: dict[int, int] = {}
+
+    def _year(self, year: int) -> tuple[int, list[int]]:
+        entry = self._tables.get(year)
+        if entry is None:
+            worked = self.calendar.is_working_day
+            first = date(year, 1, 1).toordinal()
+            days = date(year, 12, 31).toordinal() - first + 1
+            table = [0] * days  # table[i]: working days of the year after its i-th day (0 = 1 January)
+            for i in range(days - 2, -1, -1):
+                table[i] = table[i + 1] + worked(date.fromordinal(first + i + 1))
+            entry = self._tables[year] = (first, table)
+        return entry
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """As :meth:`WorkingCalendar.working_days_between`."""
+        if end != self.day or start >= end or start.year == end.year:
+            return self.calendar.working_days_between(start, end)
+        tail = self._from_year_end.get(start.year)
+        if tail is None:
+            tail = self._from_year_end[start.year] = self.calendar.working_days_between(date(start.year, 12, 31), end)
+        first, table = self._year(start.year)
+        return table[start.toordinal() - first] + tail

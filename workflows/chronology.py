@@ -43,11 +43,19 @@ class When:
         return self.on
 
     def label(self) -> str:
-        if self.precision == UNKNOWN:
-            return "date unknown"
-        if self.precision == NOT_AFTER:
-            return f"≤{self.on.isoformat()}"
-        return self.on.isoformat()
+        """The date as shown (see ``label``)."""
+        return label(self.on, self.precision)
+
+
+def label(on: date | str | None, precision: str) -> str:
+    """How a date with its precision is shown: "2016-10-10", "≤2016-12-31"
+    (no later than) or "date unknown". ``on`` may be a date or ISO text (as
+    plain rows give it); no day or an unknown precision is "date unknown"."""
+    if on is None or precision == UNKNOWN:
+        return "date unknown"
+    if not isinstance(on, str):
+        on = on.isoformat()
+    return "≤" + on if precision == NOT_AFTER else on
 
 
 UNKNOWN_WHEN = When(None, UNKNOWN)

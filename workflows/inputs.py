@@ -7,6 +7,7 @@ Pure functions: each returns the normalised value or raises
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from workflows.errors import BadInput
 from workflows.text import CONTROL, MAX_NAME, MAX_TEXT, TEXT_LIMITS
@@ -57,6 +58,12 @@ def check_text(name: str, value: str | None, limit: int | None = None) -> None:
     limit = limit or TEXT_LIMITS.get(name, MAX_TEXT)
     if len(value) > limit:
         raise BadInput(f"{name} is longer than {limit} characters")
+
+
+def check_agreement_text(agreement: Any) -> None:
+    """:func:`check_text` on an agreement's own free text (titles, officer)."""
+    for name in ("title_az", "title_en", "officer"):
+        check_text(name, getattr(agreement, name))
 
 
 def single_line(what: str, value: str | None, required: bool = False) -> str | None:

@@ -105,7 +105,7 @@ def _moves() -> tuple[Move, ...]:
     for stage in ACTIVE:
         moves.append(Move(stage, SUSPENDED, "suspended"))
         moves.append(Move(SUSPENDED, stage, "resumed"))
-    for stage in ACTIVE + (SUSPENDED, IN_FORCE):
+    for stage in (*ACTIVE, SUSPENDED, IN_FORCE):
         moves.append(Move(stage, TERMINATED, "denounced" if stage == IN_FORCE else "terminated"))
     # keep one entry per (source, dest); mfa -> expert_talks appears twice above
     unique: dict[tuple[str, str], Move] = {}
@@ -121,7 +121,7 @@ def allowed_targets(stage: str, suspended_from: str | None = None) -> list[str]:
     """Stages an agreement in ``stage`` may move to, in lifecycle order."""
     targets = {m.dest for m in MOVES if m.source == stage}
     if stage == SUSPENDED:
-        targets = {t for t in targets if t == TERMINATED or t == suspended_from}
+        targets = {t for t in targets if t in (TERMINATED, suspended_from)}
     return [s for s in STAGE_NAMES if s in targets]
 
 

@@ -7,12 +7,13 @@ always given, never read.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Protocol
 
-from workflows.calendar import WorkingCalendar
+from workflows.calendar import CountsWorkingDays
 from workflows.chronology import UNKNOWN
 from workflows.events import STAGE_EVIDENCE_KINDS
 from workflows.stages import (
@@ -31,6 +32,10 @@ from workflows.stages import (
 OVERDUE = "overdue"
 CRITICAL = "critical"
 LEVELS = (OVERDUE, CRITICAL)
+# What the daily scan records of a flag besides its level: no longer
+# flagged, or flagged but acknowledged (see ``flag_state``).
+CLEARED = "cleared"
+ACKNOWLEDGED = "acknowledged"
 COUNTERPART = "counterpart"
 
 # Working days a stage may last before it is flagged.
@@ -42,7 +47,7 @@ DEFAULT_COUNTERPART_FACTOR = 2.0
 # Final stages: nothing is left to chase.
 NEVER_STALL = frozenset({IN_FORCE, TERMINATED})
 
-# Events that prove the negotiation moved, besides entering the stage.
+# the settings a policy takes from configuration (StallPolicy.from_dict)
 _POLICY_KEYS = ("thresholds", "suspended_review", "counterpart_factor")
 
 
@@ -76,6 +81,10 @@ class StallPolicy:
     thresholds: Mapping[str, int] = field(default_factory=lambda: DEFAULT_THRESHOLDS)
     suspended_review: int = DEFAULT_SUSPENDED_REVIEW
     counterpart_factor: float = DEFAULT_COUNTERPART_FACTOR
+    # (stage, holder) -> threshold: the daily scan asks for thousands of agreements
+    _known: dict[tuple[str, str | None], int | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         # a read-only copy, so that the caller's dict cannot change a policy in use
@@ -111,6 +120,13 @@ class StallPolicy:
     def threshold(self, stage: str, awaiting: str | None) -> int | None:
         """Working days ``stage`` may last with ``awaiting`` holding the move;
         None when it is never flagged."""
+        key = (stage, awaiting)
+        if key in self._known:
+            return self._known[key]
+        threshold = self._known[key] = self._threshold(stage, awaiting)
+        return threshold
+
+    def _threshold(self, stage: str, awaiting: str | None) -> int | None:
         if stage not in STAGE_NAMES:
             raise ValueError(f"unknown stage {stage!r}; one of: {', '.join(STAGE_NAMES)}")
         if stage == SUSPENDED:
@@ -175,22 +191,23 @@ def assess(
     awaiting: str | None,
     day: date,
     policy: StallPolicy,
-    calendar: WorkingCalendar,
+    calendar: CountsWorkingDays,
 ) -> StallFlag:
     """Judge an agreement in ``stage`` whose clock started on ``since``, as of
     ``day``: overdue at the threshold, critical at twice it."""
     threshold = policy.threshold(stage, awaiting)
     working_days = None if since is None else calendar.working_days_between(since, day)
-    level = level_for(working_days, threshold)
+    # positional: the daily scan builds one for every agreement
     return StallFlag(
-        stage=stage,
-        since=since,
-        working_days=working_days,
-        threshold=threshold,
-        level=level,
-        awaiting=awaiting,
-        awaiting_counterpart=awaiting == COUNTERPART,
+        stage, since, working_days, threshold, level_for(working_days, threshold), awaiting, awaiting == COUNTERPART
     )
+
+
+def flag_state(level: str | None, acknowledged: bool) -> str:
+    """What the daily scan records for a flag: cleared, acknowledged, or its level."""
+    if level is None:
+        return CLEARED
+    return ACKNOWLEDGED if acknowledged else level
 
 
 class ClockEvent(Protocol):
@@ -244,7 +261,7 @@ def assess_events(
     awaiting: str | None,
     day: date,
     policy: StallPolicy,
-    calendar: WorkingCalendar,
+    calendar: CountsWorkingDays,
 ) -> StallFlag:
     """``assess`` with the clock started by ``clock_start(events)``. Pass the
     events known by ``day`` (e.g. ``Standing.events``) when judging a past day."""
@@ -254,6 +271,6 @@ def assess_events(
 def severity_key(flag: StallFlag) -> tuple[int, float]:
     """Sort key: critical first, then overdue, then the rest; within a level
     the furthest past its threshold first."""
-    rank = {CRITICAL: 0, OVERDUE: 1}.get(flag.level, 2)
+    rank = {CRITICAL: 0, OVERDUE: 1}.get(flag.level or "", 2)
     ratio = flag.ratio
     return (rank, -(ratio if ratio is not None else -1.0))

@@ -6,11 +6,14 @@ until a command runs, so ``agreements --help`` stays fast.
 """
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -36,7 +39,7 @@ class App:
     def config(self):
         """The configuration file's settings (defaults when there is none)."""
         if self._config is None:
-            from agreements.config.file import load_config
+            from agreements.config.file import load_config  # lazy: --help reads no configuration
 
             self._config = load_config(self.config_option)
         return self._config
@@ -49,15 +52,15 @@ class App:
     @property
     def db(self):
         if self._db is None:
-            from agreements.store.database import Database
-            from agreements.config.locations import resolve_db_url
+            from agreements.config.locations import resolve_db_url  # lazy: on first use of the database
+            from agreements.store.database import Database  # lazy: SQLAlchemy only for commands that need it
 
             self._db = Database(resolve_db_url(self.db_option))
         return self._db
 
     def actor(self, option: str | None) -> str:
-        from workflows.inputs import check_text
-        from agreements.config.locations import resolve_actor
+        from agreements.config.locations import resolve_actor  # lazy: only commands that write need it
+        from workflows.inputs import check_text  # lazy: only commands that write need it
 
         actor = resolve_actor(option)
         check_text("actor", actor)  # before any query uses it (PostgreSQL refuses NUL even there)
@@ -101,18 +104,14 @@ class AgreementsGroup(click.Group):
         target = COMMANDS.get(name)
         if target is None:
             return None
-        import importlib
-
         module, attribute = target.split(":")
         return getattr(importlib.import_module(f"agreements.cli.{module}"), attribute)
 
-    def main(self, args=None, prog_name=None, **extra):
+    def main(self, args=None, prog_name=None, **extra):  # type: ignore[override]  (click types main() by overloads)
         extra["standalone_mode"] = False
         # what the library logs (a delivery that failed...) the commands report
         # themselves; without a handler Python's last-resort one would print it
         # as stray lines before the one `Error:` line
-        import logging
-
         if not logging.getLogger("agreements").handlers:
             logging.getLogger("agreements").addHandler(logging.NullHandler())
         try:

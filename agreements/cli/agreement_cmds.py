@@ -67,11 +67,11 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
       agreements list --as-of 2016-07-01
     """
     if as_of is not None:
-        from agreements.reads.queries import list_as_of
+        from agreements.reads.listing import list_as_of
 
         rows = list_as_of(app.db, as_of, stage=stage, party=party, kind=kind)
     else:
-        from agreements.reads.queries import list_agreements
+        from agreements.reads.listing import list_agreements
 
         rows = list_agreements(app.db, stage=stage, party=party, kind=kind)
     if not output.emit_data(rows, fmt, LIST_COLUMNS):
@@ -139,7 +139,7 @@ def show(app, code, as_of, fmt, lang) -> None:
       agreements show RA-CHE
       agreements show RA-MDA --as-of 2016-07-01
     """
-    from agreements.reads.queries import show as show_agreement
+    from agreements.reads.agreement import show as show_agreement
 
     agreement, events = show_agreement(app.db, code, app.clock.zone, as_of)
     if fmt == "json":
@@ -168,7 +168,7 @@ def history(app, code, fmt, lang) -> None:
       agreements history RA-MDA
       agreements history RA-MDA --format csv > ra-mda.csv
     """
-    from agreements.reads.queries import history as load_history
+    from agreements.reads.agreement import history as load_history
 
     agreement, events = load_history(app.db, code, app.clock.zone)
     if fmt == "json":

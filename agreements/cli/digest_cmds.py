@@ -5,14 +5,15 @@ import click
 
 from agreements.cli import output
 from agreements.cli.options import DATE, KIND, actor_option
+from agreements.digest.iso_week import current_week, parse_week
+from agreements.digest.statuses import QUEUED, STATUSES
+from workflows.locales import LOCALES
 
-LOCALE = click.Choice(("az", "en"))
+LOCALE = click.Choice(LOCALES)
 WEEK_HELP = "ISO week, e.g. 2026-W48 (default: this week in Asia/Baku)."
 
 
 def _week(app, week: str | None) -> str:
-    from agreements.digest.week import current_week, parse_week
-
     if week:
         parse_week(week)
         return week.strip()
@@ -143,7 +144,7 @@ def digest_preview(app, recipient, locale, week, fmt, out) -> None:
       agreements digest preview --locale az --week 2017-W09
       agreements digest preview --recipient leyla@migration.gov.az --format html --out digest.html
     """
-    from agreements.digest.week import preview
+    from agreements.digest.preview import preview
 
     text = preview(app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt, now=app.clock.now())
     if out:
@@ -171,7 +172,7 @@ def digest_send(app, week, dry_run, actor) -> None:
       agreements digest send --dry-run
       agreements digest send --week 2026-W48
     """
-    from agreements.digest.outbox import run_week
+    from agreements.digest.send import run_week
 
     if not dry_run:
         from agreements.writes.users import require
@@ -216,7 +217,7 @@ def digest_resend(app, email, week) -> None:
 
 
 @click.command()
-@click.option("--status", type=click.Choice(("queued", "sending", "sent", "failed", "skipped")), help="Only this status.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
 @click.option("--week", metavar="YYYY-Www", help="Only this week.")
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format.")
 @click.pass_obj
@@ -241,7 +242,7 @@ def outbox(app, status, week, fmt) -> None:
             "status": m.status,
             "attempts": m.attempts,
             "queued_at": when(m.queued_at),
-            "next_attempt_at": when(m.next_attempt_at) if m.status == "queued" else "",
+            "next_attempt_at": when(m.next_attempt_at) if m.status == QUEUED else "",
             "sent_at": when(m.sent_at),
             "last_error": m.last_error or "",
             "message_id": m.message_id,
@@ -283,7 +284,7 @@ def plan(app, code, on, what, reference, actor) -> None:
     Example:
       agreements plan RA-MDA --on 2026-12-10 --what "Third round of expert talks in Chisinau"
     """
-    from agreements.digest.week import record_plan
+    from agreements.digest.plans import record_plan
 
     done = record_plan(app.db, code, on=on, what=what, actor=app.actor(actor), reference=reference, clock=app.clock)
     click.echo(f"{done.code}: planned for {on.isoformat()}: {output.printable(what.strip())}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 import click
 
 from agreements.cli.options import DATE, HOLDER, STAGE, actor_option, details_options, on_option
+from workflows.stages import SUSPENDED, TERMINATED
 
 
 def _details(app, note, reference, place, awaiting, actor):
-    from agreements.writes.commands import Details
+    from agreements.writes.commands import Details  # lazy: loaded when the command runs
 
     return Details(actor=app.actor(actor), note=note, reference=reference, place=place, awaiting=awaiting)
 
@@ -42,9 +43,9 @@ def advance(app, code, to, on, note, reference, place, awaiting, actor) -> None:
       agreements advance RA-PAK --to draft --ref "note verbale No. 4/112" --note "Returned with comments"
       agreements advance RA-CHE --to in_force --on 2017-03-01 --ref "Decree No. 1234"
     """
-    from agreements.writes.commands import move
+    from agreements.writes.commands import advance as advance_agreement  # lazy: loaded when the command runs
 
-    _report(move(app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
+    _report(advance_agreement(app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
 
 @click.command()
@@ -59,9 +60,9 @@ def suspend(app, code, on, note, reference, place, awaiting, actor) -> None:
     Example:
       agreements suspend RA-TUR --on 2017-02-01 --note "Counterpart asked for a pause"
     """
-    from agreements.writes.commands import move
+    from agreements.writes.commands import advance as advance_agreement  # lazy: loaded when the command runs
 
-    _report(move(app.db, code, "suspended", _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
+    _report(advance_agreement(app.db, code, SUSPENDED, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
 
 @click.command()
@@ -76,7 +77,7 @@ def resume(app, code, on, note, reference, place, awaiting, actor) -> None:
     Example:
       agreements resume RA-TUR --on 2017-06-01
     """
-    from agreements.writes.commands import resume as resume_agreement
+    from agreements.writes.commands import resume as resume_agreement  # lazy: loaded when the command runs
 
     _report(resume_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
@@ -94,9 +95,9 @@ def terminate(app, code, reason, on, note, reference, place, awaiting, actor) ->
     Example:
       agreements terminate IA-KAZ --reason "Abandoned by mutual consent" --ref "letter No. 02/88"
     """
-    from agreements.writes.commands import move
+    from agreements.writes.commands import advance as advance_agreement  # lazy: loaded when the command runs
 
-    _report(move(app.db, code, "terminated", _details(app, note, reference, place, awaiting, actor), on=on, reason=reason, clock=app.clock))
+    _report(advance_agreement(app.db, code, TERMINATED, _details(app, note, reference, place, awaiting, actor), on=on, reason=reason, clock=app.clock))
 
 
 @click.command("round")
@@ -115,7 +116,7 @@ def round_(app, code, on, until, outcome, open_articles, note, reference, place,
       agreements round RA-MDA --on 2016-10-18 --until 2016-10-19 --place Bakı \\
         --outcome "All articles agreed but one" --open-articles 1
     """
-    from agreements.writes.commands import record_round
+    from agreements.writes.commands import record_round  # lazy: loaded when the command runs
 
     if not place:
         raise click.UsageError("Missing option '--place'.")
@@ -134,7 +135,7 @@ def sign(app, code, on, note, reference, place, awaiting, actor) -> None:
     Example:
       agreements sign RA-CHE --on 2016-10-10 --place Bern
     """
-    from agreements.writes.commands import sign as sign_agreement
+    from agreements.writes.commands import sign as sign_agreement  # lazy: loaded when the command runs
 
     _report(sign_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
 
@@ -154,7 +155,7 @@ def note(app, code, text, on, reference, awaiting, actor) -> None:
     Example:
       agreements note RA-TUR "Called the MFA desk, no answer yet" --ref "tel. 2026-11-20"
     """
-    from agreements.writes.commands import add_note
+    from agreements.writes.commands import add_note  # lazy: loaded when the command runs
 
     _report(add_note(app.db, code, text, _details(app, None, reference, None, awaiting, actor), on=on, clock=app.clock))
 

@@ -5,6 +5,7 @@ from datetime import date
 
 import click
 
+from workflows.locales import LOCALES
 from workflows.stages import HOLDERS, KINDS, STAGE_NAMES
 
 
@@ -60,7 +61,7 @@ def format_option(*choices: str):
 def lang_option(f):
     return click.option(
         "--lang",
-        type=click.Choice(("en", "az")),
+        type=click.Choice(LOCALES),
         envvar="AGREEMENTS_LANG",
         default="en",
         show_default=True,

@@ -5,7 +5,8 @@ import csv
 import json
 import re
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from workflows.text import CONTROL
 

@@ -34,7 +34,7 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
       agreements log --since 2016-01-01 --until 2016-12-31 --format csv
       agreements log --grep "02/1097"
     """
-    from agreements.reads.queries import log
+    from agreements.reads.log import log
 
     rows = log(app.db, party=party, kind=kind, stage=stage, actor=actor, since=since, until=until,
                event_kind=event_kind, grep=grep, fold=fold, limit=limit or None, zone=app.clock.zone)
@@ -114,7 +114,8 @@ def durations(app, party, kind, fmt) -> None:
       agreements report durations
       agreements report durations --kind readmission --format json
     """
-    from agreements.reads.reports import TIMED_STAGES, durations as run
+    from agreements.reads.reports import TIMED_STAGES
+    from agreements.reads.reports import durations as run
 
     data = run(app.db, app.config.calendar(), party=party, kind=kind, today=app.clock.today())
     if fmt == "json":
@@ -158,7 +159,8 @@ def pipeline(app, as_of, fmt) -> None:
       agreements report pipeline
       agreements report pipeline --as-of 2016-07-01
     """
-    from agreements.reads.reports import NO_HOLDER, pipeline as run
+    from agreements.reads.reports import NO_HOLDER
+    from agreements.reads.reports import pipeline as run
     from workflows.stages import HOLDERS
 
     data = run(app.db, as_of)

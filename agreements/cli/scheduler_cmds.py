@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from agreements.scheduling import LOGGER
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -38,7 +40,7 @@ def _install_signal_handlers(stop):
     """SIGTERM and SIGINT set ``stop``; returns a function that restores the old handlers."""
     import signal
 
-    log = logging.getLogger("agreements.scheduling.service")
+    log = logging.getLogger(LOGGER)
 
     def handler(signum, _frame):
         name = signal.Signals(signum).name
@@ -87,6 +89,7 @@ def run_cmd(app, once: bool, verbose: bool) -> None:
     """
     import threading
 
+    from agreements.scheduling.claims import FAILED
     from agreements.scheduling.service import Service
 
     configure_logging(verbose)
@@ -102,7 +105,7 @@ def run_cmd(app, once: bool, verbose: bool) -> None:
         restore()
     for outcome in outcomes:
         click.echo(outcome.line())
-    failed = [o for o in outcomes if o.status == "failed"]
+    failed = [o for o in outcomes if o.status == FAILED]
     if failed:
         from agreements.cli import fail
 

@@ -28,7 +28,8 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
       agreements stalled --as-of 2017-03-01
       agreements stalled --all --format json
     """
-    from agreements.reads.stalled import stalled as find_stalled
+    from agreements.reads.stalled import stalled as find_stalled  # lazy: loaded when the command runs
+
     rows = [s.as_dict() for s in find_stalled(app.db, app.config, as_of or app.clock.today(), include_all)]
     if output.emit_data(rows, fmt, STALL_COLUMNS):
         return
@@ -65,8 +66,8 @@ def ack(app, code, until, note, on, reference, awaiting, actor) -> None:
     Example:
       agreements ack RA-TUR --until 2026-12-15 --note "MFA promised an answer after the visit"
     """
-    from agreements.writes.commands import Details
-    from agreements.reads.stalled import acknowledge
+    from agreements.writes.commands import Details  # lazy: loaded when the command runs
+    from agreements.writes.stall_flags import acknowledge  # lazy: loaded when the command runs
 
     done = acknowledge(app.db, code, Details(actor=app.actor(actor), note=note, reference=reference, awaiting=awaiting), until=until, on=on, clock=app.clock)
     click.echo(f"{done.code}: acknowledged until {until.isoformat()}.")

@@ -24,8 +24,9 @@ def import_(app, file, fmt, actor) -> None:
       agreements import data/seed_history.json
       agreements export | agreements --db other.db import -
     """
-    from agreements.errors import BadInput
-    from agreements.transfer.files import import_records, read_records
+    from agreements.errors import BadInput  # lazy: loaded when the command runs (cli/__init__.py)
+    from agreements.transfer.importer import import_records  # lazy: keeps --help light
+    from agreements.transfer.reading import read_records  # lazy: keeps --help light
 
     try:
         if file == "-":
@@ -57,14 +58,14 @@ def export(app, fmt, out) -> None:
       agreements export > backup.json
       agreements export --format csv --out history.csv
     """
-    from agreements.transfer.files import iter_agreements, write_csv, write_json
+    from agreements.transfer.exporter import iter_agreements, write_csv, write_json  # lazy: keeps --help light
 
     writer = write_csv if fmt == "csv" else write_json
     if out:
-        from agreements.errors import BadInput
+        from agreements.errors import BadInput  # lazy: only a failing --out needs it
 
         try:
-            handle = open(out, "w", encoding="utf-8", newline="")
+            handle = open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the with below; only opening turns into BadInput
         except OSError as exc:
             raise BadInput(f"cannot write {out}: {exc.strerror}") from None
         with handle:

@@ -40,7 +40,7 @@ def users_add(app, name, email, role, actor) -> None:
     Example:
       agreements users add aliyev --email r.aliyev@migration.gov.az --role head
     """
-    from agreements.writes.users import add_user
+    from agreements.writes.users import add_user  # lazy: loaded when the command runs
 
     row = add_user(app.db, name, email=email, role=role, actor=app.actor(actor), now=app.clock.now())
     click.echo(f"Added {row.name} <{row.email}> as {row.role}.")
@@ -56,7 +56,7 @@ def users_list(app, fmt) -> None:
     Example:
       agreements users list --format json
     """
-    from agreements.writes.users import list_users
+    from agreements.writes.users import list_users  # lazy: loaded when the command runs
 
     rows = [
         {"name": u.name, "email": u.email, "role": u.role,
@@ -68,7 +68,7 @@ def users_list(app, fmt) -> None:
     if not rows:
         click.echo("No users registered: anyone may act. Add the first (a head) with `agreements users add NAME --email E --role head`.")
         return
-    from tabulate import tabulate
+    from tabulate import tabulate  # lazy: only the table output needs it
 
     click.echo(tabulate([[r[c] for c in USER_COLUMNS] for r in rows], headers=list(USER_COLUMNS)))
 

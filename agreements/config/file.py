@@ -8,29 +8,37 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import datetime
-from typing import Any, Callable
+from email.utils import parseaddr
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agreements.clock import DEFAULT_TIMEZONE, Clock, wall_time
 from agreements.errors import DomainError
+from notifications.settings import DEFAULT_SECURITY, DEFAULT_TIMEOUT, FILE, SECURITY, SMTP, TRANSPORTS
 from workflows.calendar import WorkingCalendar
 from workflows.stall import DEFAULT_COUNTERPART_FACTOR, DEFAULT_SUSPENDED_REVIEW, DEFAULT_THRESHOLDS, StallPolicy
 
+if TYPE_CHECKING:  # pragma: no cover
+    from apscheduler.triggers.cron import CronTrigger
+
 CONFIG_ENV = "AGREEMENTS_CONFIG"
+#: the scheduled jobs, by the id under which they are configured, stored and claimed
+STALL_SCAN = "stall_scan"
+WEEKLY_DIGEST = "weekly_digest"
 DEFAULT_SCHEDULES = {
-    "stall_scan": "0 8 * * *",  # daily 08:00
-    "weekly_digest": "0 9 * * mon",  # Monday 09:00
+    STALL_SCAN: "0 8 * * *",  # daily 08:00
+    WEEKLY_DIGEST: "0 9 * * mon",  # Monday 09:00
 }
-SECTIONS = {"timezone", "stall", "calendar", "schedule"}
-SECTIONS = SECTIONS | {"smtp", "digest"}  # the weekly digest e-mails (docs/digest.md)
+# smtp and digest: the weekly digest e-mails (docs/digest.md)
+SECTIONS = {"timezone", "stall", "calendar", "schedule", "smtp", "digest"}
 DEFAULT_SMTP_PASSWORD_ENV = "AGREEMENTS_SMTP_PASSWORD"
 DEFAULT_SENDER = "Agreements tracker <agreements@localhost>"
-SMTP_SECURITY = ("starttls", "ssl", "plain")
 SMTP_KEYS = ("host", "port", "security", "user", "password_env", "password_file", "from", "timeout")
 DIGEST_KEYS = ("transport", "folder", "max_attempts", "retry_minutes", "horizon_days")
-DIGEST_TRANSPORTS = ("smtp", "file")
 
 
 class ConfigError(DomainError):
@@ -38,14 +46,14 @@ class ConfigError(DomainError):
 
 
 def default_config_path() -> Path:
-    from platformdirs import user_config_dir
+    from platformdirs import user_config_dir  # why: only when no --config or $AGREEMENTS_CONFIG names the file
 
     return Path(user_config_dir("agreements", appauthor=False)) / "config.toml"
 
 
 def default_outbox_folder() -> Path:
     """Where the file transport writes ``.eml`` files: the user data directory, never the repository."""
-    from platformdirs import user_data_dir
+    from platformdirs import user_data_dir  # why: only when the file transport has no folder configured
 
     return Path(user_data_dir("agreements", appauthor=False)) / "outbox"
 
@@ -56,12 +64,12 @@ class SmtpConfig:
 
     host: str | None = None
     port: int | None = None
-    security: str = "starttls"  # starttls | ssl | plain
+    security: str = DEFAULT_SECURITY  # one of notifications.settings.SECURITY
     user: str | None = None
     password_env: str = DEFAULT_SMTP_PASSWORD_ENV
     password_file: str | None = None
     sender: str = DEFAULT_SENDER  # the From address (key "from")
-    timeout: float = 30.0
+    timeout: float = DEFAULT_TIMEOUT
 
     def password(self) -> str | None:
         """Read the password when a connection needs it: the file if named, else the variable."""
@@ -83,14 +91,14 @@ class SmtpConfig:
 
 @dataclass(frozen=True)
 class DigestConfig:
-    transport: str | None = None  # smtp | file; None = smtp when smtp.host is set, else file
+    transport: str | None = None  # one of notifications.settings.TRANSPORTS; None = smtp when smtp.host is set, else file
     folder: str | None = None  # the file transport's folder; None = default_outbox_folder()
     max_attempts: int = 8  # a digest still undelivered after this many tries is marked failed
     retry_minutes: int = 15  # backoff: retry_minutes * 2**(attempts-1), at most a day
     horizon_days: int = 14  # "coming up" looks this far ahead
 
     def transport_for(self, smtp: SmtpConfig) -> str:
-        return self.transport or ("smtp" if smtp.host else "file")
+        return self.transport or (SMTP if smtp.host else FILE)
 
     def folder_path(self) -> Path:
         return Path(self.folder).expanduser() if self.folder else default_outbox_folder()
@@ -166,27 +174,50 @@ def load_config(option: str | None = None) -> Config:
             raise ConfigError(f"configuration file {path} does not exist")
         return Config(path=path, loaded=False)
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {where}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    data = _read_toml(path)
     unknown = sorted(set(data) - SECTIONS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(SECTIONS))}")
     sources: dict[str, str] = {}
+    timezone = _load_timezone(data, where, sources)
+    policy = _load_policy(data, where, sources)
+    holidays, working_days = _load_calendar(data, where, sources)
+    return Config(
+        path=path,
+        loaded=True,
+        timezone=timezone,
+        policy=policy,
+        extra_holidays=holidays,
+        extra_working_days=working_days,
+        schedules=_load_schedules(data, where, sources, timezone),
+        sources=sources,
+        smtp=_load_smtp(data, where, sources),
+        digest=_load_digest(data, where, sources),
+    )
 
-    timezone = data.get("timezone", DEFAULT_TIMEZONE)
-    if "timezone" in data:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        try:
-            ZoneInfo(str(timezone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{where}: timezone: unknown time zone {timezone!r}") from None
-        sources["timezone"] = where
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
+
+def _load_timezone(data: dict, where: str, sources: dict[str, str]) -> str:
+    if "timezone" not in data:
+        return DEFAULT_TIMEZONE
+    timezone = data["timezone"]
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: timezone: unknown time zone {timezone!r}") from None
+    sources["timezone"] = where
+    return str(timezone)
+
+
+def _load_policy(data: dict, where: str, sources: dict[str, str]) -> StallPolicy:
     stall = _table(data, "stall", where)
     unknown = sorted(set(stall) - {"thresholds", "suspended_review", "counterpart_factor"})
     if unknown:
@@ -203,7 +234,7 @@ def load_config(option: str | None = None) -> Config:
         if key in stall:
             sources[f"stall.{key}"] = where
     try:
-        policy = StallPolicy.from_dict(
+        return StallPolicy.from_dict(
             {
                 "thresholds": thresholds,
                 "suspended_review": stall.get("suspended_review", DEFAULT_SUSPENDED_REVIEW),
@@ -213,6 +244,9 @@ def load_config(option: str | None = None) -> Config:
     except ValueError as exc:
         raise ConfigError(f"{where}: stall: {exc}") from None
 
+
+def _load_calendar(data: dict, where: str, sources: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The extra holidays and the extra working days."""
     calendar = _table(data, "calendar", where)
     unknown = sorted(set(calendar) - {"extra_holidays", "extra_working_days"})
     if unknown:
@@ -229,7 +263,10 @@ def load_config(option: str | None = None) -> Config:
         WorkingCalendar(days["extra_holidays"], days["extra_working_days"])
     except ValueError as exc:
         raise ConfigError(f"{where}: calendar: {exc}") from None
+    return days["extra_holidays"], days["extra_working_days"]
 
+
+def _load_schedules(data: dict, where: str, sources: dict[str, str], timezone: str) -> dict[str, str]:
     schedule = _table(data, "schedule", where)
     schedules = dict(DEFAULT_SCHEDULES)
     for job, cron in schedule.items():
@@ -237,25 +274,10 @@ def load_config(option: str | None = None) -> Config:
             raise ConfigError(f"{where}: schedule.{job}: unknown job; one of: {', '.join(DEFAULT_SCHEDULES)}")
         if not isinstance(cron, str):
             raise ConfigError(f"{where}: schedule.{job}: must be a cron expression such as \"0 8 * * *\"")
-        check_cron(cron, str(timezone), f"{where}: schedule.{job}")
+        cron_trigger(cron, timezone, f"{where}: schedule.{job}")
         schedules[job] = cron
         sources[f"schedule.{job}"] = where
-
-    smtp = _load_smtp(data, where, sources)
-    digest = _load_digest(data, where, sources)
-
-    return Config(
-        path=path,
-        loaded=True,
-        timezone=str(timezone),
-        policy=policy,
-        extra_holidays=days["extra_holidays"],
-        extra_working_days=days["extra_working_days"],
-        schedules=schedules,
-        sources=sources,
-        smtp=smtp,
-        digest=digest,
-    )
+    return schedules
 
 
 def _text_value(section: dict, key: str, where: str) -> str | None:
@@ -292,21 +314,19 @@ def _load_smtp(data: dict, where: str, sources: dict[str, str]) -> SmtpConfig:
             values[key] = value
     for key in values:
         sources[f"smtp.{key}"] = where
-    security = smtp.get("security", "starttls")
-    if security not in SMTP_SECURITY:
-        raise ConfigError(f"{where}: smtp.security: one of {', '.join(SMTP_SECURITY)}, not {security!r}")
+    security = smtp.get("security", DEFAULT_SECURITY)
+    if security not in SECURITY:
+        raise ConfigError(f"{where}: smtp.security: one of {', '.join(SECURITY)}, not {security!r}")
     port = smtp.get("port")
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
         raise ConfigError(f"{where}: smtp.port: must be a port number (1-65535), not {port!r}")
-    timeout = smtp.get("timeout", 30.0)
+    timeout = smtp.get("timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise ConfigError(f"{where}: smtp.timeout: must be a number of seconds from 1 to 600, not {timeout!r}")
     for key in ("security", "port", "timeout"):
         if key in smtp:
             sources[f"smtp.{key}"] = where
     sender = values.get("from", DEFAULT_SENDER)
-    from email.utils import parseaddr
-
     if "@" not in parseaddr(sender)[1]:
         raise ConfigError(f"{where}: smtp.from: not an e-mail address: {sender!r}")
     if "password_file" in values and "password_env" in values:
@@ -329,25 +349,26 @@ def _load_digest(data: dict, where: str, sources: dict[str, str]) -> DigestConfi
     if unknown:
         raise ConfigError(f"{where}: digest.{unknown[0]}: unknown key; known: {', '.join(DIGEST_KEYS)}")
     transport = digest.get("transport")
-    if transport is not None and transport not in DIGEST_TRANSPORTS:
-        raise ConfigError(f"{where}: digest.transport: one of {', '.join(DIGEST_TRANSPORTS)}, not {transport!r}")
+    if transport is not None and transport not in TRANSPORTS:
+        raise ConfigError(f"{where}: digest.transport: one of {', '.join(TRANSPORTS)}, not {transport!r}")
     folder = _text_value(digest, "folder", f"{where}: digest")
     settings = DigestConfig(
         transport=transport,
         folder=folder,
-        max_attempts=_count_value(digest, "max_attempts", f"{where}: digest", 8, 100),
-        retry_minutes=_count_value(digest, "retry_minutes", f"{where}: digest", 15, 24 * 60),
-        horizon_days=_count_value(digest, "horizon_days", f"{where}: digest", 14, 366),
+        max_attempts=_count_value(digest, "max_attempts", f"{where}: digest", DigestConfig.max_attempts, 100),
+        retry_minutes=_count_value(digest, "retry_minutes", f"{where}: digest", DigestConfig.retry_minutes, 24 * 60),
+        horizon_days=_count_value(digest, "horizon_days", f"{where}: digest", DigestConfig.horizon_days, 366),
     )
     for key in digest:
         sources[f"digest.{key}"] = where
     return settings
 
 
-def check_cron(expression: str, timezone: str, key: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
+def cron_trigger(expression: str, timezone: str, key: str) -> CronTrigger:
+    """The cron trigger of ``expression``; a bad one is a :class:`ConfigError` naming ``key``."""
+    from apscheduler.triggers.cron import CronTrigger  # why: APScheduler only when a schedule is read
 
     try:
-        CronTrigger.from_crontab(expression, timezone=timezone)
+        return CronTrigger.from_crontab(expression, timezone=timezone)
     except ValueError as exc:
         raise ConfigError(f"{key}: bad cron expression {expression!r} ({exc})") from None

@@ -1,22 +1,21 @@
 """Recipients of the weekly digest: who, in which language, following what."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError
+from agreements.store.database import Database
 from agreements.store.tables import Recipient
 from agreements.writes.users import authorise
-from workflows.roles import OFFICER
-from workflows.stages import KINDS
 from workflows.inputs import normalise_email, normalise_party, single_line
 from workflows.locales import LOCALES
-
+from workflows.roles import OFFICER
+from workflows.stages import KINDS
 
 
 class RecipientExists(DomainError):
@@ -42,9 +41,7 @@ class Follows:
             return False
         if self.kinds and kind not in self.kinds:
             return False
-        if self.officer and (officer or "").casefold() != self.officer.casefold():
-            return False
-        return True
+        return not self.officer or (officer or "").casefold() == self.officer.casefold()
 
 
 def _split(value: str | None) -> tuple[str, ...]:

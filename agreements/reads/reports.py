@@ -7,14 +7,17 @@ move, now or as they stood on a day.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import Date, text
 
+from agreements.reads.filters import agreement_filters
+from agreements.reads.listing import list_agreements, list_as_of
 from agreements.store.database import Database
-from agreements.reads.queries import agreement_filters, list_agreements, list_as_of
 from workflows.calendar import WorkingCalendar
+from workflows.chronology import DAY, NOT_AFTER
 from workflows.stages import HOLDERS, IN_FORCE, STAGE_NAMES, TERMINATED
 
 FINAL = (IN_FORCE, TERMINATED)
@@ -52,50 +55,10 @@ def durations(
     terminated) have no duration. The per-stage median and 90th percentile
     are over agreements that have left the stage (ongoing time excluded).
     """
-    day = today
-    where, params = agreement_filters(kind=kind, party=party)
-    sql = (
-        "SELECT a.id, a.code, e.to_stage, e.occurred_on, e.date_precision FROM events e "
-        "JOIN agreements a ON a.id = e.agreement_id WHERE e.to_stage IS NOT NULL"
-        + "".join(f" AND {w}" for w in where)
-        + " ORDER BY a.code, e.seq"
-    )
-    with db.read() as session:
-        rows = session.execute(text(sql).columns(occurred_on=Date), params).all()
-    entries: dict[str, list[tuple[str, date | None, str]]] = {}
-    for _aid, code, stage, on, precision in rows:
-        entries.setdefault(code, []).append((stage, on, precision))
-
     agreements = []
     closed: dict[str, list[tuple[int, int]]] = {s: [] for s in TIMED_STAGES}
-    for code, stays in entries.items():
-        per_stage: dict[str, dict[str, Any]] = {}
-        for index, (stage, start, precision) in enumerate(stays):
-            if stage in FINAL:
-                continue
-            ongoing = index + 1 == len(stays)
-            end, end_precision = (day, "day") if ongoing else (stays[index + 1][1], stays[index + 1][2])
-            slot = per_stage.setdefault(
-                stage,
-                {"calendar_days": 0, "working_days": 0, "stays": 0, "unknown": 0,
-                 "approximate": False, "ongoing": False, "closed_calendar": 0, "closed_working": 0, "closed_stays": 0},
-            )
-            slot["stays"] += 1
-            if ongoing:
-                slot["ongoing"] = True
-            if start is None or end is None:
-                slot["unknown"] += 1
-                continue
-            calendar_days = max((end - start).days, 0)
-            working_days = calendar.working_days_between(start, end)
-            slot["calendar_days"] += calendar_days
-            slot["working_days"] += working_days
-            if "not_after" in (precision, end_precision):
-                slot["approximate"] = True
-            if not ongoing:
-                slot["closed_calendar"] += calendar_days
-                slot["closed_working"] += working_days
-                slot["closed_stays"] += 1
+    for code, entries in _stage_entries(db, party=party, kind=kind).items():
+        per_stage = _stays(entries, calendar, today)
         for stage, slot in per_stage.items():
             if slot["closed_stays"]:
                 closed[stage].append((slot["closed_calendar"], slot["closed_working"]))
@@ -108,6 +71,67 @@ def durations(
                 },
             }
         )
+    return {"as_of": today.isoformat(), "agreements": agreements, "stages": _stage_stats(closed)}
+
+
+def _stage_entries(
+    db: Database, *, party: str | None, kind: str | None
+) -> dict[str, list[tuple[str, date | None, str]]]:
+    """Each agreement's stage entries (stage, day, precision) in recording
+    order, by code in code order: one query over the events that enter a stage."""
+    where, params = agreement_filters(kind=kind, party=party)
+    sql = (
+        "SELECT a.id, a.code, e.to_stage, e.occurred_on, e.date_precision FROM events e "
+        "JOIN agreements a ON a.id = e.agreement_id WHERE e.to_stage IS NOT NULL"
+        + "".join(f" AND {w}" for w in where)
+        + " ORDER BY a.code, e.seq"
+    )
+    with db.read() as session:
+        rows = session.execute(text(sql).columns(occurred_on=Date), params).all()
+    entries: dict[str, list[tuple[str, date | None, str]]] = {}
+    for _aid, code, stage, on, precision in rows:
+        entries.setdefault(code, []).append((stage, on, precision))
+    return entries
+
+
+def _stays(
+    entries: list[tuple[str, date | None, str]], calendar: WorkingCalendar, today: date
+) -> dict[str, dict[str, Any]]:
+    """One agreement's time per stage from its stage entries: the totals, and
+    (keys ``closed_*``) those of the stays it has left."""
+    per_stage: dict[str, dict[str, Any]] = {}
+    for index, (stage, start, precision) in enumerate(entries):
+        if stage in FINAL:
+            continue
+        ongoing = index + 1 == len(entries)
+        end, end_precision = (today, DAY) if ongoing else (entries[index + 1][1], entries[index + 1][2])
+        slot = per_stage.setdefault(
+            stage,
+            {"calendar_days": 0, "working_days": 0, "stays": 0, "unknown": 0,
+             "approximate": False, "ongoing": False, "closed_calendar": 0, "closed_working": 0, "closed_stays": 0},
+        )
+        slot["stays"] += 1
+        if ongoing:
+            slot["ongoing"] = True
+        if start is None or end is None:
+            slot["unknown"] += 1
+            continue
+        calendar_days = max((end - start).days, 0)
+        working_days = calendar.working_days_between(start, end)
+        slot["calendar_days"] += calendar_days
+        slot["working_days"] += working_days
+        if NOT_AFTER in (precision, end_precision):
+            slot["approximate"] = True
+        if not ongoing:
+            slot["closed_calendar"] += calendar_days
+            slot["closed_working"] += working_days
+            slot["closed_stays"] += 1
+    return per_stage
+
+
+def _stage_stats(closed: dict[str, list[tuple[int, int]]]) -> list[dict[str, Any]]:
+    """Per timed stage, the median and 90th percentile of the time the
+    agreements that left it spent there (calendar, working days)."""
     stats = []
     for stage in TIMED_STAGES:
         values = closed[stage]
@@ -123,14 +147,14 @@ def durations(
                 "p90_working_days": percentile(work, 0.9),
             }
         )
-    return {"as_of": day.isoformat(), "agreements": agreements, "stages": stats}
+    return stats
 
 
 def pipeline(db: Database, as_of: date | None = None) -> dict[str, Any]:
     """Agreements per stage and per holder of the next move, now or at the
     end of ``as_of``."""
     rows = list_as_of(db, as_of) if as_of else list_agreements(db)
-    holders = list(HOLDERS) + [NO_HOLDER]
+    holders = [*HOLDERS, NO_HOLDER]
     counts = {s: {h: 0 for h in holders} for s in STAGE_NAMES}
     for row in rows:
         counts[row["stage"]][row["awaiting"] or NO_HOLDER] += 1

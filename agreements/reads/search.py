@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import text
 
-from agreements.store.database import Database
 from agreements.errors import BadInput
+from agreements.store.database import Database
 from agreements.store.search_index import EVENT_FIELDS, TITLE_FIELDS, pg_document, pg_text, sqlite_text
-from workflows.chronology import When
+from workflows.chronology import label
 
 WORD = re.compile(r"[^\W_]+")
 MARK_START, MARK_END, ELLIPSIS = "[", "]", "…"
@@ -83,16 +83,13 @@ def _check(query: str | None, limit: int) -> list[Phrase]:
 def _hit(source, code, on, precision, kind, snippet, score, title_en) -> dict[str, Any]:
     if hasattr(on, "isoformat"):
         on = on.isoformat()
-    label = When(None, "unknown").label() if precision == "unknown" else (
-        f"≤{on}" if precision == "not_after" else on
-    )
     return {
         "code": code,
         "source": source,
         "kind": kind,
         "on": on,
         "date_precision": precision,
-        "date_label": label if source == "event" else "",
+        "date_label": label(on, precision) if source == "event" else "",
         "snippet": " ".join((snippet or "").split()),
         "score": round(float(score), 4),
         "title_en": title_en,

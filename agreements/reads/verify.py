@@ -6,10 +6,10 @@ from itertools import groupby
 
 from sqlalchemy import select
 
-from agreements.store.hash_chain import HASHED_FIELDS, Break, check_chain
 from agreements.store.database import Database
+from agreements.store.hash_chain import HASHED_FIELDS, Break, check_chain
+from agreements.store.lookup import load
 from agreements.store.tables import Agreement, Event
-from agreements.writes.commands import load
 
 
 @dataclass

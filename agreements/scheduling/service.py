@@ -27,17 +27,22 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
 from agreements.clock import Clock
-from agreements.scheduling import jobs
 from agreements.config.file import Config
+from agreements.scheduling import LOGGER
+from agreements.scheduling.claims import find_claim, last_claim
+from agreements.scheduling.jobs import JOBS, ClaimHook, Outcome, Wiring, describe_error, due_fire, register, run_due
+from agreements.scheduling.periods import last_fire_time, trigger_for
 from agreements.store.database import Database
-from agreements.scheduling.jobs import JOBS, Outcome
 from agreements.store.tables import JobRun
 
-log = logging.getLogger("agreements.scheduling.service")
+log = logging.getLogger(LOGGER)
 
 JOB_TABLE = "apscheduler_jobs"
 WORKERS = 2
@@ -63,9 +68,7 @@ class Plan:
 
 def ensure_job_table(engine) -> None:
     """Create APScheduler's table if needed; a concurrent creator is not an error."""
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import DBAPIError
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # why: APScheduler only when a service runs
 
     table = SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE).jobs_t
     try:
@@ -77,16 +80,12 @@ def ensure_job_table(engine) -> None:
 
 def stored_next_runs(db: Database) -> dict[str, datetime | None]:
     """Next run times as stored in APScheduler's table (empty if it has none)."""
-    from datetime import timezone
-
-    from sqlalchemy import inspect, text
-
     if not inspect(db.engine).has_table(JOB_TABLE):
         return {}
     with db.engine.connect() as conn:
         rows = conn.execute(text(f"SELECT id, next_run_time FROM {JOB_TABLE}")).all()
     return {
-        row[0]: (datetime.fromtimestamp(row[1], timezone.utc) if row[1] is not None else None) for row in rows
+        row[0]: (datetime.fromtimestamp(row[1], UTC) if row[1] is not None else None) for row in rows
     }
 
 
@@ -104,7 +103,7 @@ class Service:
         config: Config,
         *,
         clock: Clock | None = None,
-        on_claimed: jobs.ClaimHook | None = None,
+        on_claimed: ClaimHook | None = None,
     ):
         self.db = db
         self.config = config
@@ -112,7 +111,7 @@ class Service:
         self.clock = clock or config.clock()
         self.on_claimed = on_claimed
         self.scheduler = None
-        self.triggers = {job_id: jobs.trigger_for(config, job_id) for job_id in JOBS}  # bad cron: ConfigError
+        self.triggers = {job_id: trigger_for(config, job_id) for job_id in JOBS}  # bad cron: ConfigError
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -124,7 +123,7 @@ class Service:
         plans = []
         for job_id, spec in JOBS.items():
             trigger = self.triggers[job_id]
-            due = jobs.due_fire(self.db, self.config, job_id, at, trigger)
+            due = due_fire(self.db, self.config, job_id, at, trigger)
             plans.append(
                 Plan(
                     job_id=job_id,
@@ -134,7 +133,7 @@ class Service:
                     due=due,
                     due_period=spec.period_of(due, self.zone) if due else None,
                     next_fire=trigger.get_next_fire_time(None, at),
-                    last=jobs.last_claim(self.db, job_id),
+                    last=last_claim(self.db, job_id),
                 )
             )
         return plans
@@ -142,14 +141,14 @@ class Service:
     def _warn_missed(self, plan: Plan, at: datetime) -> None:
         """Say so when a period older than the grace window was never run."""
         spec = JOBS[plan.job_id]
-        latest = jobs.last_fire_time(plan.trigger, at, spec.grace)
+        latest = last_fire_time(plan.trigger, at, spec.grace)
         if latest is None or plan.last is None:
             return
-        previous = jobs.last_fire_time(plan.trigger, latest - timedelta(microseconds=1), 2 * spec.grace)
+        previous = last_fire_time(plan.trigger, latest - timedelta(microseconds=1), 2 * spec.grace)
         if previous is None or plan.last.started_at >= previous:
             return
         period = spec.period_of(previous, self.zone)
-        if period != spec.period_of(latest, self.zone) and jobs.find_claim(self.db, plan.job_id, period) is None:
+        if period != spec.period_of(latest, self.zone) and find_claim(self.db, plan.job_id, period) is None:
             log.warning(
                 "%s %s: missed and not run (the service was down for more than %s after %s)",
                 plan.job_id,
@@ -185,9 +184,9 @@ class Service:
 
     def build(self, at: datetime | None = None):
         """A BackgroundScheduler with both jobs added (not started)."""
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.executors.pool import ThreadPoolExecutor  # why: APScheduler only when a service runs
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # why: as above
+        from apscheduler.schedulers.background import BackgroundScheduler  # why: as above
 
         at = at or self.now()
         plans = self.plan(at)  # reads job_runs first: an uninitialised database fails here
@@ -199,7 +198,7 @@ class Service:
             timezone=self.zone,
         )
         kwargs = {
-            "db_url": jobs.register(jobs.Wiring(self.db.url, self.clock.source, self.on_claimed)),
+            "db_url": register(Wiring(self.db.url, self.clock.source, self.on_claimed)),
             "config_path": str(self.config.path) if self.config.loaded else None,
         }
         for plan in plans:
@@ -233,14 +232,18 @@ class Service:
         return scheduler
 
     def _on_event(self, event) -> None:
-        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+        from apscheduler.events import (  # why: APScheduler only when a service runs
+            EVENT_JOB_ERROR,
+            EVENT_JOB_MAX_INSTANCES,
+            EVENT_JOB_MISSED,
+        )
 
         if event.code == EVENT_JOB_MISSED:
             log.warning("%s: the run scheduled at %s was missed beyond its grace time", event.job_id, event.scheduled_run_time)
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             log.warning("%s: still running; this fire time is left to the claim check", event.job_id)
         elif event.code == EVENT_JOB_ERROR:
-            log.error("%s: the job raised %s", event.job_id, jobs._one_line(event.exception))
+            log.error("%s: the job raised %s", event.job_id, describe_error(event.exception))
         # No job store access here: listeners run in the executor's threads,
         # and shutdown(wait=True) holds the job store lock while it waits for them.
 
@@ -280,12 +283,12 @@ class Service:
             if stop is not None and stop.is_set():
                 log.warning("stopping: %s not run", job_id)
                 break
-            outcomes.append(jobs.run_due(self.db, self.config, job_id, self.clock, self.on_claimed))
+            outcomes.append(run_due(self.db, self.config, job_id, self.clock, self.on_claimed))
         return outcomes
 
 
 def _listened_events() -> int:
-    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED  # why: as in _on_event
 
     return EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
 

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from agreements.errors import NotInitialised
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -53,8 +55,6 @@ class Database:
                 and parsed.database not in (None, "", ":memory:")
                 and not Path(parsed.database).exists()
             ):
-                from agreements.errors import NotInitialised
-
                 raise NotInitialised(self.display_url)
             self._engine = make_engine(self.url)
         return self._engine

@@ -1,15 +1,18 @@
-"""The tables: agreements, their counterparts and their append-only history."""
+"""The tables: agreements, their counterparts and their append-only history;
+scheduled job runs; digest recipients and outbox; users."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -29,12 +32,12 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -61,7 +64,8 @@ class Agreement(Base):
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer)
-    # Summaries of the history kept by recording.append_event in the same
+    # Summaries of the history (workflows.stall_summary.SUMMARY_COLUMNS), kept
+    # by agreements.writes.apply.append_event through fold_event in the same
     # transaction as each event (migration 0005), so that the stall scan of
     # "today" and the date checks of a move read one row, not the history.
     # ``last_event_on``: the latest date of any dated event; ``undated_events``:
@@ -81,14 +85,14 @@ class Agreement(Base):
     # the hash of the last event: the head of the tamper-evident chain (0006)
     last_hash: Mapped[str | None] = mapped_column(String(64))
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (read once by the declarative mapping)
 
-    parties: Mapped[list["AgreementParty"]] = relationship(
+    parties: Mapped[list[AgreementParty]] = relationship(
         order_by="AgreementParty.position",
         cascade="all, delete-orphan",
         lazy="selectin",
     )
-    parent: Mapped["Agreement | None"] = relationship(remote_side=[id])
+    parent: Mapped[Agreement | None] = relationship(remote_side=[id])
 
     @property
     def party_codes(self) -> list[str]:
@@ -172,8 +176,6 @@ class JobRun(Base):
 
 
 # --------------------------------------------------------------------------- weekly digests
-
-from sqlalchemy import Boolean, LargeBinary  # noqa: E402  (kept with the digest tables)
 
 
 class Recipient(Base):

@@ -2,9 +2,10 @@
 agreement row and its new history event commit together or not at all."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -12,20 +13,21 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from agreements.clock import Clock
-from agreements.store.database import Database
 from agreements.errors import (
     AgreementExists,
-    AgreementNotFound,
     BadInput,
     GuardRefused,
     IllegalMove,
     StaleWrite,
 )
+from agreements.store.database import Database
+from agreements.store.lookup import load
 from agreements.store.tables import Agreement, AgreementParty, Event
 from agreements.writes.apply import EventSpec, append_event
 from agreements.writes.users import authorise
-from workflows.inputs import normalise_code, normalise_party
 from workflows.chronology import DAY, UNKNOWN, When
+from workflows.events import NOTE, OPENED, ROUND, SIGNATURE, STAGE_CHANGE
+from workflows.inputs import normalise_code, normalise_party
 from workflows.roles import OFFICER, needed_to_enter
 from workflows.stages import (
     DRAFT,
@@ -37,16 +39,9 @@ from workflows.stages import (
     allowed_targets,
     next_canonical,
 )
+from workflows.text import MAX_TITLE
 
 T = TypeVar("T")
-
-
-def load(session: Session, code: str) -> Agreement:
-    code = normalise_code(code)
-    agreement = session.scalar(select(Agreement).where(Agreement.code == code))
-    if agreement is None:
-        raise AgreementNotFound(code)
-    return agreement
 
 
 def transaction(db: Database, code: str, work: Callable[[Session], T]) -> T:
@@ -139,8 +134,8 @@ def add_agreement(
     for name, title in (("title-az", title_az), ("title-en", title_en)):
         if not title or not title.strip():
             raise BadInput(f"--{name} cannot be empty")
-        if len(title) > 2000:
-            raise BadInput(f"--{name} is longer than 2000 characters")
+        if len(title) > MAX_TITLE:
+            raise BadInput(f"--{name} is longer than {MAX_TITLE} characters")
     if stage not in STAGE_NAMES or stage in (SUSPENDED, TERMINATED):
         raise BadInput(f"an agreement cannot be opened in stage {stage!r}")
     day, now = clock.today(), clock.now()
@@ -165,7 +160,7 @@ def add_agreement(
         )
         session.add(agreement)
         spec = EventSpec(
-            kind="opened",
+            kind=OPENED,
             when=day_or_today(on, day),
             actor=actor,
             to=stage,
@@ -182,7 +177,7 @@ def add_agreement(
         raise AgreementExists(code) from None
 
 
-def move(
+def advance(
     db: Database,
     code: str,
     to: str | None,
@@ -192,7 +187,8 @@ def move(
     reason: str | None = None,
     clock: Clock,
 ) -> Recorded:
-    """Move an agreement to ``to`` (default: the next stage of the canonical path)."""
+    """Move an agreement to ``to`` (default: the next stage of the canonical path);
+    also suspends and terminates it."""
 
     def build(agreement: Agreement) -> EventSpec:
         dest = to
@@ -210,7 +206,7 @@ def move(
                 "the entry-into-force date (--on DATE)"
             )
         return EventSpec(
-            kind="stage_change",
+            kind=STAGE_CHANGE,
             when=day_or_today(on, clock.today()),
             actor=details.actor,
             to=dest,
@@ -231,7 +227,7 @@ def resume(db: Database, code: str, details: Details, *, on: date | None = None,
         if agreement.stage != SUSPENDED:
             raise IllegalMove(f"{agreement.code} is not suspended (it is in {agreement.stage})")
         return EventSpec(
-            kind="stage_change",
+            kind=STAGE_CHANGE,
             when=day_or_today(on, clock.today()),
             actor=details.actor,
             to=agreement.suspended_from,
@@ -260,7 +256,7 @@ def record_round(
         db,
         code,
         lambda _a: EventSpec(
-            kind="round",
+            kind=ROUND,
             when=When(on, DAY),
             until=until,
             actor=details.actor,
@@ -281,7 +277,7 @@ def sign(db: Database, code: str, details: Details, *, on: date, clock: Clock) -
         db,
         code,
         lambda _a: EventSpec(
-            kind="signature",
+            kind=SIGNATURE,
             when=When(on, DAY),
             actor=details.actor,
             place=details.place,
@@ -301,7 +297,7 @@ def add_note(db: Database, code: str, text: str, details: Details, *, on: date |
         db,
         code,
         lambda _a: EventSpec(
-            kind="note",
+            kind=NOTE,
             when=day_or_today(on, clock.today()),
             actor=details.actor,
             note=text,
@@ -315,13 +311,12 @@ def add_note(db: Database, code: str, text: str, details: Details, *, on: date |
 
 __all__ = [
     "Details",
-    "day_or_today",
-    "record_event",
     "Recorded",
     "add_agreement",
     "add_note",
-    "load",
-    "move",
+    "advance",
+    "day_or_today",
+    "record_event",
     "record_round",
     "resume",
     "sign",

@@ -15,13 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agreements.store.database import Database
 from agreements.errors import BadInput, DomainError
+from agreements.store.database import Database
 from agreements.store.tables import User
-from workflows.roles import HEAD, OFFICER, ROLES, NotPermitted, check
 from workflows.inputs import normalise_email, single_line
+from workflows.roles import HEAD, OFFICER, ROLES, NotPermitted, check
 from workflows.text import MAX_NAME
-
 
 
 class UserExists(DomainError):

@@ -12,16 +12,18 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from agreements.scheduling import jobs
-from tests.support import Server, Sink, clock_at, free_port, smtp_config
 from agreements.config.file import ConfigError, load_config
-from agreements.digest.week import DigestIncomplete, build_digest, collect, parse_week, record_plan, send_weekly_digest
-from agreements.store.tables import OutboxMessage
-from agreements.digest.outbox import run_week
+from agreements.digest.iso_week import parse_week
+from agreements.digest.plans import record_plan
 from agreements.digest.recipients import add_recipient
-from agreements.writes.commands import Details, add_agreement, add_note, move, record_round
-from agreements.reads.stalled import acknowledge
+from agreements.digest.send import DigestIncomplete, run_week, send_weekly_digest
+from agreements.digest.week import build_digest, collect
+from agreements.scheduling import jobs
+from agreements.store.tables import OutboxMessage
+from agreements.writes.commands import Details, add_agreement, add_note, advance, record_round
+from agreements.writes.stall_flags import acknowledge
 from notifications.render import render_html, render_text
+from tests.support import Server, Sink, clock_at, free_port, smtp_config
 
 WEEK = "2017-W09"  # Monday 27 February 2017; "moved last week" = 20-26 February
 MONDAY_0900 = datetime(2017, 2, 27, 9, 0, tzinfo=ZoneInfo("Asia/Baku"))
@@ -59,8 +61,8 @@ def week_history(seeded):
         return Details(actor=actor, **kw)
 
     today = date(2017, 2, 27)
-    move(db, "RA-MDA", "internal_approval", details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210"),
-         on=date(2017, 2, 22), clock=clock_at(today))
+    advance(db, "RA-MDA", "internal_approval", details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210"),
+            on=date(2017, 2, 22), clock=clock_at(today))
     record_round(db, "IP-DEU", details("rashad", place="Berlin"), on=date(2017, 2, 23), until=date(2017, 2, 24),
                  outcome="Two articles left open", clock=clock_at(today))
     add_note(db, "RA-TUR", "XİN mətni qarşı tərəfə təqdim edib", details("leyla", reference="nota № 4/118"),

@@ -15,7 +15,7 @@ from sqlalchemy import inspect, select, text
 from agreements.store.database import Database
 from agreements.store.migrate import _config, upgrade
 from agreements.store.tables import Agreement, Event
-from agreements.writes.apply import SUMMARY_COLUMNS
+from workflows.stall_summary import SUMMARY_COLUMNS
 from tests.application.test_summaries import assert_summaries_match
 from tests.conftest import ROOT, _pg_url, pg_schema, trigger_names
 

@@ -7,12 +7,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.support import clock_at
+from agreements.store.lookup import load
 from agreements.writes import commands as services
 from agreements.errors import StaleWrite
 from agreements.store.migrate import upgrade
 from agreements.store.tables import Agreement, Event
 from agreements.writes.apply import EventSpec, append_event
-from agreements.transfer.files import import_records, iter_agreements, read_records
+from agreements.transfer.exporter import iter_agreements
+from agreements.transfer.importer import import_records
+from agreements.transfer.reading import read_records
 from workflows.chronology import When
 from tests.conftest import SEED, TODAY
 
@@ -52,7 +55,7 @@ def test_postgres_refuses_to_alter_history(pg_seeded):
 
 def test_lost_race_on_postgres_is_a_stale_write(pg_seeded):
     def work(session):
-        agreement = services.load(session, "RA-TUR")
+        agreement = load(session, "RA-TUR")
         services.add_note(pg_seeded, "RA-TUR", "meanwhile", services.Details(actor="other"), on=date(2017, 1, 2), clock=clock_at(TODAY))
         append_event(session, agreement, EventSpec(kind="note", note="mine", when=When(date(2017, 1, 3)), actor="me"), TODAY, now=clock_at(TODAY).now())
 

@@ -9,18 +9,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agreements.reads import queries
-from agreements.reads.queries import list_as_of
+from agreements.reads.agreement import show as show_agreement
+from agreements.reads.listing import list_as_of
+from agreements.reads.log import log as event_log
 
 BAKU = ZoneInfo("Asia/Baku")
 
 
 def log(db, **filters):
-    return queries.log(db, zone=BAKU, **filters)
+    return event_log(db, zone=BAKU, **filters)
 
 
 def show(db, code, as_of=None):
-    return queries.show(db, code, BAKU, as_of)
+    return show_agreement(db, code, BAKU, as_of)
 
 
 def rows(events):

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -26,14 +25,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agreements.digest import week as digest
-
 from agreements.clock import Clock
-from agreements.scheduling import jobs
 from agreements.config.file import Config, ConfigError, load_config
+from agreements.digest import send as digest
+from agreements.scheduling import claims, jobs, periods
+from agreements.scheduling.service import Service, stored_next_runs
 from agreements.store.database import Database
 from agreements.store.tables import JobRun
-from agreements.scheduling.service import Service, stored_next_runs
+from agreements.writes import stall_flags
 from tests.support import MovableClock, Server, free_port, smtp_config
 
 BAKU = ZoneInfo("Asia/Baku")
@@ -101,9 +100,7 @@ class Work:
 @pytest.fixture
 def work(monkeypatch):
     counted = Work()
-    fake = types.ModuleType("agreements.reads.stalled")
-    fake.run_scan = counted.run_scan
-    monkeypatch.setitem(sys.modules, "agreements.reads.stalled", fake)
+    monkeypatch.setattr(stall_flags, "run_scan", counted.run_scan)
     real_digest = digest.send_weekly_digest
 
     def send(db, config, week, now):
@@ -155,29 +152,29 @@ def defaults() -> Config:
 
 
 def test_a_claim_makes_a_period_run_once(db):
-    first = jobs.claim(db, "stall_scan", "2026-11-25", AT)
+    first = claims.claim(db, "stall_scan", "2026-11-25", AT)
     assert isinstance(first, int)
-    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) is None  # the second loses
-    assert jobs.claim(db, "stall_scan", "2026-11-26", AT) is not None  # another period is free
-    assert jobs.claim(db, "weekly_digest", "2026-11-25", AT) is not None  # another job too
+    assert claims.claim(db, "stall_scan", "2026-11-25", AT) is None  # the second loses
+    assert claims.claim(db, "stall_scan", "2026-11-26", AT) is not None  # another period is free
+    assert claims.claim(db, "weekly_digest", "2026-11-25", AT) is not None  # another job too
 
-    jobs.finish(db, first, jobs.FAILED, "RuntimeError: broke", AT)
-    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) == first  # a failed period may be retried
-    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) is None
-    jobs.finish(db, first, jobs.DONE, "ok", AT)
-    assert jobs.claim(db, "stall_scan", "2026-11-25", AT) is None
+    claims.finish(db, first, claims.FAILED, "RuntimeError: broke", AT)
+    assert claims.claim(db, "stall_scan", "2026-11-25", AT) == first  # a failed period may be retried
+    assert claims.claim(db, "stall_scan", "2026-11-25", AT) is None
+    claims.finish(db, first, claims.DONE, "ok", AT)
+    assert claims.claim(db, "stall_scan", "2026-11-25", AT) is None
     assert ("stall_scan", "2026-11-25", "done") in runs(db)
 
     # many at once: exactly one wins, on a fresh period and on a failed one
-    for period, setup in (("2026-W48", None), ("2026-W49", jobs.FAILED)):
+    for period, setup in (("2026-W48", None), ("2026-W49", claims.FAILED)):
         if setup:
-            jobs.finish(db, jobs.claim(db, "weekly_digest", period, AT), setup, "broke", AT)
+            claims.finish(db, claims.claim(db, "weekly_digest", period, AT), setup, "broke", AT)
         barrier, won = threading.Barrier(6), []
 
         def racer():
             own = Database(db.url)
             barrier.wait()
-            won.append(jobs.claim(own, "weekly_digest", period, AT))
+            won.append(claims.claim(own, "weekly_digest", period, AT))
             own.dispose()
 
         threads = [threading.Thread(target=racer) for _ in range(6)]
@@ -197,10 +194,10 @@ def test_an_abandoned_running_claim_is_taken_over(db, clock):
     add_run(db, "stall_scan", "2026-11-24", "running", now - timedelta(minutes=5), f"running on {host}:{os.getppid()}")
     add_run(db, "stall_scan", "2026-11-25", "running", now - timedelta(hours=2), "running on elsewhere:1")
     add_run(db, "stall_scan", "2026-11-22", "running", now - timedelta(minutes=5), "running on elsewhere:1")
-    assert jobs.claim(db, "stall_scan", "2026-11-23", now) is not None  # its process is gone
-    assert jobs.claim(db, "stall_scan", "2026-11-24", now) is None  # its process is alive
-    assert jobs.claim(db, "stall_scan", "2026-11-25", now) is not None  # stale after an hour
-    assert jobs.claim(db, "stall_scan", "2026-11-22", now) is None  # another host, recent
+    assert claims.claim(db, "stall_scan", "2026-11-23", now) is not None  # its process is gone
+    assert claims.claim(db, "stall_scan", "2026-11-24", now) is None  # its process is alive
+    assert claims.claim(db, "stall_scan", "2026-11-25", now) is not None  # stale after an hour
+    assert claims.claim(db, "stall_scan", "2026-11-22", now) is None  # another host, recent
 
 
 def test_a_failed_run_is_marked_failed_and_retried(db, clock, work):
@@ -238,9 +235,9 @@ def test_a_job_retried_or_run_twice_at_once_does_its_work_once(db, clock, work):
 
 def test_periods_are_the_fire_date_and_the_iso_week_in_baku():
     late = datetime(2026, 11, 29, 21, 0, tzinfo=timezone.utc)  # Monday 01:00 in Baku
-    assert jobs.daily_period(late, BAKU) == "2026-11-30"
-    assert jobs.weekly_period(late, BAKU) == "2026-W49"
-    assert jobs.weekly_period(baku(2027, 1, 1, 9), BAKU) == "2026-W53"
+    assert periods.daily_period(late, BAKU) == "2026-11-30"
+    assert periods.weekly_period(late, BAKU) == "2026-W49"
+    assert periods.weekly_period(baku(2027, 1, 1, 9), BAKU) == "2026-W53"
 
 
 def test_the_real_stall_scan_is_called_with_the_fire_date(seeded):

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.support import clock_at
 from agreements.config.file import load_config
 from agreements.store.tables import Agreement, Event
-from agreements.reads.stalled import run_scan
+from agreements.writes.stall_flags import run_scan
+from tests.support import clock_at
 
 NOW = clock_at(date(2026, 11, 25)).now()  # when the test records things
 
@@ -49,8 +49,8 @@ def test_counterpart_holds_the_move_gets_twice_the_threshold(seeded, cli):
     rows = _stalled(cli, "--as-of", "2017-03-15")
     geo = next(r for r in rows if r["code"] == "MC-GEO")
     assert geo["threshold"] == 40 and geo["awaiting_counterpart"] is True and geo["level"] == "overdue"
-    code, out, _ = cli("stalled", "--as-of", "2017-03-15")
-    line = next(l for l in out.splitlines() if l.startswith("MC-GEO"))
+    _code, out, _ = cli("stalled", "--as-of", "2017-03-15")
+    line = next(row for row in out.splitlines() if row.startswith("MC-GEO"))
     assert "awaiting counterpart" in line
 
 
@@ -64,7 +64,7 @@ def test_nothing_stalled_before_the_history_says_so(seeded, cli):
 
 
 def test_ack_takes_a_flag_off_the_action_list_until_its_date(seeded, cli):
-    code, out, err = cli("ack", "RA-TUR", "--on", "2017-02-20", "--until", "2017-03-10", "--note", "waiting on the MFA reply")
+    code, _out, err = cli("ack", "RA-TUR", "--on", "2017-02-20", "--until", "2017-03-10", "--note", "waiting on the MFA reply")
     assert code == 0, err
     assert "RA-TUR" not in [r["code"] for r in _stalled(cli, "--as-of", "2017-03-01")]
     with_all = _stalled(cli, "--as-of", "2017-03-01", "--all")
@@ -112,7 +112,7 @@ def test_scan_records_changes_of_flag_once(seeded, cli):
 def test_flags_and_notes_do_not_block_a_backdated_move(seeded, cli):
     run_scan(seeded, load_config(None), date(2017, 3, 1), now=NOW)
     assert cli("note", "RA-PAK", "called, no answer", "--on", "2017-03-01")[0] == 0
-    code, out, err = cli("advance", "RA-PAK", "--to", "expert_talks", "--on", "2017-02-27")
+    code, _out, err = cli("advance", "RA-PAK", "--to", "expert_talks", "--on", "2017-02-27")
     assert code == 0, err
 
 
@@ -128,9 +128,9 @@ def test_configuration_changes_thresholds_and_holidays(seeded, cli, tmp_path):
     assert "RA-MDA" in [r["code"] for r in _stalled(cli, "--as-of", "2017-03-01")]
     code, out, _ = cli("--config", str(path), "config", "show")
     assert code == 0
-    line = next(l for l in out.splitlines() if l.startswith("stall.thresholds.mfa"))
+    line = next(row for row in out.splitlines() if row.startswith("stall.thresholds.mfa"))
     assert "45" in line and str(path) in line
-    assert "default" in next(l for l in out.splitlines() if l.startswith("stall.thresholds.draft"))
+    assert "default" in next(row for row in out.splitlines() if row.startswith("stall.thresholds.draft"))
 
 
 @pytest.mark.parametrize("content, key", [

@@ -6,13 +6,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.support import clock_at
-from agreements.writes import commands as services
 from agreements.errors import StaleWrite
 from agreements.store.tables import Agreement, Event
+from agreements.store.lookup import load
+from agreements.writes import commands as services
 from agreements.writes.apply import EventSpec, append_event
+from tests.conftest import TODAY
+from tests.support import clock_at
 from workflows.chronology import When
-from tests.conftest import SEED, TODAY
 
 
 def _stage_and_count(db, code):
@@ -56,9 +57,8 @@ def test_failure_after_the_stage_change_leaves_neither_change_nor_event(seeded, 
     "DELETE FROM events WHERE seq = 1",
 ])
 def test_the_database_refuses_to_alter_history(seeded, statement):
-    with pytest.raises(Exception, match="append-only"):
-        with seeded.engine.begin() as conn:
-            conn.execute(text(statement))
+    with pytest.raises(Exception, match="append-only"), seeded.engine.begin() as conn:
+        conn.execute(text(statement))
     with seeded.read() as s:
         assert s.scalar(select(func.count()).select_from(Event).where(Event.note == "rewritten")) == 0
         assert s.scalar(select(func.count()).select_from(Event)) == 29
@@ -68,7 +68,7 @@ def test_a_writer_that_lost_the_race_gets_stale_write_and_writes_nothing(seeded)
     before = _stage_and_count(seeded, "RA-MDA")
 
     def work(session):
-        agreement = services.load(session, "RA-MDA")
+        agreement = load(session, "RA-MDA")
         # someone else records a note between our read and our write
         services.add_note(seeded, "RA-MDA", "meanwhile", services.Details(actor="other"), on=date(2016, 11, 20), clock=clock_at(TODAY))
         append_event(

@@ -8,20 +8,20 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.support import clock_at
-from agreements.writes import commands as services
-
-from agreements.reads import stalled as stalls
 from agreements.config.file import load_config
-from agreements.digest.week import record_plan
+from agreements.digest.plans import record_plan
+from agreements.reads import stalled as stalls
 from agreements.store.tables import Agreement, Event
-from agreements.writes.apply import SUMMARY_COLUMNS, backfill_summaries
-from workflows.events import SUBSTANTIVE_KINDS
+from agreements.writes import commands as services
+from agreements.writes import stall_flags
 from agreements.writes.commands import Details
-from workflows.chronology import DAY, UNKNOWN, standing_on
-from workflows.stall import assess_events, clock_start
-
+from agreements.writes.summaries import backfill_summaries
 from tests.conftest import SEED, TODAY, column_names, trigger_names
+from tests.support import clock_at
+from workflows.chronology import DAY, UNKNOWN, standing_on
+from workflows.events import SUBSTANTIVE_KINDS
+from workflows.stall import assess_events, clock_start
+from workflows.stall_summary import SUMMARY_COLUMNS
 
 ME = Details(actor="tester")
 
@@ -120,26 +120,26 @@ def test_summaries_after_each_kind_of_event(seeded):
                            parties=["GEO"], actor="tester", on=t - timedelta(days=300), clock=clock_at(t))
     assert_summaries_match(db)
     steps = [
-        lambda: services.move(db, "RA-XYZ", "expert_talks", ME, on=t - timedelta(days=280), clock=clock_at(t)),
+        lambda: services.advance(db, "RA-XYZ", "expert_talks", ME, on=t - timedelta(days=280), clock=clock_at(t)),
         lambda: services.add_note(db, "RA-XYZ", "a note", ME, on=t - timedelta(days=270), clock=clock_at(t)),
         lambda: services.add_note(db, "RA-XYZ", "their move", Details(actor="tester", awaiting="counterpart"),
                                   on=t - timedelta(days=260), clock=clock_at(t)),
         lambda: services.record_round(db, "RA-XYZ", ME, on=t - timedelta(days=250), until=t - timedelta(days=248),
                                       outcome="ok", clock=clock_at(t)),
-        lambda: stalls.acknowledge(db, "RA-XYZ", Details(actor="tester", note="waiting"), until=t + timedelta(days=30),
+        lambda: stall_flags.acknowledge(db, "RA-XYZ", Details(actor="tester", note="waiting"), until=t + timedelta(days=30),
                                    on=t - timedelta(days=200), clock=clock_at(t)),
-        lambda: stalls.acknowledge(db, "RA-XYZ", Details(actor="tester", note="short"), until=t - timedelta(days=150),
+        lambda: stall_flags.acknowledge(db, "RA-XYZ", Details(actor="tester", note="short"), until=t - timedelta(days=150),
                                    on=t - timedelta(days=190), clock=clock_at(t)),
-        lambda: stalls.run_scan(db, load_config(None), t - timedelta(days=100), now=clock_at(t).now()),
+        lambda: stall_flags.run_scan(db, load_config(None), t - timedelta(days=100), now=clock_at(t).now()),
         lambda: record_plan(db, "RA-XYZ", on=t + timedelta(days=10), what="next round", actor="tester", clock=clock_at(t)),
-        lambda: services.move(db, "RA-XYZ", "internal_approval", ME, on=t - timedelta(days=90), clock=clock_at(t)),
-        lambda: services.move(db, "RA-XYZ", "suspended", ME, on=t - timedelta(days=80), clock=clock_at(t)),
+        lambda: services.advance(db, "RA-XYZ", "internal_approval", ME, on=t - timedelta(days=90), clock=clock_at(t)),
+        lambda: services.advance(db, "RA-XYZ", "suspended", ME, on=t - timedelta(days=80), clock=clock_at(t)),
         lambda: services.resume(db, "RA-XYZ", ME, on=t - timedelta(days=70), clock=clock_at(t)),
-        lambda: services.move(db, "RA-XYZ", "mfa", ME, on=t - timedelta(days=60), clock=clock_at(t)),
-        lambda: services.move(db, "RA-XYZ", "signing", ME, on=t - timedelta(days=50), clock=clock_at(t)),
+        lambda: services.advance(db, "RA-XYZ", "mfa", ME, on=t - timedelta(days=60), clock=clock_at(t)),
+        lambda: services.advance(db, "RA-XYZ", "signing", ME, on=t - timedelta(days=50), clock=clock_at(t)),
         lambda: services.sign(db, "RA-XYZ", Details(actor="tester", place="Bakı"), on=t - timedelta(days=40), clock=clock_at(t)),
-        lambda: stalls.run_scan(db, load_config(None), t, now=clock_at(t).now()),
-        lambda: services.move(db, "RA-XYZ", "in_force", ME, on=t - timedelta(days=10), clock=clock_at(t)),
+        lambda: stall_flags.run_scan(db, load_config(None), t, now=clock_at(t).now()),
+        lambda: services.advance(db, "RA-XYZ", "in_force", ME, on=t - timedelta(days=10), clock=clock_at(t)),
     ]
     for step in steps:
         step()
@@ -200,17 +200,17 @@ def test_backfill_recomputes_what_append_event_kept(seeded):
 
 
 def test_a_move_still_cannot_precede_a_rounds_last_day(seeded):
-    from agreements.errors import BadDate
-
     import pytest
+
+    from agreements.errors import BadDate
 
     t = TODAY
     services.add_agreement(db := seeded, "RA-QQQ", title_az="S", title_en="A", kind="readmission",
                            parties=["GEO"], actor="tester", stage="expert_talks", on=t - timedelta(days=30), clock=clock_at(t))
     services.record_round(db, "RA-QQQ", ME, on=t - timedelta(days=20), until=t - timedelta(days=18), clock=clock_at(t))
     with pytest.raises(BadDate):
-        services.move(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=19), clock=clock_at(t))
-    services.move(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=18), clock=clock_at(t))
+        services.advance(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=19), clock=clock_at(t))
+    services.advance(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=18), clock=clock_at(t))
     assert_summaries_match(db)
 
 

@@ -705,7 +705,7 @@ def test_export_is_one_moment_even_while_others_write(seeded):
     from agreements.clock import Clock
     from agreements.writes import commands as services
     from agreements.store.database import Database
-    from agreements.transfer.files import iter_agreements
+    from agreements.transfer.exporter import iter_agreements
 
     other = Database(seeded.url)
     wrote = []

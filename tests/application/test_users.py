@@ -9,9 +9,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from tests.support import clock_at
 from agreements.store.tables import Agreement, Event, Recipient, User
 from tests.conftest import SEED, TODAY
+from tests.support import clock_at
 
 
 def ok(result):
@@ -179,10 +179,10 @@ def test_importing_moves_into_a_heads_stage_needs_a_head(staffed, cli, tmp_path)
 
 
 def test_the_scheduler_still_records_its_flags(staffed):
-    from agreements.reads import stalled as stalls
     from agreements.config.file import load_config
+    from agreements.writes import stall_flags
 
-    report = stalls.run_scan(staffed, load_config(None), TODAY, now=clock_at(TODAY).now())
+    report = stall_flags.run_scan(staffed, load_config(None), TODAY, now=clock_at(TODAY).now())
     assert report.recorded, "the seed history has stalled agreements"
 
 
@@ -227,7 +227,8 @@ def test_migrations_create_the_postgres_roles(pg_db):
 
 
 def test_a_reader_connection_cannot_write(pg_db, login_role, cli):
-    from agreements.transfer.files import import_records, read_records
+    from agreements.transfer.importer import import_records
+    from agreements.transfer.reading import read_records
 
     import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
     before = snapshot(pg_db)
@@ -239,15 +240,15 @@ def test_a_reader_connection_cannot_write(pg_db, login_role, cli):
     engine = create_engine(reader, poolclass=NullPool)
     for statement in ("INSERT INTO users (name, email, role, created_at, created_by) VALUES ('x', 'x@e.org', 'head', now(), 'x')",
                       "UPDATE agreements SET title_en = 'x'", "DELETE FROM recipients", "DROP TABLE events"):
-        with pytest.raises(Exception, match="permission denied|must be owner"):
-            with engine.begin() as conn:
-                conn.execute(text(statement))
+        with pytest.raises(Exception, match=r"permission denied|must be owner"), engine.begin() as conn:
+            conn.execute(text(statement))
     engine.dispose()
     assert snapshot(pg_db) == before
 
 
 def test_a_writer_connection_appends_but_cannot_rewrite(pg_db, login_role, cli):
-    from agreements.transfer.files import import_records, read_records
+    from agreements.transfer.importer import import_records
+    from agreements.transfer.reading import read_records
 
     import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
     with pg_db.engine.begin() as conn:  # as the owner, a table made after init (APScheduler's)
@@ -262,8 +263,7 @@ def test_a_writer_connection_appends_but_cannot_rewrite(pg_db, login_role, cli):
         conn.execute(text("INSERT INTO made_later VALUES (1)"))
     for statement in ("UPDATE events SET note = 'x'", "DELETE FROM events", "TRUNCATE events CASCADE", "DROP TABLE events",
                       "DELETE FROM agreements", "UPDATE users SET role = 'head'", "UPDATE alembic_version SET version_num = 'x'"):
-        with pytest.raises(Exception, match="permission denied|must be owner"):
-            with engine.begin() as conn:
-                conn.execute(text(statement))
+        with pytest.raises(Exception, match=r"permission denied|must be owner"), engine.begin() as conn:
+            conn.execute(text(statement))
     engine.dispose()
     assert ok(cli("--db", writer, "verify")).startswith("All 18 chain(s) intact (30 events)")

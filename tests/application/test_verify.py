@@ -6,7 +6,9 @@ from sqlalchemy import text
 
 from tests.support import clock_at
 from agreements.store.migrate import upgrade
-from agreements.transfer.files import import_records, iter_agreements, read_records
+from agreements.transfer.exporter import iter_agreements
+from agreements.transfer.importer import import_records
+from agreements.transfer.reading import read_records
 from tests.conftest import SEED, TODAY, column_names
 
 

@@ -42,9 +42,9 @@ def test_two_processes_advancing_the_same_agreement_one_wins(seeded):
 
 
 def _note_writer(db_url: str, worker: int, count: int, queue) -> None:
-    from agreements.writes import commands as services
-    from agreements.store.database import Database
     from agreements.errors import StaleWrite
+    from agreements.store.database import Database
+    from agreements.writes import commands as services
 
     db = Database(db_url)
     ok = stale = 0

@@ -30,9 +30,9 @@ from sqlalchemy import select
 
 from agreements.cli import AgreementsGroup, main
 from agreements.store.tables import Agreement, Event
-from agreements.writes.apply import SUMMARY_COLUMNS, fold_event
 from workflows.lifecycle import MoveContext, fire
 from workflows.stages import ACTIVE, EXPERT_TALKS, IN_FORCE, SIGNING, allowed_targets
+from workflows.stall_summary import SUMMARY_COLUMNS, fold_event
 
 WORKERS = 8
 OPERATIONS = 100

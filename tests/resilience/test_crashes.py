@@ -659,7 +659,7 @@ def test_an_answer_lost_after_the_end_of_the_message_is_not_retried(seeded, smtp
     is in doubt like a killed sender's, and not sent again by the retries that
     deliver the rest of the batch."""
     from agreements.config.file import load_config
-    from agreements.digest.outbox import run_week
+    from agreements.digest.send import run_week
 
     controller, sink = smtp_server
     config = load_config(str(smtp_config_file(tmp_path, controller.port, timeout=10)))

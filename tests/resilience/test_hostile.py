@@ -47,7 +47,8 @@ from agreements.clock import Clock
 from agreements.cli.output import printable, shorten
 from agreements.config.file import load_config
 from agreements.store.database import Database
-from agreements.digest.week import build_digest, collect, record_plan
+from agreements.digest.plans import record_plan
+from agreements.digest.week import build_digest, collect
 from agreements.store.migrate import upgrade
 from tests.conftest import ROOT, pg_schema
 

@@ -34,7 +34,8 @@ from sqlalchemy import inspect, text
 from agreements.clock import Clock
 from agreements.config.file import load_config
 from agreements.store.database import Database
-from notifications.transport import DeliveryError, SmtpSettings, SmtpTransport
+from notifications.settings import SmtpSettings
+from notifications.transport import DeliveryError, SmtpTransport
 from tests.conftest import ROOT
 from tests.support import Server, Sink, free_port
 

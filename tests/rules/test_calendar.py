@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from workflows.calendar import WorkingCalendar, public_holidays
+from workflows.calendar import CountingTo, WorkingCalendar, public_holidays
 
 # Public holidays of 20-30 March 2026 falling on weekdays (Saturday 21 and
 # Sunday 22 are holidays too, but off anyway): Ramazan bayramı on 20 March
@@ -35,7 +35,7 @@ def slow_count(calendar: WorkingCalendar, start: date, end: date) -> int:
 
 def test_the_novruz_holidays_of_2026_are_known():
     holidays = public_holidays(2026)
-    for d in NOVRUZ_2026_WEEKDAYS + [date(2026, 3, 21), date(2026, 3, 22)]:
+    for d in [*NOVRUZ_2026_WEEKDAYS, date(2026, 3, 21), date(2026, 3, 22)]:
         assert d in holidays
     # the Monday after the long break is worked again
     assert date(2026, 3, 31) not in holidays
@@ -127,3 +127,26 @@ def test_matches_a_day_by_day_count_over_random_ranges():
         start = base + timedelta(days=rng.randrange(15 * 366))
         end = start + timedelta(days=rng.randrange(-10, 900))
         assert cal.working_days_between(start, end) == slow_count(cal, start, end), (start, end)
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_counting_to_a_day_from_year_tables_matches_the_calendar(moved):
+    """The daily scan counts up to its day from per-year tables (CountingTo):
+    the same counts as the calendar, from any start, with days moved or not."""
+    extra = dict(extra_holidays=[date(2024, 12, 30), date(2019, 1, 3)],
+                 extra_working_days=[date(2025, 3, 29), date(2020, 6, 6)]) if moved else {}
+    cal = WorkingCalendar(**extra)
+    day = date(2026, 11, 25)
+    counting = CountingTo(cal, day)
+    rng = random.Random(20261125)
+    starts = [date(1990, 1, 1), date(2025, 12, 31), date(2026, 1, 1), day, day + timedelta(days=3)]
+    starts += [date(1990, 1, 1) + timedelta(days=rng.randrange(37 * 366)) for _ in range(300)]
+    for start in starts:
+        assert counting.working_days_between(start, day) == cal.working_days_between(start, day), start
+    # spans that do not end on the day go to the calendar itself
+    assert counting.working_days_between(date(2016, 2, 1), date(2017, 3, 1)) == slow_count(
+        cal, date(2016, 2, 1), date(2017, 3, 1))
+    # the tables of each configuration are its own
+    other = WorkingCalendar() if moved else WorkingCalendar(extra_holidays=[date(2019, 1, 3)])
+    for start in starts[:50]:
+        assert CountingTo(other, day).working_days_between(start, day) == other.working_days_between(start, day), start

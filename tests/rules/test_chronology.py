@@ -14,6 +14,7 @@ from workflows.chronology import (
     UNKNOWN_WHEN,
     When,
     check_event_date,
+    label,
     standing_on,
 )
 from workflows.errors import BadDate
@@ -54,6 +55,15 @@ def test_when_labels():
     assert When(d).label() == "2026-03-10"
     assert When(d, NOT_AFTER).label() == "≤2026-03-10"
     assert UNKNOWN_WHEN.label() == "date unknown"
+
+
+def test_the_label_of_a_plain_date_or_iso_text_is_the_label_of_its_when():
+    d = date(2016, 12, 31)
+    for precision in (DAY, NOT_AFTER):
+        assert label(d, precision) == label(d.isoformat(), precision) == When(d, precision).label()
+    assert label("2016-10-10", DAY) == "2016-10-10"
+    assert label("2016-12-31", NOT_AFTER) == "≤2016-12-31"
+    assert label(None, UNKNOWN) == label(None, DAY) == UNKNOWN_WHEN.label() == "date unknown"
 
 
 @pytest.mark.parametrize(
@@ -258,9 +268,7 @@ def test_not_after_opening_a_backdated_note_is_no_proof_of_the_stage():
 
 
 def test_a_backdated_note_does_not_change_the_stage():
-    events = history() + [
-        Ev(5, "note", "internal_approval", None, date(2026, 1, 20), awaiting="government"),
-    ]
+    events = [*history(), Ev(5, "note", "internal_approval", None, date(2026, 1, 20), awaiting="government")]
     standing = standing_on(events, date(2026, 1, 25))
     assert standing.stage == "draft"
     assert standing.since == When(date(2026, 1, 10), DAY)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -235,7 +236,7 @@ def test_guard_refused_is_an_illegal_move():
     assert issubclass(GuardRefused, IllegalMove)
 
 
-@pytest.mark.parametrize("source", ACTIVE + ("suspended", "in_force"))
+@pytest.mark.parametrize("source", (*ACTIVE, "suspended", "in_force"))
 @pytest.mark.parametrize("reason", [None, "", "   ", "\t\n "])
 def test_terminate_needs_a_non_blank_reason(source, reason):
     row = make_row(source)
@@ -359,8 +360,7 @@ def test_rows_do_not_share_suspension_origin():
 
 @pytest.mark.parametrize(
     ("stage", "expected"),
-    list(zip(CANONICAL, CANONICAL[1:]))
-    + [("in_force", None), ("suspended", None), ("terminated", None)],
+    [*pairwise(CANONICAL), ("in_force", None), ("suspended", None), ("terminated", None)],
 )
 def test_next_canonical(stage, expected):
     assert next_canonical(stage) == expected

@@ -9,10 +9,10 @@ import pytest
 
 from notifications.i18n import Translator
 from notifications.message import digest_message
-from workflows.inputs import BadAddress, check_address, header_text
 from notifications.model import ActionItem, Digest, Movement, Person, PipelineRow, Upcoming
 from notifications.render import render, render_html, render_text
 from notifications.transport import FileTransport
+from workflows.inputs import BadAddress, check_address, header_text
 
 AZ_LETTERS = "ə ğ ı İ ö ü ş ç Ə Ğ Ö Ü Ş Ç"
 SENDER = Person("digest@migration.gov.az", "Sazişlər izləmə sistemi")

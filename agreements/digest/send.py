@@ -1,0 +1,86 @@
+"""One week's run of the digest: queue every recipient's message, then deliver
+what is due; and the scheduler's weekly work, :func:`send_weekly_digest`."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agreements.config.file import Config
+from agreements.digest import LOGGER
+from agreements.digest.delivery import DeliveryReport, deliver_due
+from agreements.digest.outbox import QueueReport, pending, queue_week
+from agreements.errors import DomainError
+from agreements.store.database import Database
+from notifications.transport import Transport
+
+log = logging.getLogger(LOGGER)
+
+
+@dataclass
+class WeekReport:
+    week: str
+    queue: QueueReport
+    delivery: DeliveryReport
+    pending: list[tuple[str, str]] = field(default_factory=list)  # this week's rows still queued
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        q, d = self.queue, self.delivery
+        if not (q.queued or q.already or q.skipped or d.sent or d.retrying or d.failed or d.due or d.interrupted or d.requeued):
+            return f"weekly digest for {self.week}: no recipients (add them with `agreements recipients add`)"
+        verb = "would queue" if self.dry_run else "queued"
+        parts = [f"{verb} {len(q.queued)}"]
+        if q.already:
+            parts.append(f"{len(q.already)} already queued or sent")
+        if q.skipped:
+            parts.append(f"{len(q.skipped)} skipped (nothing needs action)")
+        if self.dry_run:
+            parts.append(f"would send {len(d.due) + len(q.queued)} via {d.transport or 'the configured transport'}")
+        else:
+            parts.append(f"sent {len(d.sent)}" + (f" via {d.transport}" if d.transport else ""))
+        if d.retrying:
+            parts.append(f"{len(d.retrying)} still queued for a retry ({d.retrying[-1][2]})")
+        if d.failed:
+            parts.append(f"{len(d.failed)} failed ({d.failed[-1][2]})")
+        if d.requeued:
+            parts.append(f"{len(d.requeued)} interrupted before being handed over, queued again")
+        if d.interrupted:
+            parts.append(f"{len(d.interrupted)} in doubt after an interrupted send, not resent (see `agreements outbox --status failed`)")
+        return f"weekly digest for {self.week}: " + "; ".join(parts)
+
+
+def run_week(
+    db: Database,
+    config: Config,
+    week: str,
+    *,
+    now: datetime,
+    transport: Transport | None = None,
+    dry_run: bool = False,
+) -> WeekReport:
+    """Queue the week's digests, then deliver everything due (this week's and earlier retries)."""
+    queue = queue_week(db, config, week, now=now, dry_run=dry_run)
+    delivery = deliver_due(db, config, transport=transport, now=now, dry_run=dry_run)
+    return WeekReport(week, queue, delivery, [] if dry_run else pending(db, week), dry_run)
+
+
+class DigestIncomplete(DomainError):
+    """Some digests of the week are still queued (the server was down...): the
+    scheduler's claim ends failed, so a later run retries the period."""
+
+
+def send_weekly_digest(db: Database, config: Config, week: str, now: datetime) -> str:
+    """Queue the digest of ``week`` (e.g. ``2026-W48``) for every recipient and
+    deliver what is due; return what was done.
+
+    Safe to call any number of times: a recipient's digest of a week is
+    queued once and sent once. Raises :class:`DigestIncomplete` when some of
+    the week's digests could not be delivered yet (they stay queued).
+    """
+    report = run_week(db, config, week, now=now)
+    summary = report.summary()
+    log.info("%s", summary)
+    if report.pending:
+        raise DigestIncomplete(summary)
+    return summary

@@ -1,0 +1,139 @@
+"""One agreement: its row, as it is now or as it stood on a day (``show``), and
+its full timeline (``history``), as plain dictionaries."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from agreements.errors import AgreementNotFound
+from agreements.reads.rows import EVENT_COLUMNS, HEAD_SQL, event_row, head_dict, iso, local_times, plain_rows
+from agreements.store.database import Database
+from agreements.store.lookup import load
+from agreements.store.tables import Agreement, Event
+from workflows.chronology import label, standing_on
+from workflows.inputs import normalise_code
+
+# the agreement with its counterparts, one row per counterpart (the party last)
+_HEAD_BY_CODE_SQL = (
+    HEAD_SQL.replace(" FROM agreements a", ", p.party FROM agreements a", 1)
+    + " LEFT JOIN agreement_parties p ON p.agreement_id = a.id WHERE a.code = :code ORDER BY p.position"
+)
+_HISTORY_SQL = f"SELECT {EVENT_COLUMNS} FROM events e WHERE e.agreement_id = :aid ORDER BY e.seq"
+
+
+def agreement_dict(agreement: Agreement, parent_code: str | None) -> dict[str, Any]:
+    """An agreement's row as a dictionary (its stage-entry date, precision and label)."""
+    return {
+        "code": agreement.code,
+        "title_en": agreement.title_en,
+        "title_az": agreement.title_az,
+        "kind": agreement.kind,
+        "parties": agreement.party_codes,
+        "parent": parent_code,
+        "officer": agreement.officer,
+        "stage": agreement.stage,
+        "stage_since": iso(agreement.stage_since),
+        "stage_since_precision": agreement.stage_since_precision,
+        "stage_since_label": label(agreement.stage_since, agreement.stage_since_precision),
+        "awaiting": agreement.awaiting,
+        "suspended_from": agreement.suspended_from,
+        "signed_on": iso(agreement.signed_on),
+        "in_force_on": iso(agreement.in_force_on),
+        "events": agreement.event_count,
+    }
+
+
+def event_dict(event: Event, zone: ZoneInfo) -> dict[str, Any]:
+    """An event as a dictionary; ``recorded_at`` in ``zone``."""
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "on": iso(event.occurred_on),
+        "date_precision": event.date_precision,
+        "date_label": label(event.occurred_on, event.date_precision),
+        "until": iso(event.occurred_until),
+        "from": event.from_stage,
+        "to": event.to_stage,
+        "actor": event.actor,
+        "place": event.place,
+        "outcome": event.outcome,
+        "open_articles": event.open_articles,
+        "note": event.note,
+        "reason": event.reason,
+        "reference": event.reference,
+        "awaiting": event.awaiting,
+        "source": event.source,
+        "recorded_at": event.recorded_at.astimezone(zone).isoformat(timespec="seconds"),
+    }
+
+
+def history(db: Database, code: str, zone: ZoneInfo) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An agreement and its full timeline, in the order it was recorded.
+
+    Plain rows, no ORM objects: one statement for the agreement with its
+    counterparts, one for its events. This is the query behind every look at
+    one agreement and must stay fast on big archives.
+    """
+    code = normalise_code(code)
+    with db.engine.connect() as connection:
+        rows = plain_rows(connection, _HEAD_BY_CODE_SQL, {"code": code})
+        if not rows:
+            raise AgreementNotFound(code)
+        head = head_dict(rows[0][:-1], [r[-1] for r in rows if r[-1] is not None])
+        events = plain_rows(connection, _HISTORY_SQL, {"aid": rows[0][0]})
+    local = local_times(zone)
+    return head, [event_row(r, local) for r in events]
+
+
+def show(db: Database, code: str, zone: ZoneInfo, as_of: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An agreement now, or as it stood at the end of ``as_of``."""
+    with db.snapshot() as session:  # the row and its events of one moment
+        agreement = load(session, code)
+        events = list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
+        current = agreement_dict(agreement, agreement.parent.code if agreement.parent else None)
+        if as_of is None:
+            return current, [event_dict(e, zone) for e in events]
+        known = _as_it_stood(current, events, as_of)
+        return current, [event_dict(e, zone) for e in known]
+
+
+def _as_it_stood(current: dict[str, Any], events: Sequence[Event], as_of: date) -> list[Event]:
+    """Turn ``current`` (an ``agreement_dict``) into the agreement as it stood
+    at the end of ``as_of``; the events known by then."""
+    standing = standing_on(events, as_of)
+    current["as_of"] = as_of.isoformat()
+    if standing is None:
+        first = events[0].occurred_on if events else None
+        current.update(
+            {
+                "stage": None,
+                "stage_since": None,
+                "stage_since_precision": None,
+                "stage_since_label": "nothing recorded on or before that day"
+                + (f" (the history starts {first.isoformat()})" if first else ""),
+                "awaiting": None,
+                "suspended_from": None,
+                "signed_on": None,
+                "in_force_on": None,
+                "events": 0,
+            }
+        )
+        return []
+    current.update(
+        {
+            "stage": standing.stage,
+            "stage_since": iso(standing.since.on),
+            "stage_since_precision": standing.since.precision,
+            "stage_since_label": standing.since.label(),
+            "awaiting": standing.awaiting,
+            "suspended_from": None,
+            "signed_on": iso(standing.signed_on),
+            "in_force_on": iso(standing.in_force_on),
+            "events": len(standing.events),
+        }
+    )
+    return standing.events

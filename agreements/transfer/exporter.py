@@ -1,0 +1,118 @@
+"""Export: every agreement with its whole history, streamed from one snapshot
+of the database into a JSON or CSV history file (a logical backup)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from sqlalchemy import select
+
+from agreements.store.database import Database
+from agreements.store.tables import Agreement, AgreementParty, Event
+from agreements.transfer.formats import AGREEMENT_FIELDS, CSV_COLUMNS, EVENT_FIELDS, FORMAT, VERSION
+
+
+def _export_event(event: Any) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "from": event.from_stage,
+        "to": event.to_stage,
+        "on": event.occurred_on.isoformat() if event.occurred_on else None,
+        "date_precision": event.date_precision,
+        "until": event.occurred_until.isoformat() if event.occurred_until else None,
+        "place": event.place,
+        "outcome": event.outcome,
+        "open_articles": event.open_articles,
+        "actor": event.actor,
+        "note": event.note,
+        "reason": event.reason,
+        "reference": event.reference,
+        "awaiting": event.awaiting,
+        "source": event.source,
+        "recorded_at": event.recorded_at.isoformat(),
+    }
+
+
+_EXPORT_EVENT_COLUMNS = (
+    "agreement_id", "kind", "from_stage", "to_stage", "occurred_on", "date_precision", "occurred_until", "place",
+    "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at",
+)
+
+
+def iter_agreements(db: Database) -> Iterator[dict[str, Any]]:
+    """Every agreement with its events, streamed: the agreements (without
+    history) are read first, then one pass over the events in agreement
+    order, yielding each agreement as soon as its events are read. Plain rows
+    (typed as the ORM types them), never more than one history in memory.
+    All of it is read in one snapshot: a backup of one moment, whatever is
+    written meanwhile."""
+    agreements_t, parties_t, events_t = Agreement.__table__, AgreementParty.__table__, Event.__table__
+    with db.snapshot() as session:
+        heads = session.execute(
+            select(
+                agreements_t.c.id, agreements_t.c.code, agreements_t.c.title_az, agreements_t.c.title_en,
+                agreements_t.c.kind, agreements_t.c.parent_id, agreements_t.c.officer,
+            ).order_by(agreements_t.c.id)
+        ).all()
+        codes = {h.id: h.code for h in heads}
+        parties: dict[int, list[str]] = {}
+        for aid, party in session.execute(
+            select(parties_t.c.agreement_id, parties_t.c.party).order_by(parties_t.c.agreement_id, parties_t.c.position)
+        ):
+            parties.setdefault(aid, []).append(party)
+        events = session.execute(
+            select(*(events_t.c[c] for c in _EXPORT_EVENT_COLUMNS)).order_by(events_t.c.agreement_id, events_t.c.seq),
+            execution_options={"yield_per": 2000},
+        )
+        pending = next(events, None)
+        for head in heads:
+            history: list[dict[str, Any]] = []
+            while pending is not None and pending.agreement_id < head.id:
+                pending = next(events, None)  # an event of no agreement: cannot happen (foreign key)
+            while pending is not None and pending.agreement_id == head.id:
+                history.append(_export_event(pending))
+                pending = next(events, None)
+            yield {
+                "code": head.code,
+                "title_az": head.title_az,
+                "title_en": head.title_en,
+                "kind": head.kind,
+                "parties": parties.get(head.id, []),
+                "parent": codes.get(head.parent_id) if head.parent_id else None,
+                "officer": head.officer,
+                "events": history,
+            }
+        events.close()
+
+
+def write_json(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """Write a JSON history file, one agreement per line as they come."""
+    out.write(f'{{\n  "format": "{FORMAT}",\n  "version": {VERSION:d},\n  "agreements": [')
+    for index, agreement in enumerate(agreements):
+        out.write("," if index else "")
+        out.write("\n    " + json.dumps(agreement, ensure_ascii=False))
+    out.write("\n  ]\n}\n")
+
+
+def write_csv(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """Write a CSV history file: one row per event, an agreement at a time."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for agreement in agreements:
+        head = [agreement[f] if f != "parties" else ";".join(agreement[f]) for f in AGREEMENT_FIELDS]
+        rows = [head + [_csv_value(event[f]) for f in EVENT_FIELDS] for event in agreement["events"]]
+        chunk = io.StringIO()
+        csv.writer(chunk, lineterminator="\n").writerows(rows)
+        if "\r" in chunk.getvalue():
+            # the csv module leaves a lone CR unquoted when lines end in LF, and
+            # a reader takes it for the end of the row: quote every field instead
+            chunk = io.StringIO()
+            csv.writer(chunk, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+        out.write(chunk.getvalue())
+
+
+def _csv_value(value: Any) -> Any:
+    return "" if value is None else value

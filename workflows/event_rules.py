@@ -1,0 +1,222 @@
+"""What each kind of history event asks of the agreement it is added to, and
+what it changes there.
+
+Pure rules over any object with the attributes of :class:`Recordable` (an
+ORM row, the plain copy an import replays on, a test fake) and of
+:class:`EventRequest` (what a user or an import file says happened). The
+refusals are the domain errors of :mod:`workflows.errors`, each with a
+message fit to show as is.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Protocol
+
+from workflows.chronology import DAY, UNKNOWN, When, check_event_date
+from workflows.errors import BadDate, BadInput, IllegalMove
+from workflows.events import ACK, EVENT_KINDS, OPENED, PLAN, ROUND, SIGNATURE, STAGE_CHANGE
+from workflows.inputs import check_agreement_text, check_text
+from workflows.lifecycle import Movable, MoveContext, fire
+from workflows.stages import (
+    DEFAULT_HOLDER,
+    EXPERT_TALKS,
+    HOLDERS,
+    IN_FORCE,
+    SIGNING,
+    STAGE_NAMES,
+    SUSPENDED,
+    TERMINATED,
+)
+
+MAX_OPEN_ARTICLES = 10_000  # far above any treaty; keeps the number inside every integer column
+# the free-text fields of an event, checked by workflows.inputs.check_text
+EVENT_TEXT_FIELDS = ("place", "outcome", "note", "reason", "reference", "source", "actor")
+
+
+class EventRequest(Protocol):
+    """What a user (or an import file) says happened; read only."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def when(self) -> When: ...
+    @property
+    def to(self) -> str | None: ...
+    @property
+    def from_(self) -> str | None: ...
+    @property
+    def until(self) -> date | None: ...
+    @property
+    def awaiting(self) -> str | None: ...
+    @property
+    def open_articles(self) -> int | None: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+class Recordable(Movable, Protocol):
+    """An agreement as the rules read and change it."""
+
+    code: str
+    title_az: str
+    title_en: str
+    officer: str | None
+    event_count: int
+    stage_since: date | None
+    stage_since_precision: str
+    in_force_on: date | None
+    awaiting: str | None
+    # the latest exact day of a substantive event (workflows.stall_summary.fold_event)
+    last_substantive_on: date | None
+
+
+def check_fields(spec: EventRequest) -> None:
+    """The event's own values, whatever the agreement: text, holder, counts, kind."""
+    for name in EVENT_TEXT_FIELDS:
+        check_text(name, getattr(spec, name))
+    if spec.awaiting is not None and spec.awaiting not in HOLDERS:
+        raise BadInput(f"unknown holder {spec.awaiting!r}; one of: {', '.join(HOLDERS)}")
+    if spec.open_articles is not None and spec.open_articles < 0:
+        raise BadInput("the number of open articles cannot be negative")
+    if spec.open_articles is not None and spec.open_articles > MAX_OPEN_ARTICLES:
+        raise BadInput(f"the number of open articles cannot be more than {MAX_OPEN_ARTICLES}")
+    if spec.kind not in EVENT_KINDS:
+        raise BadInput(f"unknown event kind {spec.kind!r}; one of: {', '.join(EVENT_KINDS)}")
+
+
+def _check_opening(agreement: Recordable, spec: EventRequest) -> None:
+    """Only the first event opens a history, and it names a stage."""
+    if spec.kind == OPENED:
+        check_agreement_text(agreement)
+        if agreement.event_count:
+            raise IllegalMove(f"{agreement.code} already has a history; only its first event opens it")
+        if spec.to not in STAGE_NAMES:
+            raise BadInput(f"an opening event needs a stage; one of: {', '.join(STAGE_NAMES)}")
+    elif not agreement.event_count:
+        raise IllegalMove(f"{agreement.code} has no opening event yet")
+
+
+def moves_stage(agreement: Recordable, spec: EventRequest) -> bool:
+    """Whether the event moves the agreement: a stage change, or a signature
+    of an agreement not yet in signing."""
+    return spec.kind == STAGE_CHANGE or (spec.kind == SIGNATURE and agreement.stage != SIGNING)
+
+
+def _check_date(agreement: Recordable, spec: EventRequest, today: date) -> None:
+    """workflows.chronology.check_event_date against the agreement's stage entry
+    and, for a move, its latest substantive day; then the stage an import says it left."""
+    history = bool(agreement.event_count)
+    stage_before = agreement.stage if history else None
+    moves = moves_stage(agreement, spec)
+    check_event_date(
+        spec.when,
+        today=today,
+        code=agreement.code,
+        stage=stage_before,
+        stage_entry=When(agreement.stage_since, agreement.stage_since_precision) if history else None,
+        # kept with each event (only exact days count, so undated events never change it)
+        latest_known=agreement.last_substantive_on if moves and history else None,
+        moves_stage=moves,
+        # an acknowledgement's "until" and a plan's date lie ahead by design
+        until=None if spec.kind in (ACK, PLAN) else spec.until,
+    )
+    if spec.from_ is not None and stage_before is not None and spec.from_ != stage_before:
+        raise IllegalMove(f"{agreement.code} is in {stage_before}, not in {spec.from_}")
+
+
+def _destination(spec: EventRequest) -> str:
+    if spec.to is None:
+        raise BadInput("a stage change needs the stage it goes to")
+    return spec.to
+
+
+def _stage_change(agreement: Recordable, spec: EventRequest) -> None:
+    if _destination(spec) == IN_FORCE and spec.when.precision != DAY:
+        raise BadDate("entering in_force needs the exact entry-into-force date (--on DATE)")
+
+
+def _round(agreement: Recordable, spec: EventRequest) -> None:
+    code = agreement.code
+    if agreement.stage != EXPERT_TALKS:
+        raise IllegalMove(
+            f"{code} is in {agreement.stage}; a round of expert talks needs it in "
+            f"expert_talks (move it there first with `agreements advance {code} --to expert_talks`)"
+        )
+    if spec.when.precision == UNKNOWN:
+        raise BadInput("a round needs its date")
+
+
+def _ack(agreement: Recordable, spec: EventRequest) -> None:
+    if agreement.stage in (IN_FORCE, TERMINATED):
+        raise IllegalMove(
+            f"{agreement.code} is {agreement.stage}; it is never flagged, so there is nothing to acknowledge"
+        )
+    if spec.until is None or spec.when.on is None or spec.until <= spec.when.on:
+        raise BadDate("an acknowledgement needs an --until date after the day it is given")
+
+
+def _plan(agreement: Recordable, spec: EventRequest) -> None:
+    if spec.until is None or spec.when.on is None or spec.until < spec.when.on:
+        raise BadDate("a plan needs its planned date (--on), not before the day it is recorded")
+
+
+def _signature(agreement: Recordable, spec: EventRequest) -> None:
+    if spec.when.precision != DAY:
+        raise BadInput("a signature needs its exact date")
+
+
+# What a kind asks of the agreement besides the rules every event obeys; the
+# moves themselves are the lifecycle's (workflows.lifecycle.fire).
+KIND_RULES: dict[str, Callable[[Recordable, EventRequest], None]] = {
+    STAGE_CHANGE: _stage_change,
+    ROUND: _round,
+    ACK: _ack,
+    PLAN: _plan,
+    SIGNATURE: _signature,
+}
+
+
+def check_event(agreement: Recordable, spec: EventRequest, today: date) -> None:
+    """Refuse ``spec`` as the next event of ``agreement`` unless every rule
+    allows it: its own values, the opening, its date, its kind's rule. The
+    lifecycle's own refusals come from :func:`apply_event`."""
+    check_fields(spec)
+    _check_opening(agreement, spec)
+    _check_date(agreement, spec, today)
+    rule = KIND_RULES.get(spec.kind)
+    if rule is not None:
+        rule(agreement, spec)
+
+
+def apply_event(agreement: Recordable, spec: EventRequest) -> str | None:
+    """Change ``agreement`` as the (checked) event says: its stage through the
+    lifecycle machine, the day it entered it, signature and entry into force,
+    and who holds the next move. Returns the stage before (None for an opening).
+
+    Raises IllegalMove (or GuardRefused) and leaves the stage unchanged when
+    the lifecycle refuses the move.
+    """
+    stage_before = agreement.stage if agreement.event_count else None
+    holder: str | None = agreement.awaiting
+    on = spec.when.on
+    if spec.kind == OPENED:
+        agreement.stage = _destination(spec)
+        holder = DEFAULT_HOLDER.get(agreement.stage, holder)
+    elif spec.kind == STAGE_CHANGE:
+        dest = _destination(spec)
+        fire(agreement, dest, MoveContext(in_force_on=on if dest == IN_FORCE else None, reason=spec.reason))
+        if dest != SUSPENDED:
+            holder = DEFAULT_HOLDER.get(dest, holder)
+    elif spec.kind == SIGNATURE:
+        if agreement.stage != SIGNING:
+            fire(agreement, SIGNING)
+            holder = DEFAULT_HOLDER[SIGNING]
+        agreement.signed_on = on
+    if spec.kind == OPENED or agreement.stage != stage_before:
+        agreement.stage_since = on
+        agreement.stage_since_precision = spec.when.precision
+    if agreement.stage == IN_FORCE and stage_before != IN_FORCE:
+        agreement.in_force_on = on
+    agreement.awaiting = spec.awaiting if spec.awaiting is not None else holder
+    return stage_before
