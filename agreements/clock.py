@@ -4,11 +4,12 @@ Everything else is handed a :class:`Clock`: the command line builds one from
 the configured time zone, the scheduler from the same, and tests hand in one
 whose source they control. "Today" is always the day in that zone.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Callable
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Baku"
@@ -16,7 +17,7 @@ DEFAULT_TIMEZONE = "Asia/Baku"
 
 def wall_time() -> datetime:
     """The real time, aware, in UTC: the only read of the wall clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Clock:
 
     def now(self) -> datetime:
         """The current moment, aware, in UTC."""
-        return self.source().astimezone(timezone.utc)
+        return self.source().astimezone(UTC)
 
     def today(self) -> date:
         """The current day in this clock's zone."""

@@ -1,19 +1,20 @@
 """Errors of the application; all are domain errors shown as one line."""
+
 from __future__ import annotations
 
 from workflows.errors import BadDate, BadInput, DomainError, GuardRefused, IllegalMove
 
 __all__ = [
-    "DomainError",
-    "IllegalMove",
-    "GuardRefused",
-    "AgreementNotFound",
     "AgreementExists",
+    "AgreementNotFound",
     "BadDate",
     "BadInput",
-    "StaleWrite",
-    "NotInitialised",
+    "DomainError",
+    "GuardRefused",
+    "IllegalMove",
     "ImportConflict",
+    "NotInitialised",
+    "StaleWrite",
 ]
 
 

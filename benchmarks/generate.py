@@ -4,44 +4,169 @@ SQLite database (the FTS triggers index it as it goes).
 
     .venv/bin/python -m benchmarks.generate /tmp/archive.db --agreements 10000 --events 1000000
 """
+
 from __future__ import annotations
 
 import argparse
 import random
 import sqlite3
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
 from agreements.writes.summaries import backfill_summaries
 from workflows.stages import DEFAULT_HOLDER, KINDS, allowed_targets
 
-PARTIES = ("MDA", "GEO", "TUR", "RUS", "KAZ", "UZB", "TKM", "KGZ", "TJK", "UKR", "BLR", "ARM", "IRN", "PAK", "AFG",
-           "IND", "CHN", "DEU", "FRA", "ITA", "ESP", "NLD", "BEL", "LUX", "CHE", "AUT", "POL", "CZE", "SVK", "HUN",
-           "ROU", "BGR", "SRB", "MNE", "ALB", "GRC", "LVA", "LTU", "EST", "FIN", "SWE", "NOR", "DNK", "GBR", "IRL",
-           "USA", "CAN", "ISR", "EGY", "JOR", "ARE", "SAU", "QAT", "KOR", "JPN", "EU", "IOM")
-PLACES = ("Bakı", "Kişinyov", "Tbilisi", "Ankara", "İstanbul", "Moskva", "Astana", "Daşkənd", "Aşqabad", "Bişkek",
-          "Düşənbə", "Kiyev", "Minsk", "Tehran", "İslamabad", "Berlin", "Paris", "Roma", "Brüssel", "Vyana",
-          "Varşava", "Praqa", "Budapeşt", "Buxarest", "Sofiya", "Belqrad", "Podqoritsa", "Riqa", "Vilnüs",
-          "Stokholm", "Oslo", "Helsinki", "London", "Cenevrə", "Lüksemburq", "Haaqa", "Gəncə", "Sumqayıt")
-NOTES_AZ = ("Layihənin mətni qarşı tərəfə göndərildi", "Qarşı tərəfin şərhləri alındı və nəzərdən keçirildi",
-            "Maddələr üzrə razılıq əldə olundu", "Xarici İşlər Nazirliyinə məktub göndərildi",
-            "Dövlət orqanları ilə razılaşdırma davam edir", "Növbəti danışıqlar raundu planlaşdırılır",
-            "İcazəsiz yaşayan şəxslərin readmissiyası məsələləri müzakirə olundu", "Ədliyyə Nazirliyinin rəyi alındı",
-            "Nota vasitəsilə cavab gözlənilir", "Ekspertlər səviyyəsində görüş keçirildi", "İmzalanma mərasimi hazırlanır",
-            "Qüvvəyə minmə üçün daxili prosedurlar başa çatdı")
-NOTES_EN = ("Draft text sent to the counterpart", "Counterpart's comments received and reviewed",
-            "Agreement reached on the articles", "Letter sent to the Ministry of Foreign Affairs",
-            "Clearance with state bodies under way", "Next round of talks being scheduled",
-            "Readmission of persons residing without authorisation discussed", "Opinion of the Ministry of Justice received",
-            "Reply awaited through a note verbale", "Expert-level meeting held", "Signing ceremony being arranged",
-            "Internal procedures for entry into force completed")
+PARTIES = (
+    "MDA",
+    "GEO",
+    "TUR",
+    "RUS",
+    "KAZ",
+    "UZB",
+    "TKM",
+    "KGZ",
+    "TJK",
+    "UKR",
+    "BLR",
+    "ARM",
+    "IRN",
+    "PAK",
+    "AFG",
+    "IND",
+    "CHN",
+    "DEU",
+    "FRA",
+    "ITA",
+    "ESP",
+    "NLD",
+    "BEL",
+    "LUX",
+    "CHE",
+    "AUT",
+    "POL",
+    "CZE",
+    "SVK",
+    "HUN",
+    "ROU",
+    "BGR",
+    "SRB",
+    "MNE",
+    "ALB",
+    "GRC",
+    "LVA",
+    "LTU",
+    "EST",
+    "FIN",
+    "SWE",
+    "NOR",
+    "DNK",
+    "GBR",
+    "IRL",
+    "USA",
+    "CAN",
+    "ISR",
+    "EGY",
+    "JOR",
+    "ARE",
+    "SAU",
+    "QAT",
+    "KOR",
+    "JPN",
+    "EU",
+    "IOM",
+)
+PLACES = (
+    "Bakı",
+    "Kişinyov",
+    "Tbilisi",
+    "Ankara",
+    "İstanbul",
+    "Moskva",
+    "Astana",
+    "Daşkənd",
+    "Aşqabad",
+    "Bişkek",
+    "Düşənbə",
+    "Kiyev",
+    "Minsk",
+    "Tehran",
+    "İslamabad",
+    "Berlin",
+    "Paris",
+    "Roma",
+    "Brüssel",
+    "Vyana",
+    "Varşava",
+    "Praqa",
+    "Budapeşt",
+    "Buxarest",
+    "Sofiya",
+    "Belqrad",
+    "Podqoritsa",
+    "Riqa",
+    "Vilnüs",
+    "Stokholm",
+    "Oslo",
+    "Helsinki",
+    "London",
+    "Cenevrə",
+    "Lüksemburq",
+    "Haaqa",
+    "Gəncə",
+    "Sumqayıt",
+)
+NOTES_AZ = (
+    "Layihənin mətni qarşı tərəfə göndərildi",
+    "Qarşı tərəfin şərhləri alındı və nəzərdən keçirildi",
+    "Maddələr üzrə razılıq əldə olundu",
+    "Xarici İşlər Nazirliyinə məktub göndərildi",
+    "Dövlət orqanları ilə razılaşdırma davam edir",
+    "Növbəti danışıqlar raundu planlaşdırılır",
+    "İcazəsiz yaşayan şəxslərin readmissiyası məsələləri müzakirə olundu",
+    "Ədliyyə Nazirliyinin rəyi alındı",
+    "Nota vasitəsilə cavab gözlənilir",
+    "Ekspertlər səviyyəsində görüş keçirildi",
+    "İmzalanma mərasimi hazırlanır",
+    "Qüvvəyə minmə üçün daxili prosedurlar başa çatdı",
+)
+NOTES_EN = (
+    "Draft text sent to the counterpart",
+    "Counterpart's comments received and reviewed",
+    "Agreement reached on the articles",
+    "Letter sent to the Ministry of Foreign Affairs",
+    "Clearance with state bodies under way",
+    "Next round of talks being scheduled",
+    "Readmission of persons residing without authorisation discussed",
+    "Opinion of the Ministry of Justice received",
+    "Reply awaited through a note verbale",
+    "Expert-level meeting held",
+    "Signing ceremony being arranged",
+    "Internal procedures for entry into force completed",
+)
 TITLE_AZ = "Azərbaycan Respublikası Hökuməti ilə {p} Hökuməti arasında {w} haqqında Saziş"
 TITLE_EN = "Agreement between the Government of the Republic of Azerbaijan and the Government of {p} on {w}"
-TOPICS = (("readmissiya", "readmission"), ("miqrasiya sahəsində əməkdaşlıq", "cooperation in migration"),
-          ("əmək miqrasiyası", "labour migration"), ("vizaların sadələşdirilməsi", "visa facilitation"))
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+TOPICS = (
+    ("readmissiya", "readmission"),
+    ("miqrasiya sahəsində əməkdaşlıq", "cooperation in migration"),
+    ("əmək miqrasiyası", "labour migration"),
+    ("vizaların sadələşdirilməsi", "visa facilitation"),
+)
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 END = date(2026, 11, 1)
 TERMINATION_REASON = "Tərəflərdən biri danışıqları dayandırdı / One party withdrew from the talks"
 
@@ -76,7 +201,10 @@ def _events_for(rng: random.Random, count: int, start: date):
                 kind, signed, place = "signature", day, rng.choice(PLACES)
             elif targets and r > 0.88:
                 forward = [t for t in targets if t not in ("terminated", "suspended")]
-                weights = [0.7 if t in ("expert_talks", "internal_approval", "mfa", "signing", "in_force") else 0.3 for t in forward]
+                weights = [
+                    0.7 if t in ("expert_talks", "internal_approval", "mfa", "signing", "in_force") else 0.3
+                    for t in forward
+                ]
                 if stage == "signing" and signed is None:
                     forward = [t for t in forward if t != "in_force"] or forward
                     weights = weights[: len(forward)]
@@ -101,9 +229,17 @@ def _events_for(rng: random.Random, count: int, start: date):
                 holder = DEFAULT_HOLDER.get(to_stage, holder)
         if rng.random() < 0.15:
             holder = rng.choice(("us", "counterpart", "mfa", "government"))
-        note = rng.choice(NOTES_AZ) + " / " + rng.choice(NOTES_EN) if kind in ("note", "stage_change", "opened") else None
-        ref = f"məktub № 02/{rng.randint(100, 9999)}, {day.day} {MONTHS[day.month - 1]} {day.year}" if rng.random() < 0.4 else None
-        events.append((seq, kind, from_stage, to_stage, day, precision, until, place, note, ref, outcome, articles, holder))
+        note = (
+            rng.choice(NOTES_AZ) + " / " + rng.choice(NOTES_EN) if kind in ("note", "stage_change", "opened") else None
+        )
+        ref = (
+            f"məktub № 02/{rng.randint(100, 9999)}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+            if rng.random() < 0.4
+            else None
+        )
+        events.append(
+            (seq, kind, from_stage, to_stage, day, precision, until, place, note, ref, outcome, articles, holder)
+        )
     return events, stage, holder, signed, in_force, suspended_from
 
 
@@ -116,7 +252,7 @@ def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     per = events // agreements
-    recorded = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+    recorded = datetime(2026, 11, 20, 9, 0, tzinfo=UTC).replace(tzinfo=None).isoformat(sep=" ")
     started = time.perf_counter()
     for index in range(agreements):
         kind = rng.choice(KINDS)
@@ -131,23 +267,55 @@ def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
             "INSERT INTO agreements (code, title_az, title_en, kind, parent_id, officer, stage, stage_since, "
             "stage_since_precision, suspended_from, awaiting, signed_on, in_force_on, event_count, created_at, version) "
             "VALUES (?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,1)",
-            (code, TITLE_AZ.format(p=parties[0], w=topic[0]), TITLE_EN.format(p=parties[0], w=topic[1]), kind,
-             rng.choice(("L. Məmmədova", "R. Əliyev", "S. İsmayılova", None)), stage, since[4].isoformat(), since[5],
-             suspended_from, holder, signed.isoformat() if signed else None, in_force.isoformat() if in_force else None,
-             len(evs), recorded),
+            (
+                code,
+                TITLE_AZ.format(p=parties[0], w=topic[0]),
+                TITLE_EN.format(p=parties[0], w=topic[1]),
+                kind,
+                rng.choice(("L. Məmmədova", "R. Əliyev", "S. İsmayılova", None)),
+                stage,
+                since[4].isoformat(),
+                since[5],
+                suspended_from,
+                holder,
+                signed.isoformat() if signed else None,
+                in_force.isoformat() if in_force else None,
+                len(evs),
+                recorded,
+            ),
         )
         aid = cur.lastrowid
-        conn.executemany("INSERT INTO agreement_parties (agreement_id, party, position) VALUES (?,?,?)",
-                         [(aid, p, i) for i, p in enumerate(parties)])
+        conn.executemany(
+            "INSERT INTO agreement_parties (agreement_id, party, position) VALUES (?,?,?)",
+            [(aid, p, i) for i, p in enumerate(parties)],
+        )
         conn.executemany(
             "INSERT INTO events (agreement_id, seq, kind, from_stage, to_stage, occurred_on, date_precision, occurred_until, "
             "recorded_at, actor, place, note, reason, reference, outcome, open_articles, awaiting, source) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
             # terminating needs a reason (workflows.lifecycle), so that the archive re-imports
-            [(aid, s, k, f, t, d.isoformat(), p, u.isoformat() if u else None, recorded,
-              rng.choice(("l.mammadova", "r.aliyev", "s.ismayilova", "scheduler")), pl, n,
-              TERMINATION_REASON if t == "terminated" else None, ref, o, a, h)
-             for s, k, f, t, d, p, u, pl, n, ref, o, a, h in evs],
+            [
+                (
+                    aid,
+                    s,
+                    k,
+                    f,
+                    t,
+                    d.isoformat(),
+                    p,
+                    u.isoformat() if u else None,
+                    recorded,
+                    rng.choice(("l.mammadova", "r.aliyev", "s.ismayilova", "scheduler")),
+                    pl,
+                    n,
+                    TERMINATION_REASON if t == "terminated" else None,
+                    ref,
+                    o,
+                    a,
+                    h,
+                )
+                for s, k, f, t, d, p, u, pl, n, ref, o, a, h in evs
+            ],
         )
         if index % 1000 == 999:
             conn.commit()

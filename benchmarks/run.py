@@ -3,6 +3,7 @@
 
     .venv/bin/python -m benchmarks.run /tmp/archive.db [--repeat 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,16 +73,22 @@ def transfer(path: str, workdir: str) -> None:
         if os.path.exists(leftover):
             os.remove(leftover)
     wall, rss = _child([tool, "export", "--out", dump], env)
-    print(f"export (JSON, {os.path.getsize(dump) / 1e6:.0f} MB): {wall:.1f} s, {events / wall:,.0f} events/s, "
-          f"peak memory {rss:.0f} MB  (target: streams, ≤150 MB)", flush=True)
+    print(
+        f"export (JSON, {os.path.getsize(dump) / 1e6:.0f} MB): {wall:.1f} s, {events / wall:,.0f} events/s, "
+        f"peak memory {rss:.0f} MB  (target: streams, ≤150 MB)",
+        flush=True,
+    )
     wall, rss = _child([tool, "export", "--format", "csv", "--out", dump + ".csv"], env)
     print(f"export (CSV): {wall:.1f} s, peak memory {rss:.0f} MB", flush=True)
     os.remove(dump + ".csv")
     env["AGREEMENTS_DB"] = target
     _child([tool, "init"], env)
     wall, rss = _child([tool, "import", dump], env)
-    print(f"import (JSON, whole process): {wall:.1f} s, {events / wall:,.0f} events/s, peak memory {rss:.0f} MB  "
-          f"(target ≥20,000 events/s)", flush=True)
+    print(
+        f"import (JSON, whole process): {wall:.1f} s, {events / wall:,.0f} events/s, peak memory {rss:.0f} MB  "
+        f"(target ≥20,000 events/s)",
+        flush=True,
+    )
     os.remove(dump)
 
 
@@ -96,8 +103,9 @@ def startup(repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "AGREEMENTS_DB": os.path.join(tmp, "seed.db"), "AGREEMENTS_USER": "benchmark"}
         subprocess.run([tool, "init"], env=env, check=True, capture_output=True)
-        subprocess.run([tool, "import", os.path.join(root, "data", "seed_history.json")], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [tool, "import", os.path.join(root, "data", "seed_history.json")], env=env, check=True, capture_output=True
+        )
 
         def median(cmd: list[str]) -> float:
             times = []
@@ -110,15 +118,21 @@ def startup(repeat: int) -> None:
         base = median([sys.executable, "-c", "import sqlalchemy.orm, click"])
         listed = median([tool, "list"])
         ok = "ok" if listed <= 1.2 * base else "MISSED"
-        print(f"`agreements list` on the seed: {listed:.0f} ms; `import sqlalchemy.orm, click`: {base:.0f} ms; "
-              f"ratio {listed / base:.2f} (target ≤1.2×) {ok}")
-        probe = ("import sys; sys.argv = ['agreements', '--help']\nfrom agreements.cli import main\n"
-                 "try:\n    main()\nexcept SystemExit:\n    pass\n"
-                 "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'jinja2', 'apscheduler', 'babel'})\n"
-                 "print(heavy, file=sys.stderr)")
+        print(
+            f"`agreements list` on the seed: {listed:.0f} ms; `import sqlalchemy.orm, click`: {base:.0f} ms; "
+            f"ratio {listed / base:.2f} (target ≤1.2×) {ok}"
+        )
+        probe = (
+            "import sys; sys.argv = ['agreements', '--help']\nfrom agreements.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'jinja2', 'apscheduler', 'babel'})\n"
+            "print(heavy, file=sys.stderr)"
+        )
         heavy = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True).stderr.strip()
-        print(f"`agreements --help` imports of sqlalchemy/jinja2/apscheduler/babel: {heavy} "
-              f"{'ok' if heavy == '[]' else 'MISSED'}")
+        print(
+            f"`agreements --help` imports of sqlalchemy/jinja2/apscheduler/babel: {heavy} "
+            f"{'ok' if heavy == '[]' else 'MISSED'}"
+        )
 
 
 def main() -> None:
@@ -126,13 +140,19 @@ def main() -> None:
     parser.add_argument("path")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip", action="append", default=[], help="skip a query whose name contains this")
-    parser.add_argument("--transfer", metavar="WORKDIR", help="also time export and import of the archive (files in WORKDIR)")
+    parser.add_argument(
+        "--transfer", metavar="WORKDIR", help="also time export and import of the archive (files in WORKDIR)"
+    )
     parser.add_argument("--startup", action="store_true", help="also time `agreements list` and check `--help` imports")
     args = parser.parse_args()
     db = Database(f"sqlite:///{args.path}")
     raw = sqlite3.connect(args.path)
-    code, aid = raw.execute("SELECT code, id FROM agreements ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM agreements)").fetchone()
-    party = raw.execute("SELECT party FROM agreement_parties GROUP BY party ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    code, _aid = raw.execute(
+        "SELECT code, id FROM agreements ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM agreements)"
+    ).fetchone()
+    party = raw.execute("SELECT party FROM agreement_parties GROUP BY party ORDER BY count(*) DESC LIMIT 1").fetchone()[
+        0
+    ]
     since, until, day = date(2015, 1, 1), date(2015, 12, 31), date(2016, 7, 1)
     config = load_config(None)
 
@@ -152,7 +172,8 @@ def main() -> None:
         return raw.execute(
             "SELECT a.code, e.occurred_on, snippet(events_fts, -1, '[', ']', '…', 12), bm25(events_fts) AS s "
             "FROM events_fts JOIN events e ON e.id = events_fts.rowid JOIN agreements a ON a.id = e.agreement_id "
-            "WHERE events_fts MATCH ? ORDER BY s LIMIT 50", ('"kişinyov" *',),
+            "WHERE events_fts MATCH ? ORDER BY s LIMIT 50",
+            ('"kişinyov" *',),
         ).fetchall()
 
     def raw_stalls():
@@ -174,7 +195,11 @@ def main() -> None:
 
     cases = [
         ("history of one agreement", lambda: agreement.history(db, code, ZONE), raw_history),
-        ("log: one counterpart, one year", lambda: event_log.log(db, party=party, since=since, until=until, limit=None, zone=ZONE), raw_log),
+        (
+            "log: one counterpart, one year",
+            lambda: event_log.log(db, party=party, since=since, until=until, limit=None, zone=ZONE),
+            raw_log,
+        ),
         ("search: top 50 hits", lambda: search.search(db, "Kişinyov", limit=50), raw_search),
         ("list --as-of", lambda: listing.list_as_of(db, day), raw_as_of),
         ("stall scan of all agreements", lambda: stalls.assess_all(db, config, date(2026, 11, 25)), raw_stalls),

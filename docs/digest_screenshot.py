@@ -11,6 +11,7 @@ Works in a temporary directory (its own SQLite file, nothing sent): imports
 every section has content, renders ``agreements digest preview --format html``
 and runs ``chromium --headless --screenshot``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from workflows.locales import LOCALES
@@ -31,27 +32,61 @@ sys.path.insert(0, str(ROOT))
 def build_html(workdir: Path, locale: str, week: str) -> Path:
     from agreements.clock import Clock
     from agreements.config.file import load_config
-    from agreements.store.database import Database
     from agreements.digest.plans import record_plan
     from agreements.digest.preview import preview
+    from agreements.store.database import Database
     from agreements.store.migrate import upgrade
-    from agreements.writes.commands import Details, add_note, advance, record_round
-    from agreements.writes.stall_flags import acknowledge
     from agreements.transfer.importer import import_records
     from agreements.transfer.reading import parse_json
+    from agreements.writes.commands import Details, add_note, advance, record_round
+    from agreements.writes.stall_flags import acknowledge
 
     db = Database(f"sqlite:///{workdir / 'agreements.db'}", allow_create=True)
     upgrade(db)
     seed = ROOT / "data" / "seed_history.json"
-    today = Clock(source=lambda: datetime(2017, 2, 27, 9, tzinfo=timezone.utc))
+    today = Clock(source=lambda: datetime(2017, 2, 27, 9, tzinfo=UTC))
     import_records(db, parse_json(seed.read_text(encoding="utf-8"), seed.name), today)
-    advance(db, "RA-MDA", "internal_approval", Details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210 of 22 February 2017"),
-            on=date(2017, 2, 22), clock=today)
-    record_round(db, "IP-DEU", Details("rashad", place="Berlin"), on=date(2017, 2, 23), until=date(2017, 2, 24),
-                 outcome="Two articles left open", clock=today)
-    add_note(db, "RA-TUR", "XİN mətni qarşı tərəfə təqdim edib", Details("leyla", reference="nota № 4/118"), on=date(2017, 2, 21), clock=today)
-    acknowledge(db, "RA-PAK", Details("leyla", note="XİN-in cavabı gözlənilir"), until=date(2017, 3, 6), on=date(2017, 2, 20), clock=today)
-    record_plan(db, "RA-CHE", on=date(2017, 3, 3), what="Qüvvəyə minmə barədə notalar mübadiləsi", actor="leyla", clock=Clock(source=lambda: datetime(2017, 2, 24, 9, tzinfo=timezone.utc)))
+    advance(
+        db,
+        "RA-MDA",
+        "internal_approval",
+        Details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210 of 22 February 2017"),
+        on=date(2017, 2, 22),
+        clock=today,
+    )
+    record_round(
+        db,
+        "IP-DEU",
+        Details("rashad", place="Berlin"),
+        on=date(2017, 2, 23),
+        until=date(2017, 2, 24),
+        outcome="Two articles left open",
+        clock=today,
+    )
+    add_note(
+        db,
+        "RA-TUR",
+        "XİN mətni qarşı tərəfə təqdim edib",
+        Details("leyla", reference="nota № 4/118"),
+        on=date(2017, 2, 21),
+        clock=today,
+    )
+    acknowledge(
+        db,
+        "RA-PAK",
+        Details("leyla", note="XİN-in cavabı gözlənilir"),
+        until=date(2017, 3, 6),
+        on=date(2017, 2, 20),
+        clock=today,
+    )
+    record_plan(
+        db,
+        "RA-CHE",
+        on=date(2017, 3, 3),
+        what="Qüvvəyə minmə barədə notalar mübadiləsi",
+        actor="leyla",
+        clock=Clock(source=lambda: datetime(2017, 2, 24, 9, tzinfo=UTC)),
+    )
     html = preview(db, load_config(None), week, locale=locale, fmt="html", now=today.now())
     db.dispose()
     target = workdir / f"digest-{locale}.html"
@@ -69,9 +104,21 @@ def chromium() -> str:
 
 def screenshot(html: Path, png: Path, width: int, height: int) -> None:
     subprocess.run(
-        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1",
-         f"--window-size={width},{height}", f"--screenshot={png}", html.as_uri()],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            f"--window-size={width},{height}",
+            f"--screenshot={png}",
+            html.as_uri(),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=120,
     )
 
 

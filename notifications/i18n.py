@@ -3,6 +3,7 @@
 A small catalogue kept in code: two locales, a few dozen strings, no build
 step. Stage names and holders come from the lifecycle (``workflows.stages``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -142,7 +143,7 @@ class Translator:
         return self.words[key].format(**values)
 
     def date(self, day: dt.date | None) -> str:
-        """"24 noyabr 2026" / "24 November 2026"."""
+        """ "24 noyabr 2026" / "24 November 2026"."""
         if day is None:
             return ""
         from babel.dates import format_date  # why: Babel loads its locale data only when a date is written
@@ -150,7 +151,7 @@ class Translator:
         return format_date(day, "d MMMM y", locale=self.locale)
 
     def date_range(self, start: dt.date, end: dt.date | None) -> str:
-        """"23–24 fevral 2017", "28 February – 1 March 2017", or two full dates across years."""
+        """ "23–24 fevral 2017", "28 February – 1 March 2017", or two full dates across years."""
         from babel.dates import format_date  # why: as in date(), Babel only when a date is written
 
         if end is None or end == start:

@@ -5,6 +5,7 @@ Header values never carry a line break: display names and subjects are
 flattened to one line before they reach a header, and addresses are checked,
 so a name such as ``"Ali\\r\\nBcc: x@evil"`` cannot add a header.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

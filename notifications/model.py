@@ -3,6 +3,7 @@
 Nothing here knows where the data came from; the application (``agreements``)
 fills these from its database and ``notifications`` turns them into a message.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

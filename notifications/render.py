@@ -5,6 +5,7 @@ tables only, no scripts, no remote images; its CSS is inlined afterwards so
 that Outlook shows it) and ``digest.txt``. The words come from
 :mod:`notifications.i18n`.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -113,9 +114,7 @@ def _action_row(t: Translator, item: ActionItem) -> dict:
         "since": t("since_not_after" if item.stage_since_not_after else "since", since=t.date(item.stage_since))
         if item.stage_since
         else "",
-        "days": t("days_of", days=item.working_days, threshold=item.threshold)
-        if item.working_days is not None
-        else "",
+        "days": t("days_of", days=item.working_days, threshold=item.threshold) if item.working_days is not None else "",
         "level": item.level,
         "level_text": t.level(item.level),
         "move": t("awaiting_counterpart") if item.awaiting_counterpart else t.holder(item.awaiting),

@@ -4,6 +4,7 @@ security modes with their ports, and the settings of one SMTP connection.
 The configuration checks its values against these names; the transports in
 :mod:`notifications.transport` act on them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -5,6 +5,7 @@ says whether retrying can help (``permanent=False``: the server is down, busy
 or answered 4xx) or not (``permanent=True``: the server refused the message
 or the recipient with a 5xx answer).
 """
+
 from __future__ import annotations
 
 import os
@@ -110,7 +111,12 @@ class _SmtpSession:
         self.broken: str | None = None
 
     def send(
-        self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "", hand_over: Callable[[], None] | None = None
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        name: str = "",
+        hand_over: Callable[[], None] | None = None,
     ) -> None:
         if self.broken:
             raise DeliveryError(self.broken, broken=True)
@@ -120,15 +126,23 @@ class _SmtpSession:
             refused = client.sendmail(sender, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _msg in exc.recipients.values()]
-            detail = "; ".join(f"{rcpt}: {_error_text(smtplib.SMTPResponseException(c, m))}" for rcpt, (c, m) in exc.recipients.items())
-            raise DeliveryError(f"recipient refused by {self.where}: {detail}", permanent=all(c >= 500 for c in codes)) from None
+            detail = "; ".join(
+                f"{rcpt}: {_error_text(smtplib.SMTPResponseException(c, m))}" for rcpt, (c, m) in exc.recipients.items()
+            )
+            raise DeliveryError(
+                f"recipient refused by {self.where}: {detail}", permanent=all(c >= 500 for c in codes)
+            ) from None
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-            raise DeliveryError(f"refused by {self.where}: {_error_text(exc)}", permanent=exc.smtp_code >= 500) from None
+            raise DeliveryError(
+                f"refused by {self.where}: {_error_text(exc)}", permanent=exc.smtp_code >= 500
+            ) from None
         except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPException) as exc:
             self.broken = f"connection to {self.where} lost: {_error_text(exc)}"
             if client.in_doubt:  # after the end of the data, before the answer
                 raise DeliveryError(
-                    f"no answer from {self.where} after the end of the message ({_error_text(exc)})", broken=True, in_doubt=True
+                    f"no answer from {self.where} after the end of the message ({_error_text(exc)})",
+                    broken=True,
+                    in_doubt=True,
                 ) from None
             raise DeliveryError(self.broken, broken=True) from None
         finally:
@@ -214,7 +228,12 @@ class _FileSession:
         self.folder = folder
 
     def send(
-        self, raw: bytes, sender: str, recipients: Sequence[str], name: str = "", hand_over: Callable[[], None] | None = None
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        name: str = "",
+        hand_over: Callable[[], None] | None = None,
     ) -> None:
         stem = _UNSAFE.sub("_", name or "message").strip("._") or "message"
         target = self.folder / f"{stem}.eml"

@@ -5,14 +5,15 @@ SQLite, and also on PostgreSQL when $AGREEMENTS_TEST_PG_URL is set, each in a
 clean schema of its own. Tests marked ``sqlite_only`` check what only an
 embedded file has (paths, pragmas) and run on SQLite alone.
 """
+
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -127,7 +128,7 @@ def cli(store_url):
 
 @pytest.fixture
 def seeded(db, cli):
-    code, out, err = cli("import", str(SEED))
+    code, _out, err = cli("import", str(SEED))
     assert code == 0, err
     return db
 
@@ -150,8 +151,9 @@ def pg_db():
 def trigger_names(db: Database) -> list[str]:
     """The names of the triggers in the test's database (either backend)."""
     sql = (
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'" if db.is_sqlite else
-        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if db.is_sqlite
+        else "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
         "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
     )
     with db.engine.connect() as connection:

@@ -1,11 +1,12 @@
 """What many tests share: clocks they control, a real SMTP server, the
 command line's outcomes (ok, refused) and snapshots of the whole database."""
+
 from __future__ import annotations
 
 import asyncio
 import email
 import socket
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +15,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import inspect, text
 
 from agreements.clock import DEFAULT_TIMEZONE, Clock
-from agreements.config.file import Config, load_config
+from agreements.config.file import load_config
+from agreements.config.settings import Config
 from agreements.store.database import Database
 
 
@@ -22,7 +24,7 @@ def clock_at(moment: date | datetime, zone: str = DEFAULT_TIMEZONE) -> Clock:
     """A clock stopped at ``moment``; a bare day means noon of that day in ``zone``."""
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(12), ZoneInfo(zone))
-    fixed = moment.astimezone(timezone.utc)
+    fixed = moment.astimezone(UTC)
     return Clock(zone, lambda: fixed)
 
 
@@ -88,10 +90,16 @@ class Server:
         self.controller_class = controller
         self.controller = None
 
-    def start(self) -> "Server":
-        auth = {} if self.authenticator is None else {
-            "authenticator": self.authenticator, "auth_required": True, "auth_require_tls": False,
-        }
+    def start(self) -> Server:
+        auth = (
+            {}
+            if self.authenticator is None
+            else {
+                "authenticator": self.authenticator,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        )
         self.controller = self.controller_class(self.sink, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
         return self
@@ -101,7 +109,7 @@ class Server:
             self.controller.stop()
             self.controller = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:

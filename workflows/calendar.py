@@ -6,6 +6,7 @@ Dates here are calendar days as lived in Baku; nothing reads the clock. Counts
 use arithmetic on whole weeks and bisection over per-year holiday lists, so a
 scan of thousands of agreements costs microseconds each.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -85,12 +86,8 @@ class WorkingCalendar:
         if cached is None:
             off = public_holidays(year) | {d for d in self.extra_holidays if d.year == year}
             # weekend holidays change nothing: the weekend is already off
-            off_weekdays = sorted(
-                d for d in off if d.weekday() < SATURDAY and d not in self.extra_working_days
-            )
-            worked_weekends = sorted(
-                d for d in self.extra_working_days if d.year == year and d.weekday() >= SATURDAY
-            )
+            off_weekdays = sorted(d for d in off if d.weekday() < SATURDAY and d not in self.extra_working_days)
+            worked_weekends = sorted(d for d in self.extra_working_days if d.year == year and d.weekday() >= SATURDAY)
             cached = self._years[year] = (off_weekdays, worked_weekends)
         return cached
 

@@ -4,11 +4,13 @@ where an agreement stood on a given day. Pure functions over plain values.
 A date is exact (``day``), an upper bound (``not_after``: the source only says
 it happened no later than that day) or ``unknown``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 from workflows.errors import BadDate
 from workflows.events import STAGE_EVIDENCE_KINDS
@@ -138,9 +140,7 @@ def standing_on(events: Iterable[EventLike], day: date) -> Standing | None:
         return None
     last = evidence[-1]
     stage = last.to_stage or last.from_stage
-    entry_index = max(
-        i for i, e in enumerate(ordered) if e.to_stage and e.seq <= last.seq
-    )
+    entry_index = max(i for i, e in enumerate(ordered) if e.to_stage and e.seq <= last.seq)
     entry = ordered[entry_index]
     since = When(entry.occurred_on, entry.date_precision)
     if not _known_by(entry, day):

@@ -1,4 +1,5 @@
 """The lifecycle printed for people: a plain list of moves or a Mermaid diagram."""
+
 from __future__ import annotations
 
 from workflows.stages import ACTIVE, HEAD_STAGES, IN_FORCE, MOVES, STAGES, SUSPENDED, TERMINATED
@@ -23,7 +24,8 @@ def as_text(locale: str = "en") -> str:
     lines.append("")
     lines.append("A suspended agreement resumes only to the stage it was suspended from.")
     lines.append(
-        "Once users are registered, moves into " + ", ".join(s for s in STAGES if s in HEAD_STAGES)
+        "Once users are registered, moves into "
+        + ", ".join(s for s in STAGES if s in HEAD_STAGES)
         + " need the head role; other changes need an officer."
     )
     return "\n".join(lines)

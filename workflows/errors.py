@@ -1,4 +1,5 @@
 """Domain errors: each carries a message fit to show a legal officer as is."""
+
 from __future__ import annotations
 
 

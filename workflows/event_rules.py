@@ -7,6 +7,7 @@ ORM row, the plain copy an import replays on, a test fake) and of
 refusals are the domain errors of :mod:`workflows.errors`, each with a
 message fit to show as is.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

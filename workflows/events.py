@@ -4,6 +4,7 @@ A history is a list of events; each has one of these kinds. Which kinds are
 substantive (say what happened to the agreement itself) and which restart a
 stage's stall clock are facts about the kinds, kept here beside them.
 """
+
 from __future__ import annotations
 
 OPENED = "opened"

@@ -4,6 +4,7 @@ counterparts, free text, one-line names and e-mail addresses.
 Pure functions: each returns the normalised value or raises
 :class:`~workflows.errors.BadInput` with a message naming the problem.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,7 @@ def normalise_code(code: str) -> str:
     value = code.strip().upper()
     if not CODE_RE.match(value):
         raise BadInput(
-            f"invalid agreement code {code!r}: use letters, digits and dashes, "
-            "at most 40 characters (e.g. RA-MDA)"
+            f"invalid agreement code {code!r}: use letters, digits and dashes, at most 40 characters (e.g. RA-MDA)"
         )
     return value
 
@@ -38,8 +38,7 @@ def normalise_party(party: str) -> str:
     value = party.strip().upper()
     if not PARTY_RE.match(value):
         raise BadInput(
-            f"invalid counterpart {party!r}: use an ISO 3166 alpha-3 code (MDA) "
-            "or an organisation code (EU, IOM)"
+            f"invalid counterpart {party!r}: use an ISO 3166 alpha-3 code (MDA) or an organisation code (EU, IOM)"
         )
     return value
 

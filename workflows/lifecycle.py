@@ -4,6 +4,7 @@ One machine serves every agreement: it is built once with ``model=None`` and a
 move is fired with ``MACHINE.events[trigger].trigger(row, context=...)``. The
 row only needs ``stage``, ``suspended_from`` and ``signed_on`` attributes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,7 @@ def _context(event: Any) -> MoveContext:
 def _needs_signature_and_date(event: Any) -> bool:
     if event.model.signed_on is None:
         raise GuardRefused(
-            "entering in_force needs a recorded signature date: record it first "
-            "with `agreements sign CODE --on DATE`"
+            "entering in_force needs a recorded signature date: record it first with `agreements sign CODE --on DATE`"
         )
     if _context(event).in_force_on is None:
         raise GuardRefused("entering in_force needs the entry-into-force date (--on DATE)")
@@ -67,9 +67,7 @@ def _returns_to_origin(event: Any) -> bool:
     origin = event.model.suspended_from
     dest = event.transition.dest
     if dest != origin:
-        raise GuardRefused(
-            f"a suspended agreement resumes only to the stage it was suspended from ({origin})"
-        )
+        raise GuardRefused(f"a suspended agreement resumes only to the stage it was suspended from ({origin})")
     return True
 
 
@@ -141,9 +139,7 @@ def fire(row: Movable, dest: str, context: MoveContext | None = None) -> str:
         raise IllegalMove(refusal(source, dest, row.suspended_from)) from None
     except GuardRefused as exc:
         allowed = ", ".join(allowed_targets(source, row.suspended_from)) or "none"
-        raise GuardRefused(
-            f"cannot move from {source} to {dest}: {exc}; allowed from {source}: {allowed}"
-        ) from None
+        raise GuardRefused(f"cannot move from {source} to {dest}: {exc}; allowed from {source}: {allowed}") from None
     if not moved:  # a condition returned False without saying why
         raise IllegalMove(refusal(source, dest, row.suspended_from))
     return source

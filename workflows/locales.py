@@ -1,4 +1,5 @@
 """The languages the tracker speaks to people, defined once."""
+
 from __future__ import annotations
 
 AZ = "az"

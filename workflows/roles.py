@@ -4,6 +4,7 @@ Pure rules; looking up a user's role is the database's job
 (``agreements.writes.users``). While no user is registered the tracker is open to
 whoever runs it, so a single officer's SQLite file needs no setup.
 """
+
 from __future__ import annotations
 
 from workflows.errors import DomainError

@@ -3,6 +3,7 @@
 Kept free of heavy imports so that the command line can build its help and
 option choices without loading the state machine.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ clock that runs since the last real movement, and the resulting flag.
 Pure functions over plain values; the day to judge and the calendar are
 always given, never read.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,9 +67,7 @@ def _check_thresholds(thresholds: Mapping[str, Any]) -> dict[str, int]:
         if stage in NEVER_STALL:
             raise ValueError(f"{stage} never stalls; it takes no threshold")
         if stage not in ACTIVE:
-            raise ValueError(
-                f"unknown stage {stage!r} in stall thresholds; one of: {', '.join(ACTIVE)}"
-            )
+            raise ValueError(f"unknown stage {stage!r} in stall thresholds; one of: {', '.join(ACTIVE)}")
         checked[stage] = _positive_int(days, f"the threshold of {stage}")
     return checked
 
@@ -105,8 +104,7 @@ class StallPolicy:
         unknown = sorted(set(data) - set(_POLICY_KEYS))
         if unknown:
             raise ValueError(
-                f"unknown stall policy setting(s) {', '.join(map(repr, unknown))}; "
-                f"one of: {', '.join(_POLICY_KEYS)}"
+                f"unknown stall policy setting(s) {', '.join(map(repr, unknown))}; one of: {', '.join(_POLICY_KEYS)}"
             )
         overrides = data.get("thresholds") or {}
         if not isinstance(overrides, Mapping):

@@ -7,6 +7,7 @@ replaying the history; and the replay, for the days they cannot answer.
 the tests compare the two after every kind of event. Pure: the application
 keeps the values in columns of the agreement row (migration 0005).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -26,8 +27,14 @@ from workflows.stall import ClockEvent, StallFlag, StallPolicy, assess_events
 # acknowledgement's ``ack_until`` and ``ack_note`` and the latest
 # ``ack_max_until`` of any; ``last_flag``: the outcome of the last flag event.
 SUMMARY_COLUMNS = (
-    "last_event_on", "undated_events", "last_substantive_on", "clock_since",
-    "ack_until", "ack_note", "ack_max_until", "last_flag",
+    "last_event_on",
+    "undated_events",
+    "last_substantive_on",
+    "clock_since",
+    "ack_until",
+    "ack_note",
+    "ack_max_until",
+    "last_flag",
 )
 DATE_COLUMNS = ("last_event_on", "last_substantive_on", "clock_since", "ack_until", "ack_max_until")
 

@@ -4,6 +4,7 @@ C0 controls (CR, LF and tab among them), DEL, C1 controls and the Unicode
 line and paragraph separators: in a mail header, a table cell or a one-line
 name they would break the line or drive the terminal.
 """
+
 from __future__ import annotations
 
 import re

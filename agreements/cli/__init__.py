@@ -4,6 +4,7 @@ Errors are turned into one line on stderr here and nowhere else: exit code 1
 for what the rules refuse, 2 for a usage error. Nothing heavy is imported
 until a command runs, so ``agreements --help`` stays fast.
 """
+
 from __future__ import annotations
 
 import importlib

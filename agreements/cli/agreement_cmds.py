@@ -1,4 +1,5 @@
 """Commands about agreements: add, list, show, history."""
+
 from __future__ import annotations
 
 import click
@@ -6,8 +7,40 @@ import click
 from agreements.cli import output
 from agreements.cli.options import DATE, HOLDER, KIND, STAGE, actor_option, format_option, lang_option
 
-LIST_COLUMNS = ("code", "kind", "parties", "stage", "stage_since", "stage_since_precision", "awaiting", "signed_on", "in_force_on", "parent", "officer", "title_en", "title_az")
-EVENT_COLUMNS = ("seq", "on", "date_precision", "until", "kind", "from", "to", "place", "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at")
+LIST_COLUMNS = (
+    "code",
+    "kind",
+    "parties",
+    "stage",
+    "stage_since",
+    "stage_since_precision",
+    "awaiting",
+    "signed_on",
+    "in_force_on",
+    "parent",
+    "officer",
+    "title_en",
+    "title_az",
+)
+EVENT_COLUMNS = (
+    "seq",
+    "on",
+    "date_precision",
+    "until",
+    "kind",
+    "from",
+    "to",
+    "place",
+    "outcome",
+    "open_articles",
+    "actor",
+    "note",
+    "reason",
+    "reference",
+    "awaiting",
+    "source",
+    "recorded_at",
+)
 
 
 @click.command()
@@ -15,17 +48,32 @@ EVENT_COLUMNS = ("seq", "on", "date_precision", "until", "kind", "from", "to", "
 @click.option("--title-az", required=True, metavar="TEXT", help="Title in Azerbaijani.")
 @click.option("--title-en", required=True, metavar="TEXT", help="Title in English.")
 @click.option("--kind", required=True, type=KIND, help="Kind of agreement.")
-@click.option("--party", "parties", multiple=True, required=True, metavar="CODE", help="Counterpart: ISO 3166 alpha-3 (MDA) or an organisation (EU, IOM). Repeat for several.")
+@click.option(
+    "--party",
+    "parties",
+    multiple=True,
+    required=True,
+    metavar="CODE",
+    help="Counterpart: ISO 3166 alpha-3 (MDA) or an organisation (EU, IOM). Repeat for several.",
+)
 @click.option("--parent", metavar="CODE", help="The agreement this one implements or amends.")
 @click.option("--officer", metavar="NAME", help="Responsible officer.")
 @click.option("--on", type=DATE, help="Day the record opens (default: today).")
-@click.option("--stage", type=STAGE, default="draft", show_default=True, help="Stage it enters at (for negotiations already under way).")
+@click.option(
+    "--stage",
+    type=STAGE,
+    default="draft",
+    show_default=True,
+    help="Stage it enters at (for negotiations already under way).",
+)
 @click.option("--awaiting", type=HOLDER, help="Who holds the next move.")
 @click.option("--note", metavar="TEXT", help="A remark for the opening entry.")
 @click.option("--ref", "reference", metavar="TEXT", help="Document behind it.")
 @actor_option
 @click.pass_obj
-def add(app, code, title_az, title_en, kind, parties, parent, officer, on, stage, awaiting, note, reference, actor) -> None:
+def add(
+    app, code, title_az, title_en, kind, parties, parent, officer, on, stage, awaiting, note, reference, actor
+) -> None:
     """Add an agreement; its history opens with one entry.
 
     \b
@@ -38,9 +86,21 @@ def add(app, code, title_az, title_en, kind, parties, parent, officer, on, stage
     from agreements.writes.commands import add_agreement
 
     done = add_agreement(
-        app.db, code, title_az=title_az, title_en=title_en, kind=kind, parties=parties,
-        parent=parent, officer=officer, on=on, stage=stage, awaiting=awaiting, note=note,
-        reference=reference, actor=app.actor(actor), clock=app.clock,
+        app.db,
+        code,
+        title_az=title_az,
+        title_en=title_en,
+        kind=kind,
+        parties=parties,
+        parent=parent,
+        officer=officer,
+        on=on,
+        stage=stage,
+        awaiting=awaiting,
+        note=note,
+        reference=reference,
+        actor=app.actor(actor),
+        clock=app.clock,
     )
     click.echo(f"Added {done.code} at {done.stage} on {done.event.occurred_on.isoformat()}.")
 
@@ -81,8 +141,14 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
         click.echo(
             output.table(
                 rows,
-                [("code", "code"), ("stage_text", "stage"), ("stage_since_label", "since"),
-                 ("awaiting", "awaiting"), ("parties", "counterparts"), ("title", "title")],
+                [
+                    ("code", "code"),
+                    ("stage_text", "stage"),
+                    ("stage_since_label", "since"),
+                    ("awaiting", "awaiting"),
+                    ("parties", "counterparts"),
+                    ("title", "title"),
+                ],
                 wrap={"parties": 24},
             )
         )
@@ -106,7 +172,13 @@ def _print_agreement(agreement: dict, lang: str) -> None:
         else f"  stage:        unknown: {agreement['stage_since_label']}",
         f"  awaiting:     {agreement['awaiting'] or '-'}",
     ]
-    for key, label in (("suspended_from", "suspended from"), ("signed_on", "signed on"), ("in_force_on", "in force since"), ("parent", "implements"), ("officer", "officer")):
+    for key, label in (
+        ("suspended_from", "suspended from"),
+        ("signed_on", "signed on"),
+        ("in_force_on", "in force since"),
+        ("parent", "implements"),
+        ("officer", "officer"),
+    ):
         if agreement.get(key):
             lines.append(f"  {label + ':':<13} {output.printable(str(agreement[key]))}")
     click.echo("\n".join(lines))
@@ -118,8 +190,16 @@ def _print_events(events: list[dict], lang: str) -> None:
     click.echo(
         output.table(
             events,
-            [("seq", "#"), ("when", "date"), ("kind", "event"), ("what", "stage"), ("place", "place"),
-             ("awaiting", "awaiting"), ("actor", "by"), ("details", "details")],
+            [
+                ("seq", "#"),
+                ("when", "date"),
+                ("kind", "event"),
+                ("what", "stage"),
+                ("place", "place"),
+                ("awaiting", "awaiting"),
+                ("actor", "by"),
+                ("details", "details"),
+            ],
             wrap={"details": 60, "what": 34},
         )
     )

@@ -1,4 +1,5 @@
 """Commands of the weekly digest: recipients, digest preview/send, outbox, plan."""
+
 from __future__ import annotations
 
 import click
@@ -32,10 +33,14 @@ def recipients() -> None:
 @click.argument("email")
 @click.option("--name", required=True, metavar="TEXT", help="Name shown in the greeting and the To header.")
 @click.option("--locale", type=LOCALE, required=True, help="Language of the digest.")
-@click.option("--party", "parties", multiple=True, metavar="CODE", help="Only agreements with this counterpart (repeatable).")
+@click.option(
+    "--party", "parties", multiple=True, metavar="CODE", help="Only agreements with this counterpart (repeatable)."
+)
 @click.option("--kind", "kinds", type=KIND, multiple=True, help="Only agreements of this kind (repeatable).")
 @click.option("--officer", metavar="NAME", help="Only agreements of this officer.")
-@click.option("--only-needs-action", is_flag=True, help="Only the 'needs action' section; no e-mail in a week with nothing to do.")
+@click.option(
+    "--only-needs-action", is_flag=True, help="Only the 'needs action' section; no e-mail in a week with nothing to do."
+)
 @actor_option
 @click.pass_obj
 def recipients_add(app, email, name, locale, parties, kinds, officer, only_needs_action, actor) -> None:
@@ -50,8 +55,16 @@ def recipients_add(app, email, name, locale, parties, kinds, officer, only_needs
     from agreements.digest.recipients import add_recipient
 
     row = add_recipient(
-        app.db, email, name=name, locale=locale, actor=app.actor(actor), parties=parties, kinds=kinds,
-        officer=officer, only_needs_action=only_needs_action, now=app.clock.now(),
+        app.db,
+        email,
+        name=name,
+        locale=locale,
+        actor=app.actor(actor),
+        parties=parties,
+        kinds=kinds,
+        officer=officer,
+        only_needs_action=only_needs_action,
+        now=app.clock.now(),
     )
     click.echo(f"Added {row.name} <{row.email}> ({row.locale}); follows: {_follows(row)}.")
 
@@ -69,7 +82,9 @@ def _follows(row) -> str:
 
 
 @recipients.command("list")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format."
+)
 @click.pass_obj
 def recipients_list(app, fmt) -> None:
     """List the recipients of the weekly digest.
@@ -128,9 +143,17 @@ def digest() -> None:
 @click.option("--recipient", metavar="EMAIL", help="Render as this recipient gets it (their filters and language).")
 @click.option("--locale", type=LOCALE, help="Language (default: the recipient's, else en).")
 @click.option("--week", metavar="YYYY-Www", help=WEEK_HELP)
-@click.option("--format", "fmt", type=click.Choice(("text", "html", "eml")), default="text", show_default=True,
-              help="The plain-text part, the HTML part, or the whole message (needs --recipient).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of the terminal.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "html", "eml")),
+    default="text",
+    show_default=True,
+    help="The plain-text part, the HTML part, or the whole message (needs --recipient).",
+)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of the terminal."
+)
 @click.pass_obj
 def digest_preview(app, recipient, locale, week, fmt, out) -> None:
     """Render a week's digest without sending anything.
@@ -146,7 +169,9 @@ def digest_preview(app, recipient, locale, week, fmt, out) -> None:
     """
     from agreements.digest.preview import preview
 
-    text = preview(app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt, now=app.clock.now())
+    text = preview(
+        app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt, now=app.clock.now()
+    )
     if out:
         with open(out, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -219,7 +244,9 @@ def digest_resend(app, email, week) -> None:
 @click.command()
 @click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
 @click.option("--week", metavar="YYYY-Www", help="Only this week.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format."
+)
 @click.pass_obj
 def outbox(app, status, week, fmt) -> None:
     """Show the digest outbox: what was queued, sent, failed, and why.
@@ -255,12 +282,21 @@ def outbox(app, status, week, fmt) -> None:
         return
     for row in rows:
         row["when"] = row["sent_at"] or row["next_attempt_at"]
-    click.echo(output.table(
-        rows,
-        [("week", "week"), ("recipient", "recipient"), ("status", "status"), ("attempts", "attempts"),
-         ("when", "sent / next try"), ("last_error", "last error"), ("message_id", "Message-ID")],
-        wrap={"last_error": 50},
-    ))
+    click.echo(
+        output.table(
+            rows,
+            [
+                ("week", "week"),
+                ("recipient", "recipient"),
+                ("status", "status"),
+                ("attempts", "attempts"),
+                ("when", "sent / next try"),
+                ("last_error", "last error"),
+                ("message_id", "Message-ID"),
+            ],
+            wrap={"last_error": 50},
+        )
+    )
     click.echo(f"{len(rows)} message(s)")
 
 

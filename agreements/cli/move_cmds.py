@@ -1,4 +1,5 @@
 """Commands that write history: advance, suspend, resume, terminate, round, sign, note."""
+
 from __future__ import annotations
 
 import click
@@ -45,7 +46,11 @@ def advance(app, code, to, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import advance as advance_agreement  # lazy: loaded when the command runs
 
-    _report(advance_agreement(app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
+    _report(
+        advance_agreement(
+            app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock
+        )
+    )
 
 
 @click.command()
@@ -62,7 +67,11 @@ def suspend(app, code, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import advance as advance_agreement  # lazy: loaded when the command runs
 
-    _report(advance_agreement(app.db, code, SUSPENDED, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
+    _report(
+        advance_agreement(
+            app.db, code, SUSPENDED, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock
+        )
+    )
 
 
 @click.command()
@@ -79,7 +88,9 @@ def resume(app, code, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import resume as resume_agreement  # lazy: loaded when the command runs
 
-    _report(resume_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
+    _report(
+        resume_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock)
+    )
 
 
 @click.command()
@@ -97,7 +108,17 @@ def terminate(app, code, reason, on, note, reference, place, awaiting, actor) ->
     """
     from agreements.writes.commands import advance as advance_agreement  # lazy: loaded when the command runs
 
-    _report(advance_agreement(app.db, code, TERMINATED, _details(app, note, reference, place, awaiting, actor), on=on, reason=reason, clock=app.clock))
+    _report(
+        advance_agreement(
+            app.db,
+            code,
+            TERMINATED,
+            _details(app, note, reference, place, awaiting, actor),
+            on=on,
+            reason=reason,
+            clock=app.clock,
+        )
+    )
 
 
 @click.command("round")
@@ -120,7 +141,18 @@ def round_(app, code, on, until, outcome, open_articles, note, reference, place,
 
     if not place:
         raise click.UsageError("Missing option '--place'.")
-    _report(record_round(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, until=until, outcome=outcome, open_articles=open_articles, clock=app.clock))
+    _report(
+        record_round(
+            app.db,
+            code,
+            _details(app, note, reference, place, awaiting, actor),
+            on=on,
+            until=until,
+            outcome=outcome,
+            open_articles=open_articles,
+            clock=app.clock,
+        )
+    )
 
 
 @click.command()
@@ -137,7 +169,9 @@ def sign(app, code, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import sign as sign_agreement  # lazy: loaded when the command runs
 
-    _report(sign_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock))
+    _report(
+        sign_agreement(app.db, code, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock)
+    )
 
 
 @click.command()

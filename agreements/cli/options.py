@@ -1,4 +1,5 @@
 """Option types and decorators shared by the commands."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,7 +44,9 @@ def details_options(f):
     f = actor_option(f)
     f = click.option("--awaiting", type=HOLDER, help="Who holds the next move after this.")(f)
     f = click.option("--place", metavar="TEXT", help="Where it happened.")(f)
-    f = click.option("--ref", "reference", metavar="TEXT", help='Document behind it, e.g. "letter No. 02/1097 of 25 May 2016".')(f)
+    f = click.option(
+        "--ref", "reference", metavar="TEXT", help='Document behind it, e.g. "letter No. 02/1097 of 25 May 2016".'
+    )(f)
     f = click.option("--note", metavar="TEXT", help="A remark for the history.")(f)
     return f
 

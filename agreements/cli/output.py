@@ -1,4 +1,5 @@
 """Printing rows as a table, JSON or CSV. Heavy formatting modules load lazily."""
+
 from __future__ import annotations
 
 import csv
@@ -33,7 +34,9 @@ def shorten(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], wrap: dict[str, int] | None = None) -> str:
+def table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], wrap: dict[str, int] | None = None
+) -> str:
     from tabulate import tabulate
 
     headers = [title for _key, title in columns]
@@ -63,7 +66,9 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     quoted = csv.writer(sys.stdout, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     for row in rows:
-        values = [";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (row.get(c) for c in columns)]
+        values = [
+            ";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in (row.get(c) for c in columns)
+        ]
         (quoted if any(isinstance(v, str) and "\r" in v for v in values) else writer).writerow(values)
 
 

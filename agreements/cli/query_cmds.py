@@ -1,4 +1,5 @@
 """Questions about the past: the log of events, full-text search, reports."""
+
 from __future__ import annotations
 
 import click
@@ -6,7 +7,26 @@ import click
 from agreements.cli import output
 from agreements.cli.options import DATE, KIND, MAX_LIMIT, STAGE, format_option, lang_option
 
-LOG_COLUMNS = ("code", "seq", "on", "date_precision", "until", "kind", "from", "to", "place", "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at")
+LOG_COLUMNS = (
+    "code",
+    "seq",
+    "on",
+    "date_precision",
+    "until",
+    "kind",
+    "from",
+    "to",
+    "place",
+    "outcome",
+    "open_articles",
+    "actor",
+    "note",
+    "reason",
+    "reference",
+    "awaiting",
+    "source",
+    "recorded_at",
+)
 SEARCH_COLUMNS = ("code", "source", "kind", "on", "date_precision", "snippet", "score")
 EVENT_KIND_CHOICES = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
 
@@ -19,9 +39,19 @@ EVENT_KIND_CHOICES = ("opened", "stage_change", "round", "signature", "note", "a
 @click.option("--since", type=DATE, help="Only events on or after this day.")
 @click.option("--until", type=DATE, help="Only events on or before this day.")
 @click.option("--event-kind", type=click.Choice(EVENT_KIND_CHOICES), help="Only events of this kind.")
-@click.option("--grep", metavar="TEXT", help="Only events whose place, note, outcome, reason or reference has these words (as in `search`).")
+@click.option(
+    "--grep",
+    metavar="TEXT",
+    help="Only events whose place, note, outcome, reason or reference has these words (as in `search`).",
+)
 @click.option("--ignore-diacritics", "fold", is_flag=True, help="With --grep: Kisinyov finds Kişinyov.")
-@click.option("--limit", type=click.IntRange(min=0, max=MAX_LIMIT), default=100, show_default=True, help="At most N events (0: all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0, max=MAX_LIMIT),
+    default=100,
+    show_default=True,
+    help="At most N events (0: all).",
+)
 @format_option("table", "json", "csv")
 @lang_option
 @click.pass_obj
@@ -36,8 +66,20 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
     """
     from agreements.reads.log import log
 
-    rows = log(app.db, party=party, kind=kind, stage=stage, actor=actor, since=since, until=until,
-               event_kind=event_kind, grep=grep, fold=fold, limit=limit or None, zone=app.clock.zone)
+    rows = log(
+        app.db,
+        party=party,
+        kind=kind,
+        stage=stage,
+        actor=actor,
+        since=since,
+        until=until,
+        event_kind=event_kind,
+        grep=grep,
+        fold=fold,
+        limit=limit or None,
+        zone=app.clock.zone,
+    )
     if output.emit_data(rows, fmt, LOG_COLUMNS):
         return
     for row in rows:
@@ -46,8 +88,15 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
     click.echo(
         output.table(
             rows,
-            [("when", "date"), ("code", "code"), ("kind", "event"), ("what", "stage"), ("place", "place"),
-             ("actor", "by"), ("details", "details")],
+            [
+                ("when", "date"),
+                ("code", "code"),
+                ("kind", "event"),
+                ("what", "stage"),
+                ("place", "place"),
+                ("actor", "by"),
+                ("details", "details"),
+            ],
             wrap={"what": 34, "place": 20},
         )
     )
@@ -56,7 +105,9 @@ def log_(app, party, kind, stage, actor, since, until, event_kind, grep, fold, l
 
 @click.command()
 @click.argument("text", required=False, default="")
-@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=50, show_default=True, help="At most N hits.")
+@click.option(
+    "--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=50, show_default=True, help="At most N hits."
+)
 @click.option("--ignore-diacritics", "fold", is_flag=True, help="Kisinyov finds Kişinyov, Azerbaycan finds Azərbaycan.")
 @format_option("table", "json", "csv")
 @click.pass_obj
@@ -81,7 +132,11 @@ def search(app, text, limit, fold, fmt) -> None:
         return
     for hit in hits:
         hit["where"] = hit["date_label"] if hit["source"] == "event" else "(title)"
-    click.echo(output.table(hits, [("code", "code"), ("where", "date"), ("kind", "event"), ("snippet", "match")], wrap={"snippet": 80}))
+    click.echo(
+        output.table(
+            hits, [("code", "code"), ("where", "date"), ("kind", "event"), ("snippet", "match")], wrap={"snippet": 80}
+        )
+    )
     click.echo(f"{len(hits)} hit(s)")
 
 
@@ -122,12 +177,10 @@ def durations(app, party, kind, fmt) -> None:
         output.emit_json(data)
         return
     if fmt == "csv":
-        rows = [
-            {"code": a["code"], "stage": s, **v}
-            for a in data["agreements"]
-            for s, v in a["stages"].items()
-        ]
-        output.emit_csv(rows, ("code", "stage", "calendar_days", "working_days", "stays", "unknown", "approximate", "ongoing"))
+        rows = [{"code": a["code"], "stage": s, **v} for a in data["agreements"] for s, v in a["stages"].items()]
+        output.emit_csv(
+            rows, ("code", "stage", "calendar_days", "working_days", "stays", "unknown", "approximate", "ongoing")
+        )
         return
     rows = []
     for agreement in data["agreements"]:
@@ -140,11 +193,24 @@ def durations(app, party, kind, fmt) -> None:
     click.echo(output.table(rows, [("code", "code")] + [(s, s) for s in TIMED_STAGES]))
     click.echo("")
     stats = [
-        {**s, "median": f"{_num(s['median_calendar_days'])}/{_num(s['median_working_days'])}" if s["agreements"] else "",
-         "p90": f"{_num(s['p90_calendar_days'])}/{_num(s['p90_working_days'])}" if s["agreements"] else ""}
+        {
+            **s,
+            "median": f"{_num(s['median_calendar_days'])}/{_num(s['median_working_days'])}" if s["agreements"] else "",
+            "p90": f"{_num(s['p90_calendar_days'])}/{_num(s['p90_working_days'])}" if s["agreements"] else "",
+        }
         for s in data["stages"]
     ]
-    click.echo(output.table(stats, [("stage", "stage"), ("agreements", "left it"), ("median", "median cal/work"), ("p90", "90th pct cal/work")]))
+    click.echo(
+        output.table(
+            stats,
+            [
+                ("stage", "stage"),
+                ("agreements", "left it"),
+                ("median", "median cal/work"),
+                ("p90", "90th pct cal/work"),
+            ],
+        )
+    )
 
 
 @report.command()

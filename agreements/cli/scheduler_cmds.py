@@ -1,4 +1,5 @@
 """``agreements scheduler``: the service that runs the stall scan and the weekly digest."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Commands about the tracker itself: init, workflow."""
+
 from __future__ import annotations
 
 import click

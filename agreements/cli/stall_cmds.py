@@ -1,4 +1,5 @@
 """Commands about stalls and configuration: stalled, ack, config show."""
+
 from __future__ import annotations
 
 import click
@@ -6,11 +7,27 @@ import click
 from agreements.cli import output
 from agreements.cli.options import DATE, HOLDER, actor_option, format_option, lang_option
 
-STALL_COLUMNS = ("code", "title_en", "title_az", "stage", "stage_since", "clock_from", "working_days", "threshold", "level", "awaiting", "awaiting_counterpart", "acknowledged_until", "acknowledgement")
+STALL_COLUMNS = (
+    "code",
+    "title_en",
+    "title_az",
+    "stage",
+    "stage_since",
+    "clock_from",
+    "working_days",
+    "threshold",
+    "level",
+    "awaiting",
+    "awaiting_counterpart",
+    "acknowledged_until",
+    "acknowledgement",
+)
 
 
 @click.command()
-@click.option("--as-of", "as_of", type=DATE, help="Judge the history as it stood at the end of that day (default: today).")
+@click.option(
+    "--as-of", "as_of", type=DATE, help="Judge the history as it stood at the end of that day (default: today)."
+)
 @click.option("--all", "include_all", is_flag=True, help="Also list acknowledged flags.")
 @format_option("table", "json", "csv")
 @lang_option
@@ -39,8 +56,15 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
         row["days"] = f"{row['working_days']}/{row['threshold']}"
         row["move"] = "awaiting counterpart" if row["awaiting_counterpart"] else (row["awaiting"] or "")
         row["ack"] = f"until {row['acknowledged_until']}" if row["acknowledged_until"] else ""
-    columns = [("code", "code"), ("title", "title"), ("stage_text", "stage"), ("stage_since", "in stage since"),
-               ("days", "working days/threshold"), ("level", "level"), ("move", "whose move")]
+    columns = [
+        ("code", "code"),
+        ("title", "title"),
+        ("stage_text", "stage"),
+        ("stage_since", "in stage since"),
+        ("days", "working days/threshold"),
+        ("level", "level"),
+        ("move", "whose move"),
+    ]
     if include_all:
         columns.append(("ack", "acknowledged"))
     click.echo(output.table(rows, columns))
@@ -69,7 +93,14 @@ def ack(app, code, until, note, on, reference, awaiting, actor) -> None:
     from agreements.writes.commands import Details  # lazy: loaded when the command runs
     from agreements.writes.stall_flags import acknowledge  # lazy: loaded when the command runs
 
-    done = acknowledge(app.db, code, Details(actor=app.actor(actor), note=note, reference=reference, awaiting=awaiting), until=until, on=on, clock=app.clock)
+    done = acknowledge(
+        app.db,
+        code,
+        Details(actor=app.actor(actor), note=note, reference=reference, awaiting=awaiting),
+        until=until,
+        on=on,
+        clock=app.clock,
+    )
     click.echo(f"{done.code}: acknowledged until {until.isoformat()}.")
 
 
@@ -92,7 +123,13 @@ def config_show(app, fmt) -> None:
     cfg = app.config
     rows = cfg.effective()
     if fmt == "json":
-        output.emit_json({"file": str(cfg.path), "loaded": cfg.loaded, "settings": [{"key": k, "value": v, "source": s} for k, v, s in rows]})
+        output.emit_json(
+            {
+                "file": str(cfg.path),
+                "loaded": cfg.loaded,
+                "settings": [{"key": k, "value": v, "source": s} for k, v, s in rows],
+            }
+        )
         return
     state = "read" if cfg.loaded else "absent: defaults apply"
     click.echo(f"# configuration file: {cfg.path} ({state})")

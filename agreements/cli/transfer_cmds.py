@@ -1,4 +1,5 @@
 """Import and export of agreements with their history."""
+
 from __future__ import annotations
 
 import sys
@@ -10,7 +11,12 @@ from agreements.cli.options import actor_option
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(("json", "csv")), help="File format (default: from the file name; JSON otherwise).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("json", "csv")),
+    help="File format (default: from the file name; JSON otherwise).",
+)
 @actor_option
 @click.pass_obj
 def import_(app, file, fmt, actor) -> None:
@@ -47,8 +53,12 @@ def import_(app, file, fmt, actor) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(("json", "csv")), default="json", show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
+@click.option(
+    "--format", "fmt", type=click.Choice(("json", "csv")), default="json", show_default=True, help="Output format."
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output."
+)
 @click.pass_obj
 def export(app, fmt, out) -> None:
     """Write every agreement and its whole history (a logical backup).

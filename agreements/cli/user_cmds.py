@@ -1,4 +1,5 @@
 """Users and their roles: users add, users list."""
+
 from __future__ import annotations
 
 import click
@@ -30,7 +31,12 @@ def users() -> None:
 @users.command("add")
 @click.argument("name")
 @click.option("--email", required=True, metavar="ADDRESS", help="The user's e-mail address.")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="viewer: reads; officer: records; head: also commits the state.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    required=True,
+    help="viewer: reads; officer: records; head: also commits the state.",
+)
 @actor_option
 @click.pass_obj
 def users_add(app, name, email, role, actor) -> None:
@@ -59,14 +65,21 @@ def users_list(app, fmt) -> None:
     from agreements.writes.users import list_users  # lazy: loaded when the command runs
 
     rows = [
-        {"name": u.name, "email": u.email, "role": u.role,
-         "created_at": u.created_at.isoformat(timespec="seconds"), "created_by": u.created_by}
+        {
+            "name": u.name,
+            "email": u.email,
+            "role": u.role,
+            "created_at": u.created_at.isoformat(timespec="seconds"),
+            "created_by": u.created_by,
+        }
         for u in list_users(app.db)
     ]
     if output.emit_data(rows, fmt, USER_COLUMNS):
         return
     if not rows:
-        click.echo("No users registered: anyone may act. Add the first (a head) with `agreements users add NAME --email E --role head`.")
+        click.echo(
+            "No users registered: anyone may act. Add the first (a head) with `agreements users add NAME --email E --role head`."
+        )
         return
     from tabulate import tabulate  # lazy: only the table output needs it
 

@@ -1,4 +1,5 @@
 """Where the database lives and who is acting: resolved from options and environment."""
+
 from __future__ import annotations
 
 import getpass

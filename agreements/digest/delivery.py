@@ -22,6 +22,7 @@ queued again if it was never handed over (the server cannot have it), else
 none silently: at most the one message it was handing over is left for an
 operator to check (``agreements digest resend``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from agreements.config.file import Config
+from agreements.config.settings import Config
 from agreements.digest import LOGGER
 from agreements.digest.mail import make_transport, sender_of
 from agreements.digest.owners import owner_gone, process_owner
@@ -106,8 +107,13 @@ def due_messages(db: Database, now: datetime) -> list[OutboxMessage]:
 
 
 def _send_batch(
-    db: Database, config: Config, session: Session, due: list[OutboxMessage], envelope_from: str,
-    now: datetime, report: DeliveryReport,
+    db: Database,
+    config: Config,
+    session: Session,
+    due: list[OutboxMessage],
+    envelope_from: str,
+    now: datetime,
+    report: DeliveryReport,
 ) -> None:
     """Send each row this run wins; once the connection breaks, the rest wait for a later run."""
     broken: DeliveryError | None = None
@@ -119,13 +125,21 @@ def _send_batch(
 
 
 def _send_claimed(
-    db: Database, config: Config, session: Session, row: OutboxMessage, envelope_from: str,
-    now: datetime, report: DeliveryReport,
+    db: Database,
+    config: Config,
+    session: Session,
+    row: OutboxMessage,
+    envelope_from: str,
+    now: datetime,
+    report: DeliveryReport,
 ) -> DeliveryError | None:
     """Send one claimed row and record the outcome; return the error if the connection broke."""
     try:
         session.send(
-            row.message, envelope_from, [row.recipient], name=f"{row.week}-{row.recipient}",
+            row.message,
+            envelope_from,
+            [row.recipient],
+            name=f"{row.week}-{row.recipient}",
             hand_over=lambda: _hand_over(db, row, report.transport),
         )
     except DeliveryError as exc:
@@ -158,7 +172,10 @@ def _claim(db: Database, row: OutboxMessage, now: datetime) -> bool:
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id, OutboxMessage.status == QUEUED, OutboxMessage.attempts == row.attempts)
             .values(
-                status=SENDING, attempted_at=now, attempts=row.attempts + 1, transport=None,
+                status=SENDING,
+                attempted_at=now,
+                attempts=row.attempts + 1,
+                transport=None,
                 last_error=CLAIMED_BY + process_owner(),
             )
             .execution_options(synchronize_session=False)
@@ -190,7 +207,7 @@ def _hand_over(db: Database, row: OutboxMessage, transport: str) -> None:
 def _claimed_by(row: OutboxMessage) -> str | None:
     """The ``host:pid`` of the sender that claimed ``row`` (None for a claim made before it was recorded)."""
     text = row.last_error or ""
-    return text[len(CLAIMED_BY):] if text.startswith(CLAIMED_BY) else None
+    return text[len(CLAIMED_BY) :] if text.startswith(CLAIMED_BY) else None
 
 
 def _recover_interrupted(db: Database, now: datetime, report: DeliveryReport) -> None:
@@ -203,19 +220,27 @@ def _recover_interrupted(db: Database, now: datetime, report: DeliveryReport) ->
             continue  # its sender may still be at work
         since = row.attempted_at.isoformat(timespec="seconds")
         if owner is not None and row.transport is None:  # never handed over: the server cannot have it
-            values = {"status": QUEUED, "next_attempt_at": now,
-                      "last_error": f"interrupted before it was handed over (claimed {since} by {owner}); queued again"}
+            values = {
+                "status": QUEUED,
+                "next_attempt_at": now,
+                "last_error": f"interrupted before it was handed over (claimed {since} by {owner}); queued again",
+            }
             bucket = report.requeued
         else:
-            values = {"status": FAILED, "next_attempt_at": None,
-                      "last_error": _in_doubt_error(f"interrupted while sending (claimed {since})")}
+            values = {
+                "status": FAILED,
+                "next_attempt_at": None,
+                "last_error": _in_doubt_error(f"interrupted while sending (claimed {since})"),
+            }
             bucket = report.interrupted
         with db.sessions().begin() as session:
             result = session.execute(
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.id == row.id, OutboxMessage.status == SENDING,
-                    OutboxMessage.attempted_at == row.attempted_at, OutboxMessage.attempts == row.attempts,
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.status == SENDING,
+                    OutboxMessage.attempted_at == row.attempted_at,
+                    OutboxMessage.attempts == row.attempts,
                 )
                 .values(**values)
                 .execution_options(synchronize_session=False)
@@ -240,7 +265,12 @@ def _as_last_error(error: object) -> str:
 
 
 def _record_failure(
-    db: Database, config: Config, row: OutboxMessage, error: Exception, now: datetime, claimed: bool,
+    db: Database,
+    config: Config,
+    row: OutboxMessage,
+    error: Exception,
+    now: datetime,
+    claimed: bool,
     report: DeliveryReport,
 ) -> None:
     attempts = row.attempts + (0 if claimed else 1)
@@ -262,7 +292,13 @@ def _record_failure(
             .execution_options(synchronize_session=False)
         )
     (report.failed if give_up else report.retrying).append((row.recipient, row.week, text))
-    log.warning("digest %s to %s: %s (%s)", row.week, row.recipient, text, "given up" if give_up else f"attempt {attempts}, retried later")
+    log.warning(
+        "digest %s to %s: %s (%s)",
+        row.week,
+        row.recipient,
+        text,
+        "given up" if give_up else f"attempt {attempts}, retried later",
+    )
 
 
 def _in_doubt_error(why: str) -> str:

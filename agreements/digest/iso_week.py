@@ -1,4 +1,5 @@
 """ISO weeks as the digest and the weekly job name them: ``2026-W48``."""
+
 from __future__ import annotations
 
 import re

@@ -1,7 +1,8 @@
 """The mail adapter: the digest's sender and transport, from the configuration."""
+
 from __future__ import annotations
 
-from agreements.config.file import Config, ConfigError
+from agreements.config.settings import Config, ConfigError
 from notifications.message import parse_person
 from notifications.model import Person
 from notifications.settings import FILE, SmtpSettings

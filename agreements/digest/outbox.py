@@ -6,6 +6,7 @@ so a retry sends the same message (same Message-ID). Its statuses are those of
 :mod:`agreements.digest.statuses`. This module queues a week's messages, lists
 the outbox and puts a failed message back in the queue.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from agreements.config.file import Config
+from agreements.config.settings import Config
 from agreements.digest.iso_week import parse_week
 from agreements.digest.mail import sender_of
 from agreements.digest.recipients import list_recipients
@@ -69,14 +70,29 @@ def _outbox_row(digest: Digest, recipient: Recipient, sender: Person, week: str,
     """The row of one recipient's digest: the rendered message, or skipped when there is nothing to say."""
     if recipient.only_needs_action and not digest.needs_action:
         return OutboxMessage(
-            recipient=recipient.email, week=week, locale=digest.locale, subject="", message_id="", message=b"",
-            status=SKIPPED, attempts=0, last_error="nothing needs action", queued_at=now,
+            recipient=recipient.email,
+            week=week,
+            locale=digest.locale,
+            subject="",
+            message_id="",
+            message=b"",
+            status=SKIPPED,
+            attempts=0,
+            last_error="nothing needs action",
+            queued_at=now,
         )
     message = digest_message(digest, sender, when=now)
     return OutboxMessage(
-        recipient=recipient.email, week=week, locale=digest.locale, subject=str(message["Subject"]),
-        message_id=str(message["Message-ID"]), message=message.as_bytes(), status=QUEUED,
-        attempts=0, queued_at=now, next_attempt_at=now,
+        recipient=recipient.email,
+        week=week,
+        locale=digest.locale,
+        subject=str(message["Subject"]),
+        message_id=str(message["Message-ID"]),
+        message=message.as_bytes(),
+        status=QUEUED,
+        attempts=0,
+        queued_at=now,
+        next_attempt_at=now,
     )
 
 

@@ -6,6 +6,7 @@ Both kinds of claim name their owner this way: a job run's period
 (``agreements.digest.delivery``); a claim whose owner is gone is settled at
 once instead of after the hour that marks a claim abandoned.
 """
+
 from __future__ import annotations
 
 import os

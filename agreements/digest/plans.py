@@ -1,4 +1,5 @@
 """Planned dates (next round, planned signing...) that the digest lists under "coming up"."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,13 +19,15 @@ def record_plan(
     """Record a planned date: a ``plan`` event, dated the day it is recorded,
     whose ``until`` is the planned date."""
     if not what or not what.strip():
-        raise BadInput("a plan needs --what (e.g. \"next round in Chisinau\")")
+        raise BadInput('a plan needs --what (e.g. "next round in Chisinau")')
     day = clock.today()
     if on < day:
         raise BadInput(f"a planned date cannot be in the past ({on.isoformat()}; today is {day.isoformat()})")
     return record_event(
         db,
         code,
-        lambda _a: EventSpec(kind=PLAN, when=When(day, DAY), until=on, actor=actor, note=what.strip(), reference=reference),
+        lambda _a: EventSpec(
+            kind=PLAN, when=When(day, DAY), until=on, actor=actor, note=what.strip(), reference=reference
+        ),
         clock,
     )

@@ -1,9 +1,10 @@
 """A week's digest rendered without sending: text, HTML or the whole message."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from agreements.config.file import Config
+from agreements.config.settings import Config
 from agreements.digest.mail import sender_of
 from agreements.digest.recipients import find_recipient
 from agreements.digest.week import build_digest, collect

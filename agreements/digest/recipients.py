@@ -1,4 +1,5 @@
 """Recipients of the weekly digest: who, in which language, following what."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

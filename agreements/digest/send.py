@@ -1,12 +1,13 @@
 """One week's run of the digest: queue every recipient's message, then deliver
 what is due; and the scheduler's weekly work, :func:`send_weekly_digest`."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agreements.config.file import Config
+from agreements.config.settings import Config
 from agreements.digest import LOGGER
 from agreements.digest.delivery import DeliveryReport, deliver_due
 from agreements.digest.outbox import QueueReport, pending, queue_week
@@ -27,7 +28,17 @@ class WeekReport:
 
     def summary(self) -> str:
         q, d = self.queue, self.delivery
-        if not (q.queued or q.already or q.skipped or d.sent or d.retrying or d.failed or d.due or d.interrupted or d.requeued):
+        if not (
+            q.queued
+            or q.already
+            or q.skipped
+            or d.sent
+            or d.retrying
+            or d.failed
+            or d.due
+            or d.interrupted
+            or d.requeued
+        ):
             return f"weekly digest for {self.week}: no recipients (add them with `agreements recipients add`)"
         verb = "would queue" if self.dry_run else "queued"
         parts = [f"{verb} {len(q.queued)}"]
@@ -46,7 +57,9 @@ class WeekReport:
         if d.requeued:
             parts.append(f"{len(d.requeued)} interrupted before being handed over, queued again")
         if d.interrupted:
-            parts.append(f"{len(d.interrupted)} in doubt after an interrupted send, not resent (see `agreements outbox --status failed`)")
+            parts.append(
+                f"{len(d.interrupted)} in doubt after an interrupted send, not resent (see `agreements outbox --status failed`)"
+            )
         return f"weekly digest for {self.week}: " + "; ".join(parts)
 
 

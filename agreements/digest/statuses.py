@@ -11,6 +11,7 @@
 No imports: the command line offers these as choices without loading the
 database layer.
 """
+
 from __future__ import annotations
 
 QUEUED = "queued"

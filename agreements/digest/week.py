@@ -13,6 +13,7 @@ The digest of week W (e.g. ``2026-W48``) is the one sent on W's Monday:
 :func:`collect` reads the database once for all recipients; :func:`build_digest`
 hands one recipient's plain data to ``notifications``, which renders it.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -36,7 +37,7 @@ from workflows.stages import STAGE_NAMES
 from workflows.stall import LEVELS, severity_key
 
 if TYPE_CHECKING:  # pragma: no cover
-    from agreements.config.file import Config
+    from agreements.config.settings import Config
     from agreements.store.database import Database
     from agreements.store.tables import Recipient
 
@@ -118,7 +119,9 @@ def _collect_agreements(session: Session, data: WeekData) -> None:
 def _moved_query(data: WeekData):
     """Events of the moved kinds dated in last week (a round: or ending in it)."""
     in_week = and_(Event.occurred_on >= data.moved_from, Event.occurred_on <= data.moved_to)
-    round_ends_in_week = and_(Event.kind == ROUND, Event.occurred_until >= data.moved_from, Event.occurred_until <= data.moved_to)
+    round_ends_in_week = and_(
+        Event.kind == ROUND, Event.occurred_until >= data.moved_from, Event.occurred_until <= data.moved_to
+    )
     return (
         select(Event)
         .where(Event.kind.in_(MOVED_KINDS), Event.date_precision == DAY, or_(in_week, round_ends_in_week))

@@ -1,5 +1,6 @@
 """One agreement: its row, as it is now or as it stood on a day (``show``), and
 its full timeline (``history``), as plain dictionaries."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -89,7 +90,9 @@ def history(db: Database, code: str, zone: ZoneInfo) -> tuple[dict[str, Any], li
     return head, [event_row(r, local) for r in events]
 
 
-def show(db: Database, code: str, zone: ZoneInfo, as_of: date | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def show(
+    db: Database, code: str, zone: ZoneInfo, as_of: date | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """An agreement now, or as it stood at the end of ``as_of``."""
     with db.snapshot() as session:  # the row and its events of one moment
         agreement = load(session, code)

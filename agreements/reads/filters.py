@@ -1,5 +1,6 @@
 """The filters the reads share (stage, kind of agreement, counterpart): checked
 first, then turned into SQL conditions on the agreements table ``a``."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,7 @@ plain columns whatever the number of rows.
 `agreements list` runs this module: it reads plain rows and starts without
 the ORM tables and the state machine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -113,8 +114,23 @@ def list_as_of(
     result = []
     # dates stay ISO text (as SQLite gives them; PostgreSQL's dates are
     # formatted once): the output is text and ISO text compares in date order
-    for (aid, code, title_en, title_az, kind_, officer, parent_code, row_stage, entry_on, entry_precision,
-         evidence_on, awaiting, signed_on, in_force_on, known_count) in rows:
+    for (
+        aid,
+        code,
+        title_en,
+        title_az,
+        kind_,
+        officer,
+        parent_code,
+        row_stage,
+        entry_on,
+        entry_precision,
+        evidence_on,
+        awaiting,
+        signed_on,
+        in_force_on,
+        known_count,
+    ) in rows:
         if stage and row_stage != stage:
             continue
         entry_on, evidence_on = iso(entry_on), iso(evidence_on)

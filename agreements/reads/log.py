@@ -1,5 +1,6 @@
 """The event log across all agreements: events matching filters, newest first,
 in one SQL statement over plain columns."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,7 +21,12 @@ LOG_DEFAULT_LIMIT = 100
 
 
 def _check(
-    stage: str | None, kind: str | None, event_kind: str | None, since: date | None, until: date | None, limit: int | None
+    stage: str | None,
+    kind: str | None,
+    event_kind: str | None,
+    since: date | None,
+    until: date | None,
+    limit: int | None,
 ) -> None:
     check_stage(stage)
     check_kind(kind)
@@ -104,8 +110,16 @@ def log(
     """
     _check(stage, kind, event_kind, since, until, limit)
     where, params, types = _conditions(
-        db, party=party, kind=kind, stage=stage, actor=actor, since=since, until=until,
-        event_kind=event_kind, grep=grep, fold=fold,
+        db,
+        party=party,
+        kind=kind,
+        stage=stage,
+        actor=actor,
+        since=since,
+        until=until,
+        event_kind=event_kind,
+        grep=grep,
+        fold=fold,
     )
     nulls = "" if db.is_sqlite else " NULLS LAST"  # SQLite sorts NULL first, so last when descending
     sql = (

@@ -4,6 +4,7 @@ Durations come from the events that enter a stage (one query over those
 events only); the pipeline counts agreements per stage and holder of the
 move, now or as they stood on a day.
 """
+
 from __future__ import annotations
 
 import math
@@ -107,8 +108,17 @@ def _stays(
         end, end_precision = (today, DAY) if ongoing else (entries[index + 1][1], entries[index + 1][2])
         slot = per_stage.setdefault(
             stage,
-            {"calendar_days": 0, "working_days": 0, "stays": 0, "unknown": 0,
-             "approximate": False, "ongoing": False, "closed_calendar": 0, "closed_working": 0, "closed_stays": 0},
+            {
+                "calendar_days": 0,
+                "working_days": 0,
+                "stays": 0,
+                "unknown": 0,
+                "approximate": False,
+                "ongoing": False,
+                "closed_calendar": 0,
+                "closed_working": 0,
+                "closed_stays": 0,
+            },
         )
         slot["stays"] += 1
         if ongoing:
@@ -158,9 +168,7 @@ def pipeline(db: Database, as_of: date | None = None) -> dict[str, Any]:
     counts = {s: {h: 0 for h in holders} for s in STAGE_NAMES}
     for row in rows:
         counts[row["stage"]][row["awaiting"] or NO_HOLDER] += 1
-    stages = [
-        {"stage": s, "total": sum(counts[s].values()), **counts[s]} for s in STAGE_NAMES
-    ]
+    stages = [{"stage": s, "total": sum(counts[s].values()), **counts[s]} for s in STAGE_NAMES]
     totals = {h: sum(counts[s][h] for s in STAGE_NAMES) for h in holders}
     return {
         "as_of": as_of.isoformat() if as_of else None,

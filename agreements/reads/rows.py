@@ -4,6 +4,7 @@ reads return, shared by one agreement's history, the log and the listings.
 Plain columns, no ORM objects, no state machine: these run on archives of a
 million events, and `agreements list` starts without the ORM tables.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -57,8 +58,23 @@ def plain_rows(connection: Connection, sql: str, params: dict[str, Any], types: 
 def head_dict(row: Sequence, parties: list[str]) -> dict[str, Any]:
     """An agreement's dictionary (as ``agreement.agreement_dict`` of the ORM
     object) from a plain row of ``HEAD_SQL``."""
-    (_aid, code, title_en, title_az, kind, officer, parent_code, stage, since, precision, awaiting,
-     suspended_from, signed_on, in_force_on, event_count) = row
+    (
+        _aid,
+        code,
+        title_en,
+        title_az,
+        kind,
+        officer,
+        parent_code,
+        stage,
+        since,
+        precision,
+        awaiting,
+        suspended_from,
+        signed_on,
+        in_force_on,
+        event_count,
+    ) = row
     since = iso(since)
     return {
         "code": code,
@@ -110,11 +126,32 @@ def local_times(zone: ZoneInfo) -> Callable[[str | datetime], str]:
     return local
 
 
-def event_row(row: Sequence, local: Callable[[str | datetime], str], lead: dict[str, Any] | None = None) -> dict[str, Any]:
+def event_row(
+    row: Sequence, local: Callable[[str | datetime], str], lead: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """An event's dictionary from a plain row of ``EVENT_COLUMNS`` (the same
     as ``agreement.event_dict`` of the ORM object), after the keys of ``lead``."""
-    (_id, _aid, seq, kind, on, precision, until, from_stage, to_stage, actor, place, outcome, open_articles,
-     note, reason, reference, awaiting, source, recorded_at) = row
+    (
+        _id,
+        _aid,
+        seq,
+        kind,
+        on,
+        precision,
+        until,
+        from_stage,
+        to_stage,
+        actor,
+        place,
+        outcome,
+        open_articles,
+        note,
+        reason,
+        reference,
+        awaiting,
+        source,
+        recorded_at,
+    ) = row
     # (iso inline: this runs for every event shown)
     if on is not None and on.__class__ is not str:
         on = on.isoformat()

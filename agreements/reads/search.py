@@ -7,6 +7,7 @@ and the last word of each piece matches as a prefix (Azerbaijani adds
 endings: ``Kişinyov`` finds ``Kişinyovda``). Quotes, stars, ``NEAR(``,
 ``-`` and the like are therefore harmless.
 """
+
 from __future__ import annotations
 
 import re
@@ -125,8 +126,8 @@ def highlight(body: str, phrases: list[Phrase], fold: bool) -> str:
         words = [pg_text(w, fold) for w in phrase.words]
         n = len(words)
         for i in range(len(spans) - n + 1):
-            if norms[i:i + n - 1] == words[:-1] and norms[i + n - 1].startswith(words[-1]):
-                marked[i:i + n] = [True] * n
+            if norms[i : i + n - 1] == words[:-1] and norms[i + n - 1].startswith(words[-1]):
+                marked[i : i + n] = [True] * n
     if not spans:
         return ""
     first = marked.index(True) if any(marked) else 0
@@ -179,15 +180,18 @@ def search(db: Database, query: str | None, *, limit: int = DEFAULT_LIMIT, fold:
             names = {
                 row[0]: (row[1], row[2])
                 for row in session.execute(
-                    text("SELECT id, code, title_en FROM agreements WHERE id IN (" + ",".join(str(int(i)) for i in ids) + ")")
+                    text(
+                        "SELECT id, code, title_en FROM agreements WHERE id IN ("
+                        + ",".join(str(int(i)) for i in ids)
+                        + ")"
+                    )
                 )
             }
     hits = [
         _hit("event", names[aid][0], on, precision, kind, snip, score, names[aid][1])
         for aid, on, precision, kind, snip, score in event_rows
     ] + [
-        _hit("title", names[aid][0], None, None, "title", snip, score, names[aid][1])
-        for aid, snip, score in title_rows
+        _hit("title", names[aid][0], None, None, "title", snip, score, names[aid][1]) for aid, snip, score in title_rows
     ]
     hits.sort(key=lambda h: h["score"])
     return hits[:limit]
@@ -201,6 +205,8 @@ def match_condition(db: Database, query: str | None, fold: bool, alias: str) -> 
         raise BadInput("nothing to look for in --grep: give at least one word (letters or digits)")
     if db.is_sqlite:
         table = "events_fts_fold" if fold else "events_fts"
-        return f"{alias}.id IN (SELECT rowid FROM {table} WHERE {table} MATCH :grep)", {"grep": fts5_query(phrases, fold)}
+        return f"{alias}.id IN (SELECT rowid FROM {table} WHERE {table} MATCH :grep)", {
+            "grep": fts5_query(phrases, fold)
+        }
     doc = pg_document(EVENT_FIELDS, fold, alias)
     return f"{doc} @@ to_tsquery('simple', :grep)", {"grep": tsquery(phrases, fold)}

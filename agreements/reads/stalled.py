@@ -4,6 +4,7 @@ answer (``workflows.stall_summary``) and by replaying events where not.
 
 What the flags write (acknowledgements, the daily scan's records) is in
 ``agreements.writes.stall_flags``."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.orm import Session
 
-from agreements.config.file import Config
+from agreements.config.settings import Config
 from agreements.store.database import Database
 from workflows.calendar import CountingTo, CountsWorkingDays
 from workflows.chronology import UNKNOWN, When
@@ -124,7 +125,7 @@ def _histories(session: Session, ids: list[int], day: date) -> dict[int, list[_R
         chunked = text(_REPLAY_SQL.format(where=f"WHERE agreement_id IN :ids AND {relevant}")).bindparams(
             bindparam("ids", expanding=True)
         )
-        statements = [(chunked, {"day": day, "ids": ids[i:i + 500]}) for i in range(0, len(ids), 500)]
+        statements = [(chunked, {"day": day, "ids": ids[i : i + 500]}) for i in range(0, len(ids), 500)]
     wanted = set(ids)
     events: dict[int, list[_Row]] = defaultdict(list)
     for statement, params in statements:
@@ -139,7 +140,9 @@ def _histories(session: Session, ids: list[int], day: date) -> dict[int, list[_R
     return events
 
 
-def _replayed(row: tuple, events: list[_Row], day: date, policy: StallPolicy, calendar: CountsWorkingDays) -> Stall | None:
+def _replayed(
+    row: tuple, events: list[_Row], day: date, policy: StallPolicy, calendar: CountsWorkingDays
+) -> Stall | None:
     """The stall of the agreement of summary ``row`` by replaying its ``events``."""
     judged = judge_history(events, day, policy, calendar)
     if judged is None:
@@ -189,11 +192,28 @@ def _from_summaries(
     replay: dict[int, tuple[int, tuple]] = {}
     day_iso = day.isoformat()
     for row in rows:  # one loop, no call per row but the rules': 10,000 rows, every scan
-        (aid, code, title_en, title_az, stage, stage_since, precision, awaiting, event_count,
-         last_on, undated, clock_since, ack_until, ack_note, ack_max_until, last_flag) = row
+        (
+            aid,
+            code,
+            title_en,
+            title_az,
+            stage,
+            stage_since,
+            precision,
+            awaiting,
+            event_count,
+            last_on,
+            undated,
+            clock_since,
+            ack_until,
+            ack_note,
+            ack_max_until,
+            last_flag,
+        ) = row
         if last_on is not None and last_on.__class__ is not str:  # PostgreSQL gives dates, SQLite ISO text
             last_on, stage_since, clock_since, ack_until, ack_max_until = (
-                None if v is None else v.isoformat() for v in (last_on, stage_since, clock_since, ack_until, ack_max_until)
+                None if v is None else v.isoformat()
+                for v in (last_on, stage_since, clock_since, ack_until, ack_max_until)
             )
         # ISO dates compare as text in date order: no parsing for the rows replayed
         if not summary_answers(day_iso, event_count, undated, last_on, ack_until, ack_max_until):
@@ -209,7 +229,8 @@ def _from_summaries(
                 title_en,
                 title_az,
                 stage,
-                When(None, UNKNOWN) if stage_since is None or precision == UNKNOWN
+                When(None, UNKNOWN)
+                if stage_since is None or precision == UNKNOWN
                 else When(date.fromisoformat(stage_since), precision),
                 since,
                 flag.working_days,

@@ -1,4 +1,5 @@
 """Recompute the hash chains of stored histories and name the first break."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

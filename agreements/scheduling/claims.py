@@ -7,6 +7,7 @@ restarts. The claim ends ``done`` (detail: what the job did) or ``failed``
 (detail: the error); a failed period may be claimed again, and so may an
 abandoned running one (its process is gone, or it is over an hour old).
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,7 @@ def _holder_gone(detail: str | None) -> bool:
     """True if a running claim's process is known to be dead (same host only)."""
     if not detail or not detail.startswith(RUNNING_ON):
         return False
-    return owner_gone(detail[len(RUNNING_ON):])
+    return owner_gone(detail[len(RUNNING_ON) :])
 
 
 def reclaimable(run: JobRun | None, at: datetime) -> bool:

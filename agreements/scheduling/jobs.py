@@ -16,6 +16,7 @@ handed: the service that scheduled the job registers its clock (and its real
 database URL) under the URL stored with the job; a job picked up by another
 process runs on that process's wall clock in the configured zone.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import make_url
 
 from agreements.clock import Clock, wall_time
-from agreements.config.file import STALL_SCAN, WEEKLY_DIGEST, Config, load_config
+from agreements.config.file import load_config
+from agreements.config.settings import STALL_SCAN, WEEKLY_DIGEST, Config
 from agreements.digest import send as digest_send
 from agreements.scheduling import LOGGER
 from agreements.scheduling.claims import DONE, FAILED, claim, find_claim, finish, reclaimable
@@ -76,7 +78,12 @@ JOBS: dict[str, JobSpec] = {
         STALL_SCAN, "stall scan", "agreements.scheduling.jobs:stall_scan", timedelta(days=1), daily_period, _stall_work
     ),
     WEEKLY_DIGEST: JobSpec(
-        WEEKLY_DIGEST, "weekly digest", "agreements.scheduling.jobs:weekly_digest", timedelta(days=7), weekly_period, _digest_work
+        WEEKLY_DIGEST,
+        "weekly digest",
+        "agreements.scheduling.jobs:weekly_digest",
+        timedelta(days=7),
+        weekly_period,
+        _digest_work,
     ),
 }
 
@@ -155,9 +162,7 @@ def due_fire(
     return fire if reclaimable(find_claim(db, job_id, period), at) else None
 
 
-def run_due(
-    db: Database, config: Config, job_id: str, clock: Clock, on_claimed: ClaimHook | None = None
-) -> Outcome:
+def run_due(db: Database, config: Config, job_id: str, clock: Clock, on_claimed: ClaimHook | None = None) -> Outcome:
     """Run the job for its most recent fire time, if that period is still open."""
     at = clock.now()
     spec = JOBS[job_id]

@@ -3,6 +3,7 @@
 The period is the fire date in the configured time zone for the daily job
 (``2026-11-25``) and the ISO week for the weekly one (``2026-W48``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from agreements.config.file import Config, cron_trigger
+from agreements.config.file import cron_trigger
+from agreements.config.settings import Config
 from agreements.digest.iso_week import week_of
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -21,6 +21,7 @@ command sets it on SIGTERM and SIGINT) and shuts APScheduler down with
 ``wait=True``: a running job finishes (or fails and rolls back) and ends its
 claim; no new job starts.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,7 +35,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from agreements.clock import Clock
-from agreements.config.file import Config
+from agreements.config.settings import Config
 from agreements.scheduling import LOGGER
 from agreements.scheduling.claims import find_claim, last_claim
 from agreements.scheduling.jobs import JOBS, ClaimHook, Outcome, Wiring, describe_error, due_fire, register, run_due
@@ -84,9 +85,7 @@ def stored_next_runs(db: Database) -> dict[str, datetime | None]:
         return {}
     with db.engine.connect() as conn:
         rows = conn.execute(text(f"SELECT id, next_run_time FROM {JOB_TABLE}")).all()
-    return {
-        row[0]: (datetime.fromtimestamp(row[1], UTC) if row[1] is not None else None) for row in rows
-    }
+    return {row[0]: (datetime.fromtimestamp(row[1], UTC) if row[1] is not None else None) for row in rows}
 
 
 class Service:
@@ -239,7 +238,9 @@ class Service:
         )
 
         if event.code == EVENT_JOB_MISSED:
-            log.warning("%s: the run scheduled at %s was missed beyond its grace time", event.job_id, event.scheduled_run_time)
+            log.warning(
+                "%s: the run scheduled at %s was missed beyond its grace time", event.job_id, event.scheduled_run_time
+            )
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             log.warning("%s: still running; this fire time is left to the claim check", event.job_id)
         elif event.code == EVENT_JOB_ERROR:

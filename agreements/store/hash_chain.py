@@ -5,17 +5,33 @@ event's hash, so changing, removing or reordering a stored event breaks the
 chain from that event on. The hash covers the agreement's code, not its row
 id, so an export imported elsewhere keeps the same chain.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timezone
-from typing import Any, Iterable, Mapping
+from datetime import UTC, date
+from typing import Any
 
 HASHED_FIELDS = (
-    "seq", "kind", "from_stage", "to_stage", "occurred_on", "date_precision", "occurred_until",
-    "recorded_at", "actor", "place", "note", "reason", "reference", "outcome", "open_articles",
-    "awaiting", "source",
+    "seq",
+    "kind",
+    "from_stage",
+    "to_stage",
+    "occurred_on",
+    "date_precision",
+    "occurred_until",
+    "recorded_at",
+    "actor",
+    "place",
+    "note",
+    "reason",
+    "reference",
+    "outcome",
+    "open_articles",
+    "awaiting",
+    "source",
 )
 
 
@@ -37,14 +53,27 @@ def event_hash(code: str, prev_hash: str | None, values: Mapping[str, Any]) -> s
     """
     moment = values["recorded_at"]
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     payload = [
-        code, prev_hash or "", values["seq"], values["kind"], values["from_stage"],
-        values["to_stage"], _day(values["occurred_on"]), values["date_precision"],
-        _day(values["occurred_until"]), moment.isoformat(timespec="microseconds"),
-        values["actor"], values["place"], values["note"], values["reason"],
-        values["reference"], values["outcome"], values["open_articles"],
-        values["awaiting"], values["source"],
+        code,
+        prev_hash or "",
+        values["seq"],
+        values["kind"],
+        values["from_stage"],
+        values["to_stage"],
+        _day(values["occurred_on"]),
+        values["date_precision"],
+        _day(values["occurred_until"]),
+        moment.isoformat(timespec="microseconds"),
+        values["actor"],
+        values["place"],
+        values["note"],
+        values["reason"],
+        values["reference"],
+        values["outcome"],
+        values["open_articles"],
+        values["awaiting"],
+        values["source"],
     ]
     return hashlib.sha256(_SEPARATOR.join(map(repr, payload)).encode("utf-8")).hexdigest()
 

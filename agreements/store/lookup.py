@@ -1,5 +1,6 @@
 """Finding one agreement's row by its code: the lookup both the write path and
 the reads start from."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

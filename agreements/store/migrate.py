@@ -1,4 +1,5 @@
 """Create or upgrade the schema with Alembic; safe to run any number of times."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -21,6 +21,7 @@ a space first: PostgreSQL's parser would otherwise keep ``4/118`` or
 ``x@example.org`` as one token and drop whatever looks like an XML tag or
 entity (``<script>``, ``&amp;``), where SQLite's tokenizer sees the words.
 """
+
 from __future__ import annotations
 
 # letters the SQLite tokenizer must not see as they are
@@ -31,7 +32,7 @@ SQLITE_FOLD = {**SQLITE_EXACT, "ə": "e", "Ə": "e"}
 _UPPER = "ÇĞİIÖŞÜƏÄÅÁÀÂÃÉÈÊËÍÌÎÏÑÓÒÔÕÚÙÛÝŽČĆŠŁŃŘĚŮŐŰ"
 _LOWER = "çğiıöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű"
 _ACCENTED = "çğıöşüəäåáàâãéèêëíìîïñóòôõúùûýžčćšłńřěůőű"
-_PLAIN = "cgiosue" "aaaaaa" "eeee" "iiii" "n" "oooo" "uuu" "yzccslnreuou"
+_PLAIN = "cgiosueaaaaaaeeeeiiiinoooouuuyzccslnreuou"
 assert len(_UPPER) == len(_LOWER) and len(_ACCENTED) == len(_PLAIN)
 
 # fields searched: events and agreement titles

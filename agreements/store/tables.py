@@ -1,5 +1,6 @@
 """The tables: agreements, their counterparts and their append-only history;
 scheduled job runs; digest recipients and outbox; users."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -102,9 +103,7 @@ class Agreement(Base):
 class AgreementParty(Base):
     __tablename__ = "agreement_parties"
 
-    agreement_id: Mapped[int] = mapped_column(
-        ForeignKey("agreements.id"), primary_key=True
-    )
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
     party: Mapped[str] = mapped_column(String(16), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
 
@@ -146,12 +145,8 @@ class Event(Base):
         Index("ix_events_occurred_on", "occurred_on"),
         Index("ix_events_agreement_on", "agreement_id", "occurred_on"),  # migration 0003
         Index("ix_events_actor", "actor"),  # migration 0003
-        CheckConstraint(
-            "date_precision IN ('day', 'not_after', 'unknown')", name="ck_events_precision"
-        ),
-        CheckConstraint(
-            "(date_precision = 'unknown') = (occurred_on IS NULL)", name="ck_events_date_known"
-        ),
+        CheckConstraint("date_precision IN ('day', 'not_after', 'unknown')", name="ck_events_precision"),
+        CheckConstraint("(date_precision = 'unknown') = (occurred_on IS NULL)", name="ck_events_date_known"),
     )
 
 
@@ -229,9 +224,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("recipient", "week", name="uq_outbox_recipient_week"),
         Index("ix_outbox_status", "status"),
-        CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'failed', 'skipped')", name="ck_outbox_status"
-        ),
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed', 'skipped')", name="ck_outbox_status"),
     )
 
 

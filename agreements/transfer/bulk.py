@@ -2,6 +2,7 @@
 paused while parsing and importing, the SQLite search index filled once at
 the end instead of per row, and plain scratch copies of agreement rows to
 replay events on."""
+
 from __future__ import annotations
 
 import gc
@@ -74,9 +75,7 @@ class DeferredSearchIndex:
         self.triggers = []
 
 
-_AGREEMENT_COLUMNS = tuple(
-    c.key for c in Agreement.__mapper__.column_attrs if c.key != "version"
-)
+_AGREEMENT_COLUMNS = tuple(c.key for c in Agreement.__mapper__.column_attrs if c.key != "version")
 
 
 class Scratch:

@@ -1,5 +1,6 @@
 """Export: every agreement with its whole history, streamed from one snapshot
 of the database into a JSON or CSV history file (a logical backup)."""
+
 from __future__ import annotations
 
 import csv
@@ -37,8 +38,23 @@ def _export_event(event: Any) -> dict[str, Any]:
 
 
 _EXPORT_EVENT_COLUMNS = (
-    "agreement_id", "kind", "from_stage", "to_stage", "occurred_on", "date_precision", "occurred_until", "place",
-    "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at",
+    "agreement_id",
+    "kind",
+    "from_stage",
+    "to_stage",
+    "occurred_on",
+    "date_precision",
+    "occurred_until",
+    "place",
+    "outcome",
+    "open_articles",
+    "actor",
+    "note",
+    "reason",
+    "reference",
+    "awaiting",
+    "source",
+    "recorded_at",
 )
 
 
@@ -53,8 +69,13 @@ def iter_agreements(db: Database) -> Iterator[dict[str, Any]]:
     with db.snapshot() as session:
         heads = session.execute(
             select(
-                agreements_t.c.id, agreements_t.c.code, agreements_t.c.title_az, agreements_t.c.title_en,
-                agreements_t.c.kind, agreements_t.c.parent_id, agreements_t.c.officer,
+                agreements_t.c.id,
+                agreements_t.c.code,
+                agreements_t.c.title_az,
+                agreements_t.c.title_en,
+                agreements_t.c.kind,
+                agreements_t.c.parent_id,
+                agreements_t.c.officer,
             ).order_by(agreements_t.c.id)
         ).all()
         codes = {h.id: h.code for h in heads}

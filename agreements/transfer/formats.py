@@ -1,5 +1,6 @@
 """The history file format (JSON and CSV) and the record one agreement of a
 file becomes: the field names are the format, shared by reading and export."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,8 +11,21 @@ FORMAT = "agreements-history"
 VERSION = 1
 AGREEMENT_FIELDS = ("code", "title_az", "title_en", "kind", "parties", "parent", "officer")
 EVENT_FIELDS = (
-    "kind", "from", "to", "on", "date_precision", "until", "place", "outcome",
-    "open_articles", "actor", "note", "reason", "reference", "awaiting", "source",
+    "kind",
+    "from",
+    "to",
+    "on",
+    "date_precision",
+    "until",
+    "place",
+    "outcome",
+    "open_articles",
+    "actor",
+    "note",
+    "reason",
+    "reference",
+    "awaiting",
+    "source",
     "recorded_at",
 )
 CSV_COLUMNS = AGREEMENT_FIELDS + tuple("event_kind" if f == "kind" else f for f in EVENT_FIELDS)

@@ -5,6 +5,7 @@ match the file, its stored events must be the start of the file's events,
 and only the events after them are added. A file that contradicts the stored
 history is refused whole.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,13 +83,11 @@ def import_records(
 
 # ---------------------------------------------------------------- agreements
 
+
 def _stored_agreements(session: Session, records: list[AgreementRecord]) -> dict[str, Agreement]:
     """The agreements of the file that are already stored, by code."""
     codes = [r.code for r in records]
-    return {
-        a.code: a
-        for a in session.scalars(select(Agreement).where(Agreement.code.in_(codes)))
-    }
+    return {a.code: a for a in session.scalars(select(Agreement).where(Agreement.code.in_(codes)))}
 
 
 def _check_or_add_agreements(
@@ -145,9 +144,7 @@ def _link_new_parents(
     for record in records:
         if record.parent is None or record.code in existing:
             continue
-        parent = by_code.get(record.parent) or session.scalar(
-            select(Agreement).where(Agreement.code == record.parent)
-        )
+        parent = by_code.get(record.parent) or session.scalar(select(Agreement).where(Agreement.code == record.parent))
         if parent is None:
             raise BadInput(f"{record.code}: parent agreement {record.parent} is neither stored nor in the file")
         by_code[record.code].parent = parent
@@ -173,6 +170,7 @@ def _check_same(existing: Agreement, record: AgreementRecord, parent_code: str |
 
 # ---------------------------------------------------------------- events
 
+
 def _append_history(
     session: Session,
     record: AgreementRecord,
@@ -192,7 +190,7 @@ def _append_history(
         else []
     )
     _check_history(record, stored)
-    new = record.events[len(stored):]
+    new = record.events[len(stored) :]
     if not new and known:
         report.agreements_unchanged += 1
     scratch = Scratch(agreement)
@@ -236,6 +234,10 @@ def _differences(event: Event, spec: EventSpec) -> list[str]:
         "source": (event.source, spec.source),
         "actor": (event.actor, spec.actor),
     }
-    stated = {"from": (event.from_stage, spec.from_), "to": (event.to_stage, spec.to), "awaiting": (event.awaiting, spec.awaiting)}
+    stated = {
+        "from": (event.from_stage, spec.from_),
+        "to": (event.to_stage, spec.to),
+        "awaiting": (event.awaiting, spec.awaiting),
+    }
     pairs.update({k: v for k, v in stated.items() if v[1] is not None})
     return [name for name, (stored, given) in pairs.items() if stored != given]

@@ -3,6 +3,7 @@
 Every field is checked here, with the file name, agreement and event number
 in the message, so that a bad file is refused before anything is stored.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ def parse_json(text: str, name: str) -> list[AgreementRecord]:
     except RecursionError:
         raise BadInput(f"{name}: not valid JSON (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BadInput(f"{name}: not an {FORMAT} file (expected \"format\": \"{FORMAT}\")")
+        raise BadInput(f'{name}: not an {FORMAT} file (expected "format": "{FORMAT}")')
     unknown = set(document) - {"format", "version", "agreements"}
     if unknown:
         raise BadInput(f"{name}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -45,7 +46,7 @@ def parse_json(text: str, name: str) -> list[AgreementRecord]:
         raise BadInput(f"{name}: unsupported version {document.get('version')!r} (this tracker reads {VERSION})")
     agreements = document.get("agreements")
     if not isinstance(agreements, list):
-        raise BadInput(f"{name}: \"agreements\" must be a list")
+        raise BadInput(f'{name}: "agreements" must be a list')
     return _unique([_agreement(a, f"{name}: agreement {i}") for i, a in enumerate(agreements, 1)], name)
 
 
@@ -91,7 +92,6 @@ def _unique(records: list[AgreementRecord], name: str) -> list[AgreementRecord]:
             raise BadInput(f"{name}: agreement {record.code} appears twice")
         seen.add(record.code)
     return records
-
 
 
 def _text(value: Any, where: str, name: str, required: bool = False) -> str | None:
@@ -210,4 +210,3 @@ def _agreement(raw: Any, where: str) -> AgreementRecord:
     except BadInput as exc:
         raise BadInput(f"{where}: {exc}") from None
     return record
-

@@ -4,6 +4,7 @@ Live commands and imports both go through :func:`append_event`, so the
 lifecycle and chronology rules (``workflows.event_rules``) are the same
 whichever way history arrives.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Commands that change the tracker. Each runs in one transaction: the changed
 agreement row and its new history event commit together or not at all."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -81,8 +82,12 @@ def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec
         authorise(session, spec.actor, OFFICER, f"recording a {spec.kind.replace('_', ' ')} on {agreement.code}")
         event = append_event(session, agreement, spec, day, now=now)
         if agreement.stage != source:  # a move, also the one a signature makes
-            authorise(session, spec.actor, needed_to_enter(agreement.stage),
-                      f"moving {agreement.code} from {source} to {agreement.stage}")
+            authorise(
+                session,
+                spec.actor,
+                needed_to_enter(agreement.stage),
+                f"moving {agreement.code} from {source} to {agreement.stage}",
+            )
         return Recorded(agreement.code, event, agreement.stage)
 
     return transaction(db, code, work)

@@ -1,6 +1,7 @@
 """Stall flags written into history: acknowledgements ("we know, waiting
 until then") and the daily scan, which records each change of flag as an
 event of the agreement."""
+
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from agreements.clock import Clock
-from agreements.config.file import Config
+from agreements.config.settings import Config
 from agreements.errors import StaleWrite
 from agreements.reads.stalled import Stall, assess_all
 from agreements.store.database import Database
@@ -25,7 +26,9 @@ log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"  # the actor of the flags the scan records
 
 
-def acknowledge(db: Database, code: str, details: Details, *, until: date, on: date | None = None, clock: Clock) -> Recorded:
+def acknowledge(
+    db: Database, code: str, details: Details, *, until: date, on: date | None = None, clock: Clock
+) -> Recorded:
     """Record "we know, waiting until then": the flag leaves the action list until ``until``."""
     return record_event(
         db,

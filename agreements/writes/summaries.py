@@ -2,6 +2,7 @@
 (``workflows.stall_summary.fold_event`` over each history), in bulk: for the
 benchmark generator, which writes events as plain rows, and the tests that
 check the columns kept event by event."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,8 +45,14 @@ def backfill_summaries(connection: Connection) -> int:
             current = SimpleNamespace(id=aid, awaiting=None, **{c: None for c in SUMMARY_COLUMNS})
             current.undated_events = 0
         event = SimpleNamespace(
-            kind=kind, to_stage=to_stage, occurred_on=_as_date(on), date_precision=precision,
-            occurred_until=_as_date(until), awaiting=awaiting, note=note, outcome=outcome,
+            kind=kind,
+            to_stage=to_stage,
+            occurred_on=_as_date(on),
+            date_precision=precision,
+            occurred_until=_as_date(until),
+            awaiting=awaiting,
+            note=note,
+            outcome=outcome,
         )
         fold_event(current, event, current.awaiting)
         current.awaiting = awaiting

@@ -7,6 +7,7 @@ the stages named by the lifecycle (``workflows.stages.HEAD_STAGES``) need a
 head. The first user registered must be a head, so that someone can add the
 others.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -61,9 +62,7 @@ def add_user(db: Database, name: str, *, email: str, role: str, actor: str, now:
         with db.sessions().begin() as session:
             if session.scalar(select(User.id).limit(1)) is None:
                 if role != HEAD:
-                    raise BadInput(
-                        "the first user must be a head (--role head), who can then add the others"
-                    )
+                    raise BadInput("the first user must be a head (--role head), who can then add the others")
             else:
                 authorise(session, actor, HEAD, "adding users")
             if session.scalar(select(User.id).where(User.name == name)) is not None:

@@ -1,6 +1,7 @@
 """docs/deployment.md, followed from scratch on the real PostgreSQL server:
 a new database and owner, `agreements init` as the owner, logins in the
 writer and reader roles, users in the tracker."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,9 @@ def cluster():
 
 def run(url: str, *args: str, user: str = "deployer") -> subprocess.CompletedProcess:
     env = {**os.environ, "AGREEMENTS_DB": url, "AGREEMENTS_USER": user}
-    return subprocess.run([sys.executable, "-m", "agreements", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "agreements", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_a_shared_deployment_from_scratch(cluster, tmp_path):
@@ -76,9 +78,22 @@ def test_a_shared_deployment_from_scratch(cluster, tmp_path):
     sql(f"CREATE ROLE {service} LOGIN IN ROLE agreements_writer")
     sql(f"CREATE ROLE {reporter} LOGIN IN ROLE agreements_reader")
     # users in the tracker, registered by the owner; the first is a head
-    assert run(as_(owner), "users", "add", "raliyev", "--email", "r.aliyev@migration.gov.az", "--role", "head").returncode == 0
-    done = run(as_(owner), "users", "add", "lmammadova", "--email", "l.mammadova@migration.gov.az",
-               "--role", "officer", "--as", "raliyev")
+    assert (
+        run(as_(owner), "users", "add", "raliyev", "--email", "r.aliyev@migration.gov.az", "--role", "head").returncode
+        == 0
+    )
+    done = run(
+        as_(owner),
+        "users",
+        "add",
+        "lmammadova",
+        "--email",
+        "l.mammadova@migration.gov.az",
+        "--role",
+        "officer",
+        "--as",
+        "raliyev",
+    )
     assert done.returncode == 0, done.stderr
     # an officer records; a move into signing needs the head
     done = run(as_(officer), "round", "RA-MDA", "--on", "2016-12-01", "--place", "Bakı", user="lmammadova")

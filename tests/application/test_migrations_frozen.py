@@ -1,6 +1,7 @@
 """The Alembic revisions are frozen: they import nothing from the application,
 and what they do to a stored history (search index, summary columns, hash
 chain) is what the application itself keeps for the same history."""
+
 from __future__ import annotations
 
 import ast
@@ -15,9 +16,9 @@ from sqlalchemy import inspect, select, text
 from agreements.store.database import Database
 from agreements.store.migrate import _config, upgrade
 from agreements.store.tables import Agreement, Event
-from workflows.stall_summary import SUMMARY_COLUMNS
 from tests.application.test_summaries import assert_summaries_match
 from tests.conftest import ROOT, _pg_url, pg_schema, trigger_names
+from workflows.stall_summary import SUMMARY_COLUMNS
 
 MIGRATIONS = ROOT / "agreements" / "store" / "migrations"
 REVISIONS = sorted((MIGRATIONS / "versions").glob("*.py"))
@@ -76,16 +77,17 @@ def test_the_check_finds_imports_at_any_depth():
         "    importlib.import_module('agreements.store.hash_chain')\n"
     )
     assert [f.split(": ")[1] for f in offending_imports(source)] == [
-        "workflows.stall", "agreements.store.tables", ".", "agreements.writes.apply", "agreements.store.hash_chain",
+        "workflows.stall",
+        "agreements.store.tables",
+        ".",
+        "agreements.writes.apply",
+        "agreements.store.hash_chain",
     ]
 
 
 def test_no_revision_imports_the_application():
     assert len(REVISIONS) >= 8
-    found = [
-        hit for path in REVISIONS
-        for hit in offending_imports(path.read_text(encoding="utf-8"), path.name)
-    ]
+    found = [hit for path in REVISIONS for hit in offending_imports(path.read_text(encoding="utf-8"), path.name)]
     assert found == [], "revisions must carry frozen copies, not import live code:\n" + "\n".join(found)
 
 
@@ -126,19 +128,24 @@ def _copy_history(source: Database, target: Database) -> None:
     with source.engine.connect() as src, target.engine.begin() as dst:
         for table in ("agreements", "agreement_parties", "events"):
             columns = [c["name"] for c in inspect(dst).get_columns(table)]
-            rows = [dict(r) for r in src.execute(text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2"))
-                    .mappings()]
+            rows = [
+                dict(r) for r in src.execute(text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2")).mappings()
+            ]
             insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
             dst.execute(text(insert), rows)
         if not target.is_sqlite:  # explicit ids leave the sequences behind
             for table in ("agreements", "events"):
-                dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                dst.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
 
 
 def _chains(db: Database) -> dict[tuple[str, int], tuple[str | None, str | None]]:
     with db.read() as session:
         rows = session.execute(
-            select(Agreement.code, Event.seq, Event.prev_hash, Event.hash).join(Agreement, Event.agreement_id == Agreement.id)
+            select(Agreement.code, Event.seq, Event.prev_hash, Event.hash).join(
+                Agreement, Event.agreement_id == Agreement.id
+            )
         )
         return {(code, seq): (prev, hash_) for code, seq, prev, hash_ in rows}
 
@@ -155,34 +162,60 @@ def _rows(db: Database) -> dict[str, dict[str, Any]]:
 # every kind of event, undated and bounded dates, holders and acknowledgements
 # that change, a signature after the entry into signing, a recording time
 # given with an offset: what the summary and hash backfills must get right
-RICH_HISTORY = {"format": "agreements-history", "version": 1, "agreements": [{
-    "code": "RA-ZZZ", "title_az": "Sınaq sazişi", "title_en": "Trial agreement", "kind": "readmission",
-    "parties": ["GEO"],
-    "events": [
-        {"kind": "opened", "to": "draft", "on": "2015-01-10", "date_precision": "not_after",
-         "recorded_at": "2015-01-12T09:30:00.250000+04:00"},
-        {"kind": "stage_change", "to": "expert_talks", "date_precision": "unknown"},
-        {"kind": "round", "on": "2015-03-01", "until": "2015-03-03", "place": "Kişinyov", "open_articles": 4},
-        {"kind": "note", "on": "2015-04-01", "awaiting": "counterpart", "note": "over to them"},
-        {"kind": "ack", "on": "2015-05-01", "until": "2015-09-01", "note": "known"},
-        {"kind": "ack", "on": "2015-06-01", "until": "2015-07-01", "note": "shorter"},
-        {"kind": "flag", "on": "2015-10-01", "outcome": "overdue"},
-        {"kind": "stage_change", "to": "internal_approval", "on": "2015-11-01"},
-        {"kind": "stage_change", "to": "mfa", "on": "2015-12-01"},
-        {"kind": "stage_change", "to": "signing", "on": "2016-01-10"},
-        {"kind": "signature", "on": "2016-02-01", "place": "Bakı"},
-        {"kind": "plan", "on": "2016-02-02", "until": "2016-05-01", "note": "entry into force"},
-        {"kind": "note", "date_precision": "unknown", "note": "undated remark"},
+RICH_HISTORY = {
+    "format": "agreements-history",
+    "version": 1,
+    "agreements": [
+        {
+            "code": "RA-ZZZ",
+            "title_az": "Sınaq sazişi",
+            "title_en": "Trial agreement",
+            "kind": "readmission",
+            "parties": ["GEO"],
+            "events": [
+                {
+                    "kind": "opened",
+                    "to": "draft",
+                    "on": "2015-01-10",
+                    "date_precision": "not_after",
+                    "recorded_at": "2015-01-12T09:30:00.250000+04:00",
+                },
+                {"kind": "stage_change", "to": "expert_talks", "date_precision": "unknown"},
+                {"kind": "round", "on": "2015-03-01", "until": "2015-03-03", "place": "Kişinyov", "open_articles": 4},
+                {"kind": "note", "on": "2015-04-01", "awaiting": "counterpart", "note": "over to them"},
+                {"kind": "ack", "on": "2015-05-01", "until": "2015-09-01", "note": "known"},
+                {"kind": "ack", "on": "2015-06-01", "until": "2015-07-01", "note": "shorter"},
+                {"kind": "flag", "on": "2015-10-01", "outcome": "overdue"},
+                {"kind": "stage_change", "to": "internal_approval", "on": "2015-11-01"},
+                {"kind": "stage_change", "to": "mfa", "on": "2015-12-01"},
+                {"kind": "stage_change", "to": "signing", "on": "2016-01-10"},
+                {"kind": "signature", "on": "2016-02-01", "place": "Bakı"},
+                {"kind": "plan", "on": "2016-02-02", "until": "2016-05-01", "note": "entry into force"},
+                {"kind": "note", "date_precision": "unknown", "note": "undated remark"},
+            ],
+        }
     ],
-}]}
-
-RICH_SUMMARY = {
-    "last_event_on": date(2016, 2, 2), "undated_events": 2, "last_substantive_on": date(2016, 2, 1),
-    "clock_since": date(2016, 2, 1), "ack_until": date(2015, 7, 1), "ack_note": "shorter",
-    "ack_max_until": date(2015, 9, 1), "last_flag": "overdue",
 }
 
-QUERIES = (("SINAQ", False), ("Kişinyov", False), ("Kisinyov", True), ("AZƏRBAYCAN", False), ("Azerbaycan", True), ("İsveçrə", False))
+RICH_SUMMARY = {
+    "last_event_on": date(2016, 2, 2),
+    "undated_events": 2,
+    "last_substantive_on": date(2016, 2, 1),
+    "clock_since": date(2016, 2, 1),
+    "ack_until": date(2015, 7, 1),
+    "ack_note": "shorter",
+    "ack_max_until": date(2015, 9, 1),
+    "last_flag": "overdue",
+}
+
+QUERIES = (
+    ("SINAQ", False),
+    ("Kişinyov", False),
+    ("Kisinyov", True),
+    ("AZƏRBAYCAN", False),
+    ("Azerbaycan", True),
+    ("İsveçrə", False),
+)
 
 
 def _hits(db: Database) -> list[list[dict[str, Any]]]:

@@ -1,8 +1,9 @@
 """One clock, one time zone: "today" is the configured zone's day everywhere."""
+
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -10,7 +11,7 @@ from agreements.store.tables import Event
 
 # 19:00 UTC on 1 March 2017: 23:00 that day in Baku, already 09:00 on
 # 2 March on Kiritimati (UTC+14), after the daily scan's 08:00 there
-MOMENT = datetime(2017, 3, 1, 19, 0, tzinfo=timezone.utc)
+MOMENT = datetime(2017, 3, 1, 19, 0, tzinfo=UTC)
 
 
 def flagged_on(db, day: date) -> set[str]:
@@ -18,7 +19,8 @@ def flagged_on(db, day: date) -> set[str]:
 
     with db.read() as s:
         rows = s.execute(
-            select(Agreement.code).join(Event, Event.agreement_id == Agreement.id)
+            select(Agreement.code)
+            .join(Event, Event.agreement_id == Agreement.id)
             .where(Event.kind == "flag", Event.occurred_on == day, Event.outcome != "cleared")
         )
         return {code for (code,) in rows}

@@ -1,4 +1,5 @@
 """log and list --as-of on the seed history, with exact expected rows."""
+
 from __future__ import annotations
 
 import csv
@@ -56,7 +57,12 @@ def test_log_moldova_last_meeting(seeded, cli):
     code, out, err = cli("log", "--party", "MDA", "--event-kind", "round", "--limit", "1", "--format", "json")
     assert code == 0, err
     [event] = json.loads(out)
-    assert (event["code"], event["on"], event["until"], event["place"]) == ("RA-MDA", "2016-10-18", "2016-10-19", "Bakı")
+    assert (event["code"], event["on"], event["until"], event["place"]) == (
+        "RA-MDA",
+        "2016-10-18",
+        "2016-10-19",
+        "Bakı",
+    )
 
 
 def test_log_kind_and_event_kind(seeded):
@@ -76,7 +82,10 @@ def test_log_stage_is_the_stage_after_the_event(seeded):
         ("MC-GEO", 1, "≤2016-12-31", "opened"),
     ]
     assert rows(log(seeded, stage="internal_approval")) == [("MC-RUS", 3, "2016-11-24", "stage_change")]
-    assert rows(log(seeded, stage="in_force")) == [("MP-EU", 3, "2014-03-06", "stage_change"), ("RA-EU", 1, "date unknown", "opened")]
+    assert rows(log(seeded, stage="in_force")) == [
+        ("MP-EU", 3, "2014-03-06", "stage_change"),
+        ("RA-EU", 1, "date unknown", "opened"),
+    ]
 
 
 def test_log_period(seeded):
@@ -103,7 +112,10 @@ def test_log_actor_grep_limit(seeded, cli):
     assert rows(log(seeded, grep="KİŞİNYOV")) == [("RA-MDA", 2, "2016-02-23", "round")]
     assert rows(log(seeded, grep="kisinyov")) == []
     assert rows(log(seeded, grep="kisinyov", fold=True)) == [("RA-MDA", 2, "2016-02-23", "round")]
-    assert rows(log(seeded, limit=2)) == [("IP-SWE", 1, "≤2016-12-31", "opened"), ("IP-LVA", 1, "≤2016-12-31", "opened")]
+    assert rows(log(seeded, limit=2)) == [
+        ("IP-SWE", 1, "≤2016-12-31", "opened"),
+        ("IP-LVA", 1, "≤2016-12-31", "opened"),
+    ]
     code, _out, err = cli("log", "--grep", "'; DROP TABLE")
     assert code == 0, err
     code, _out, err = cli("log", "--grep", '"*')
@@ -129,7 +141,16 @@ def test_log_formats(seeded, cli):
 
 
 def test_list_as_of_matches_show_for_every_agreement(seeded):
-    for day in ("2013-12-04", "2013-12-05", "2016-02-22", "2016-02-23", "2016-07-01", "2016-11-23", "2016-12-31", "2026-01-01"):
+    for day in (
+        "2013-12-04",
+        "2013-12-05",
+        "2016-02-22",
+        "2016-02-23",
+        "2016-07-01",
+        "2016-11-23",
+        "2016-12-31",
+        "2026-01-01",
+    ):
         day = date.fromisoformat(day)
         listed = {r["code"]: r for r in list_as_of(seeded, day)}
         for code in [r["code"] for r in log(seeded, limit=None)]:
@@ -138,7 +159,17 @@ def test_list_as_of_matches_show_for_every_agreement(seeded):
                 assert code not in listed
                 continue
             row = listed[code]
-            for key in ("stage", "stage_since", "stage_since_precision", "stage_since_label", "awaiting", "signed_on", "in_force_on", "parties", "parent"):
+            for key in (
+                "stage",
+                "stage_since",
+                "stage_since_precision",
+                "stage_since_label",
+                "awaiting",
+                "signed_on",
+                "in_force_on",
+                "parties",
+                "parent",
+            ):
                 assert row[key] == agreement[key], (day, code, key)
             assert row["events"] == len(events)
 
@@ -164,8 +195,20 @@ def test_list_as_of_seed(seeded, cli):
 def made(db, cli):
     """RA-XYZ: draft 2020-01-10, expert_talks 2020-03-02, round 2020-04-15, internal_approval 2020-06-01."""
     steps = [
-        ("add", "RA-XYZ", "--kind", "readmission", "--party", "XYZ", "--on", "2020-01-10",
-         "--title-az", "Saziş", "--title-en", "Agreement"),
+        (
+            "add",
+            "RA-XYZ",
+            "--kind",
+            "readmission",
+            "--party",
+            "XYZ",
+            "--on",
+            "2020-01-10",
+            "--title-az",
+            "Saziş",
+            "--title-en",
+            "Agreement",
+        ),
         ("advance", "RA-XYZ", "--to", "expert_talks", "--on", "2020-03-02"),
         ("round", "RA-XYZ", "--on", "2020-04-15", "--place", "Bakı"),
         ("advance", "RA-XYZ", "--to", "internal_approval", "--on", "2020-06-01", "--awaiting", "government"),

@@ -1,4 +1,5 @@
 """Reports on a hand-made history with answers worked out by hand."""
+
 from __future__ import annotations
 
 import json
@@ -19,18 +20,36 @@ def history(db, cli):
     RA-BBB  draft 2020-01-10 -> expert_talks 2020-01-20 (now)
     RA-CCC  draft 2020-02-01 -> expert_talks 2020-03-02 -> draft 2020-03-12 -> expert_talks 2020-03-22 (now), party ZZZ
     """
+
     def add(code, on, party="XYZ", kind="readmission"):
-        return ("add", code, "--kind", kind, "--party", party, "--on", on, "--title-az", "Saziş", "--title-en", "Agreement")
+        return (
+            "add",
+            code,
+            "--kind",
+            kind,
+            "--party",
+            party,
+            "--on",
+            on,
+            "--title-az",
+            "Saziş",
+            "--title-en",
+            "Agreement",
+        )
 
     def move(code, to, on, *extra):
         return ("advance", code, "--to", to, "--on", on, *extra)
 
     steps = [
-        add("RA-AAA", "2020-01-10"), move("RA-AAA", "expert_talks", "2020-03-02"),
+        add("RA-AAA", "2020-01-10"),
+        move("RA-AAA", "expert_talks", "2020-03-02"),
         move("RA-AAA", "internal_approval", "2020-06-01", "--awaiting", "government"),
-        add("RA-BBB", "2020-01-10"), move("RA-BBB", "expert_talks", "2020-01-20", "--awaiting", "counterpart"),
-        add("RA-CCC", "2020-02-01", "ZZZ", "memorandum"), move("RA-CCC", "expert_talks", "2020-03-02"),
-        move("RA-CCC", "draft", "2020-03-12"), move("RA-CCC", "expert_talks", "2020-03-22"),
+        add("RA-BBB", "2020-01-10"),
+        move("RA-BBB", "expert_talks", "2020-01-20", "--awaiting", "counterpart"),
+        add("RA-CCC", "2020-02-01", "ZZZ", "memorandum"),
+        move("RA-CCC", "expert_talks", "2020-03-02"),
+        move("RA-CCC", "draft", "2020-03-12"),
+        move("RA-CCC", "expert_talks", "2020-03-22"),
     ]
     for step in steps:
         code, _out, err = cli(*step)
@@ -53,7 +72,9 @@ def test_durations_per_agreement(history):
     # 10 Jan -> 2 Mar 2020: 52 days; weekdays 13 Jan..2 Mar = 36, less 20 Jan (Martyrs' Day) = 35
     assert (a["draft"]["calendar_days"], a["draft"]["working_days"], a["draft"]["ongoing"]) == (52, 35, False)
     assert (a["expert_talks"]["calendar_days"], a["expert_talks"]["working_days"]) == (91, 53)
-    assert a["internal_approval"]["ongoing"] and a["internal_approval"]["calendar_days"] == (TODAY - date(2020, 6, 1)).days
+    assert (
+        a["internal_approval"]["ongoing"] and a["internal_approval"]["calendar_days"] == (TODAY - date(2020, 6, 1)).days
+    )
     c = by_code["RA-CCC"]
     # two stays in draft: 1 Feb -> 2 Mar (30 days, 21 working) and 12 -> 22 Mar (10 days, 5 working: 20 Mar is Novruz)
     assert (c["draft"]["calendar_days"], c["draft"]["working_days"], c["draft"]["stays"]) == (40, 26, 2)
@@ -79,8 +100,12 @@ def test_durations_statistics(history):
 
 
 def test_durations_filters(history):
-    assert [a["code"] for a in durations(history, WorkingCalendar(), party="ZZZ", today=TODAY)["agreements"]] == ["RA-CCC"]
-    assert [a["code"] for a in durations(history, WorkingCalendar(), kind="readmission", today=TODAY)["agreements"]] == ["RA-AAA", "RA-BBB"]
+    assert [a["code"] for a in durations(history, WorkingCalendar(), party="ZZZ", today=TODAY)["agreements"]] == [
+        "RA-CCC"
+    ]
+    assert [
+        a["code"] for a in durations(history, WorkingCalendar(), kind="readmission", today=TODAY)["agreements"]
+    ] == ["RA-AAA", "RA-BBB"]
 
 
 def test_durations_cli(history, cli):
@@ -95,7 +120,11 @@ def test_durations_cli(history, cli):
 def test_pipeline_now_and_as_of(history, cli):
     now = pipeline(history)
     counts = {s["stage"]: s for s in now["stages"]}
-    assert (counts["expert_talks"]["total"], counts["expert_talks"]["us"], counts["expert_talks"]["counterpart"]) == (2, 1, 1)
+    assert (counts["expert_talks"]["total"], counts["expert_talks"]["us"], counts["expert_talks"]["counterpart"]) == (
+        2,
+        1,
+        1,
+    )
     assert (counts["internal_approval"]["total"], counts["internal_approval"]["government"]) == (1, 1)
     assert now["total"] == 3
     past = {s["stage"]: s["total"] for s in pipeline(history, date(2020, 3, 15))["stages"]}
@@ -105,7 +134,10 @@ def test_pipeline_now_and_as_of(history, cli):
     assert code == 0, err
     assert out.splitlines()[0] == "as of 2020-03-15"
     assert [line.split()[:3] for line in out.splitlines() if line.startswith(("draft", "expert_talks", "all"))] == [
-        ["draft", "1", "1"], ["expert_talks", "2", "1"], ["all", "3", "2"]]
+        ["draft", "1", "1"],
+        ["expert_talks", "2", "1"],
+        ["all", "3", "2"],
+    ]
 
 
 def test_pipeline_seed(seeded):

@@ -6,6 +6,7 @@ no clock; the ``clock`` fixture replaces that name there, and hands the same
 time source to the tracker's services and commands, so the real scheduler runs
 on a frozen clock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,8 @@ import pytest
 from sqlalchemy import select
 
 from agreements.clock import Clock
-from agreements.config.file import Config, ConfigError, load_config
+from agreements.config.file import load_config
+from agreements.config.settings import Config, ConfigError
 from agreements.digest import send as digest
 from agreements.scheduling import claims, jobs, periods
 from agreements.scheduling.service import Service, stored_next_runs
@@ -131,17 +133,24 @@ def messages():
     logger.setLevel(level)
 
 
-
-
 def runs(db) -> list[tuple[str, str, str]]:
     with db.read() as s:
-        return [(r.job_id, r.period, r.status) for r in s.scalars(select(JobRun).order_by(JobRun.job_id, JobRun.period))]
+        return [
+            (r.job_id, r.period, r.status) for r in s.scalars(select(JobRun).order_by(JobRun.job_id, JobRun.period))
+        ]
 
 
 def add_run(db, job_id, period, status="done", started=None, detail=None):
     with db.sessions().begin() as s:
-        s.add(JobRun(job_id=job_id, period=period, status=status, detail=detail,
-                     started_at=started or datetime(2026, 1, 1, tzinfo=timezone.utc)))
+        s.add(
+            JobRun(
+                job_id=job_id,
+                period=period,
+                status=status,
+                detail=detail,
+                started_at=started or datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
 
 
 def defaults() -> Config:
@@ -171,7 +180,7 @@ def test_a_claim_makes_a_period_run_once(db):
             claims.finish(db, claims.claim(db, "weekly_digest", period, AT), setup, "broke", AT)
         barrier, won = threading.Barrier(6), []
 
-        def racer():
+        def racer(barrier=barrier, won=won, period=period):
             own = Database(db.url)
             barrier.wait()
             won.append(claims.claim(own, "weekly_digest", period, AT))
@@ -189,7 +198,7 @@ def test_an_abandoned_running_claim_is_taken_over(db, clock):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     host = socket.gethostname()
-    now = clock.moment.astimezone(timezone.utc)
+    now = clock.moment.astimezone(UTC)
     add_run(db, "stall_scan", "2026-11-23", "running", now - timedelta(minutes=5), f"running on {host}:{dead.pid}")
     add_run(db, "stall_scan", "2026-11-24", "running", now - timedelta(minutes=5), f"running on {host}:{os.getppid()}")
     add_run(db, "stall_scan", "2026-11-25", "running", now - timedelta(hours=2), "running on elsewhere:1")
@@ -234,7 +243,7 @@ def test_a_job_retried_or_run_twice_at_once_does_its_work_once(db, clock, work):
 
 
 def test_periods_are_the_fire_date_and_the_iso_week_in_baku():
-    late = datetime(2026, 11, 29, 21, 0, tzinfo=timezone.utc)  # Monday 01:00 in Baku
+    late = datetime(2026, 11, 29, 21, 0, tzinfo=UTC)  # Monday 01:00 in Baku
     assert periods.daily_period(late, BAKU) == "2026-11-30"
     assert periods.weekly_period(late, BAKU) == "2026-W49"
     assert periods.weekly_period(baku(2027, 1, 1, 9), BAKU) == "2026-W53"
@@ -327,7 +336,10 @@ def test_two_services_on_one_database_run_each_period_once(db, clock, work, monk
     for service in services:
         service.shutdown(wait=True)
     assert work.digests == ["2026-W48", "2026-W49"] and work.scans == [date(2026, 11, 25), date(2026, 12, 2)]
-    assert len(runs(db)) == 4 and runs(db)[1::2] == [("stall_scan", "2026-12-02", "done"), ("weekly_digest", "2026-W49", "done")]
+    assert len(runs(db)) == 4 and runs(db)[1::2] == [
+        ("stall_scan", "2026-12-02", "done"),
+        ("weekly_digest", "2026-W49", "done"),
+    ]
 
 
 # --------------------------------------------------------------------------- the commands
@@ -385,7 +397,9 @@ def test_a_bad_cron_in_the_config_is_an_error_naming_the_key(db, cli, tmp_path):
         assert err.startswith("Error: ") and len(err.strip().splitlines()) == 1
         assert "schedule.weekly_digest: bad cron expression '0 25 * * mon'" in err
     assert runs(db) == []
-    config = Config(path=tmp_path / "none.toml", loaded=False, schedules={"stall_scan": "0 8 * *", "weekly_digest": "0 9 * * mon"})
+    config = Config(
+        path=tmp_path / "none.toml", loaded=False, schedules={"stall_scan": "0 8 * *", "weekly_digest": "0 9 * * mon"}
+    )
     with pytest.raises(ConfigError, match=r"schedule\.stall_scan: bad cron expression"):
         Service(db, config)
 
@@ -406,7 +420,11 @@ def test_sigterm_while_a_job_runs_leaves_the_database_consistent(db, cli, tmp_pa
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "agreements", "--db", db.url, "--config", str(config), "scheduler", "run"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         deadline = time.monotonic() + 20
@@ -415,7 +433,7 @@ def test_sigterm_while_a_job_runs_leaves_the_database_consistent(db, cli, tmp_pa
             assert time.monotonic() < deadline, "no job started"
             time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        _out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -1,4 +1,5 @@
 """Full-text search: Azerbaijani case and diacritics, hostile strings, the index kept in sync."""
+
 from __future__ import annotations
 
 import json
@@ -52,7 +53,27 @@ def test_limit(seeded):
     assert len(search(seeded, "agreement", limit=3)) == 3
 
 
-@pytest.mark.parametrize("query", ['"', "*", "NEAR(", "'; DROP TABLE", "-", "", "   ", '"unbalanced', "a OR b", "x AND", "NOT", "^", "col:1", "(((", "a-b", "ə*"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "*",
+        "NEAR(",
+        "'; DROP TABLE",
+        "-",
+        "",
+        "   ",
+        '"unbalanced',
+        "a OR b",
+        "x AND",
+        "NOT",
+        "^",
+        "col:1",
+        "(((",
+        "a-b",
+        "ə*",
+    ],
+)
 def test_hostile_strings_never_crash(seeded, cli, query):
     code, out, err = cli("search", query)
     assert code in (0, 1), err
@@ -74,14 +95,26 @@ def test_parse_quotes_each_word_as_data():
 
 
 def test_new_events_and_titles_are_indexed(seeded, cli):
-    code, _out, err = cli("note", "RA-TUR", "Görüş Ankarada keçirildi", "--on", "2017-01-16", "--ref", "note verbale No. 4/118")
+    code, _out, err = cli(
+        "note", "RA-TUR", "Görüş Ankarada keçirildi", "--on", "2017-01-16", "--ref", "note verbale No. 4/118"
+    )
     assert code == 0, err
     assert codes(search(seeded, "ANKARADA")) == [("RA-TUR", "2017-01-16", "note")]
     assert codes(search(seeded, "gorus", fold=True)) == [("RA-TUR", "2017-01-16", "note")]
     assert codes(search(seeded, "4/118")) == [("RA-TUR", "2017-01-16", "note")]
     code, _out, err = cli(
-        "add", "RA-GEO", "--kind", "readmission", "--party", "GEO", "--on", "2020-01-10",
-        "--title-az", "Gürcüstan ilə readmissiya haqqında Saziş", "--title-en", "Agreement with Georgia on readmission",
+        "add",
+        "RA-GEO",
+        "--kind",
+        "readmission",
+        "--party",
+        "GEO",
+        "--on",
+        "2020-01-10",
+        "--title-az",
+        "Gürcüstan ilə readmissiya haqqında Saziş",
+        "--title-en",
+        "Agreement with Georgia on readmission",
     )
     assert code == 0, err
     assert codes(search(seeded, "GÜRCÜSTAN readmissiya")) == [("RA-GEO", "", "title")]

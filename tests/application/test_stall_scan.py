@@ -1,4 +1,5 @@
 """Stalled agreements on the seed history, acknowledgements, the daily scan, configuration."""
+
 from __future__ import annotations
 
 import json
@@ -60,11 +61,15 @@ def test_nothing_stalled_before_the_history_says_so(seeded, cli):
     # Moldova's talks after the first round (25 Feb) pass 90 working days too
     rows = _stalled(cli, "--as-of", "2016-08-01")
     assert [(r["code"], r["working_days"], r["level"]) for r in rows] == [
-        ("PR-RUS-ROAD", 43, "overdue"), ("RA-MDA", 100, "overdue")]
+        ("PR-RUS-ROAD", 43, "overdue"),
+        ("RA-MDA", 100, "overdue"),
+    ]
 
 
 def test_ack_takes_a_flag_off_the_action_list_until_its_date(seeded, cli):
-    code, _out, err = cli("ack", "RA-TUR", "--on", "2017-02-20", "--until", "2017-03-10", "--note", "waiting on the MFA reply")
+    code, _out, err = cli(
+        "ack", "RA-TUR", "--on", "2017-02-20", "--until", "2017-03-10", "--note", "waiting on the MFA reply"
+    )
     assert code == 0, err
     assert "RA-TUR" not in [r["code"] for r in _stalled(cli, "--as-of", "2017-03-01")]
     with_all = _stalled(cli, "--as-of", "2017-03-01", "--all")
@@ -74,11 +79,14 @@ def test_ack_takes_a_flag_off_the_action_list_until_its_date(seeded, cli):
     assert "RA-TUR" in [r["code"] for r in _stalled(cli, "--as-of", "2017-03-13")]
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (("ack", "RA-TUR", "--on", "2017-02-20", "--until", "2017-02-01", "--note", "x"), "--until"),
-    (("ack", "MP-EU", "--until", "2030-01-01", "--note", "x"), "never flagged"),
-    (("ack", "NOPE", "--until", "2030-01-01", "--note", "x"), "NOPE"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("ack", "RA-TUR", "--on", "2017-02-20", "--until", "2017-02-01", "--note", "x"), "--until"),
+        (("ack", "MP-EU", "--until", "2030-01-01", "--note", "x"), "never flagged"),
+        (("ack", "NOPE", "--until", "2030-01-01", "--note", "x"), "NOPE"),
+    ],
+)
 def test_bad_acknowledgements_are_refused(seeded, cli, args, fragment):
     code, _out, err = cli(*args)
     assert code == 1 and err.startswith("Error:") and fragment in err
@@ -88,8 +96,12 @@ def test_bad_acknowledgements_are_refused(seeded, cli, args, fragment):
 def _flags(db, code):
     with db.read() as s:
         agreement = s.scalar(select(Agreement).where(Agreement.code == code))
-        return [(e.occurred_on, e.outcome, e.actor) for e in s.scalars(
-            select(Event).where(Event.agreement_id == agreement.id, Event.kind == "flag").order_by(Event.seq))]
+        return [
+            (e.occurred_on, e.outcome, e.actor)
+            for e in s.scalars(
+                select(Event).where(Event.agreement_id == agreement.id, Event.kind == "flag").order_by(Event.seq)
+            )
+        ]
 
 
 def test_scan_records_changes_of_flag_once(seeded, cli):
@@ -133,14 +145,17 @@ def test_configuration_changes_thresholds_and_holidays(seeded, cli, tmp_path):
     assert "default" in next(row for row in out.splitlines() if row.startswith("stall.thresholds.draft"))
 
 
-@pytest.mark.parametrize("content, key", [
-    ('[stall.thresholds]\nratification = 10\n', "stall.thresholds.ratification"),
-    ('[stall.thresholds]\nmfa = -5\n', "stall.thresholds.mfa"),
-    ('[schedule]\nstall_scan = "0 25 * * *"\n', "schedule.stall_scan"),
-    ('[calendar]\nextra_holidays = ["2017-02-30"]\n', "calendar"),
-    ('timezone = "Mars/Olympus"\n', "timezone"),
-    ('[stall\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "content, key",
+    [
+        ("[stall.thresholds]\nratification = 10\n", "stall.thresholds.ratification"),
+        ("[stall.thresholds]\nmfa = -5\n", "stall.thresholds.mfa"),
+        ('[schedule]\nstall_scan = "0 25 * * *"\n', "schedule.stall_scan"),
+        ('[calendar]\nextra_holidays = ["2017-02-30"]\n', "calendar"),
+        ('timezone = "Mars/Olympus"\n', "timezone"),
+        ("[stall\n", "not valid TOML"),
+    ],
+)
 def test_a_wrong_configuration_value_is_an_error_naming_the_key(db, cli, tmp_path, content, key):
     path = tmp_path / "bad.toml"
     path.write_text(content, encoding="utf-8")

@@ -1,4 +1,5 @@
 """The history store: one transaction per change, append-only events, lost races."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from agreements.errors import StaleWrite
-from agreements.store.tables import Agreement, Event
 from agreements.store.lookup import load
+from agreements.store.tables import Agreement, Event
 from agreements.writes import commands as services
 from agreements.writes.apply import EventSpec, append_event
 from tests.conftest import TODAY
@@ -28,19 +29,25 @@ def test_failure_after_the_stage_change_leaves_neither_change_nor_event(seeded, 
     # row after the agreement row has already been updated.
     with seeded.engine.begin() as conn:
         if seeded.is_sqlite:
-            conn.execute(text(
-                "CREATE TRIGGER fail_event BEFORE INSERT ON events WHEN NEW.note = 'boom' "
-                "BEGIN SELECT RAISE(ABORT, 'event refused by test trigger'); END"
-            ))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER fail_event BEFORE INSERT ON events WHEN NEW.note = 'boom' "
+                    "BEGIN SELECT RAISE(ABORT, 'event refused by test trigger'); END"
+                )
+            )
         else:
-            conn.execute(text(
-                "CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "RAISE EXCEPTION 'event refused by test trigger'; END $$"
-            ))
-            conn.execute(text(
-                "CREATE TRIGGER fail_event BEFORE INSERT ON events FOR EACH ROW "
-                "WHEN (NEW.note = 'boom') EXECUTE FUNCTION fail_event()"
-            ))
+            conn.execute(
+                text(
+                    "CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "RAISE EXCEPTION 'event refused by test trigger'; END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER fail_event BEFORE INSERT ON events FOR EACH ROW "
+                    "WHEN (NEW.note = 'boom') EXECUTE FUNCTION fail_event()"
+                )
+            )
     before = _stage_and_count(seeded, "RA-MDA")
     code, _out, err = cli("advance", "RA-MDA", "--on", "2016-11-30", "--note", "boom")
     assert code == 1
@@ -52,10 +59,13 @@ def test_failure_after_the_stage_change_leaves_neither_change_nor_event(seeded, 
     assert _stage_and_count(seeded, "RA-MDA")[0] == "internal_approval"
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE events SET note = 'rewritten' WHERE seq = 1",
-    "DELETE FROM events WHERE seq = 1",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET note = 'rewritten' WHERE seq = 1",
+        "DELETE FROM events WHERE seq = 1",
+    ],
+)
 def test_the_database_refuses_to_alter_history(seeded, statement):
     with pytest.raises(Exception, match="append-only"), seeded.engine.begin() as conn:
         conn.execute(text(statement))
@@ -70,9 +80,12 @@ def test_a_writer_that_lost_the_race_gets_stale_write_and_writes_nothing(seeded)
     def work(session):
         agreement = load(session, "RA-MDA")
         # someone else records a note between our read and our write
-        services.add_note(seeded, "RA-MDA", "meanwhile", services.Details(actor="other"), on=date(2016, 11, 20), clock=clock_at(TODAY))
+        services.add_note(
+            seeded, "RA-MDA", "meanwhile", services.Details(actor="other"), on=date(2016, 11, 20), clock=clock_at(TODAY)
+        )
         append_event(
-            session, agreement,
+            session,
+            agreement,
             EventSpec(kind="stage_change", to="internal_approval", when=When(date(2016, 11, 30)), actor="me"),
             TODAY,
             now=clock_at(TODAY).now(),

@@ -1,6 +1,7 @@
 """The summary columns kept on each agreement row (migration 0005) equal what
 replaying its events gives, after every kind of event and after an import;
 the stall scan read from them equals the scan by replay."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -75,8 +76,11 @@ def slow_assess_all(db, config, day):
             ack = acks[-1] if acks else None
             out.append(
                 {
-                    "code": agreement.code, "stage": standing.stage, "stage_since": standing.since,
-                    "flag": flag, "awaiting": standing.awaiting,
+                    "code": agreement.code,
+                    "stage": standing.stage,
+                    "stage_since": standing.since,
+                    "flag": flag,
+                    "awaiting": standing.awaiting,
                     "acknowledged_until": ack.occurred_until if ack else None,
                     "acknowledgement": ack.note if ack else None,
                     "last_flag": flags[-1].outcome if flags else None,
@@ -88,15 +92,31 @@ def slow_assess_all(db, config, day):
 def fast(db, config, day):
     return [
         {
-            "code": s.code, "stage": s.stage, "stage_since": s.stage_since, "flag": s.flag, "awaiting": s.awaiting,
-            "acknowledged_until": s.acknowledged_until, "acknowledgement": s.acknowledgement, "last_flag": s.last_flag,
+            "code": s.code,
+            "stage": s.stage,
+            "stage_since": s.stage_since,
+            "flag": s.flag,
+            "awaiting": s.awaiting,
+            "acknowledged_until": s.acknowledged_until,
+            "acknowledgement": s.acknowledgement,
+            "last_flag": s.last_flag,
         }
         for s in stalls.assess_all(db, config, day)
     ]
 
 
-DAYS = (date(2010, 1, 1), date(2016, 2, 24), date(2016, 7, 1), date(2016, 10, 19), date(2017, 3, 1),
-        date(2017, 3, 15), date(2017, 6, 1), TODAY - timedelta(days=3), TODAY, TODAY + timedelta(days=400))
+DAYS = (
+    date(2010, 1, 1),
+    date(2016, 2, 24),
+    date(2016, 7, 1),
+    date(2016, 10, 19),
+    date(2017, 3, 1),
+    date(2017, 3, 15),
+    date(2017, 6, 1),
+    TODAY - timedelta(days=3),
+    TODAY,
+    TODAY + timedelta(days=400),
+)
 
 
 def assert_scan_matches(db):
@@ -116,28 +136,60 @@ def test_summaries_after_the_seed_import_equal_the_replay(seeded):
 def test_summaries_after_each_kind_of_event(seeded):
     db = seeded
     t = TODAY
-    services.add_agreement(db, "RA-XYZ", title_az="Saziş", title_en="Agreement", kind="readmission",
-                           parties=["GEO"], actor="tester", on=t - timedelta(days=300), clock=clock_at(t))
+    services.add_agreement(
+        db,
+        "RA-XYZ",
+        title_az="Saziş",
+        title_en="Agreement",
+        kind="readmission",
+        parties=["GEO"],
+        actor="tester",
+        on=t - timedelta(days=300),
+        clock=clock_at(t),
+    )
     assert_summaries_match(db)
     steps = [
         lambda: services.advance(db, "RA-XYZ", "expert_talks", ME, on=t - timedelta(days=280), clock=clock_at(t)),
         lambda: services.add_note(db, "RA-XYZ", "a note", ME, on=t - timedelta(days=270), clock=clock_at(t)),
-        lambda: services.add_note(db, "RA-XYZ", "their move", Details(actor="tester", awaiting="counterpart"),
-                                  on=t - timedelta(days=260), clock=clock_at(t)),
-        lambda: services.record_round(db, "RA-XYZ", ME, on=t - timedelta(days=250), until=t - timedelta(days=248),
-                                      outcome="ok", clock=clock_at(t)),
-        lambda: stall_flags.acknowledge(db, "RA-XYZ", Details(actor="tester", note="waiting"), until=t + timedelta(days=30),
-                                   on=t - timedelta(days=200), clock=clock_at(t)),
-        lambda: stall_flags.acknowledge(db, "RA-XYZ", Details(actor="tester", note="short"), until=t - timedelta(days=150),
-                                   on=t - timedelta(days=190), clock=clock_at(t)),
+        lambda: services.add_note(
+            db,
+            "RA-XYZ",
+            "their move",
+            Details(actor="tester", awaiting="counterpart"),
+            on=t - timedelta(days=260),
+            clock=clock_at(t),
+        ),
+        lambda: services.record_round(
+            db, "RA-XYZ", ME, on=t - timedelta(days=250), until=t - timedelta(days=248), outcome="ok", clock=clock_at(t)
+        ),
+        lambda: stall_flags.acknowledge(
+            db,
+            "RA-XYZ",
+            Details(actor="tester", note="waiting"),
+            until=t + timedelta(days=30),
+            on=t - timedelta(days=200),
+            clock=clock_at(t),
+        ),
+        lambda: stall_flags.acknowledge(
+            db,
+            "RA-XYZ",
+            Details(actor="tester", note="short"),
+            until=t - timedelta(days=150),
+            on=t - timedelta(days=190),
+            clock=clock_at(t),
+        ),
         lambda: stall_flags.run_scan(db, load_config(None), t - timedelta(days=100), now=clock_at(t).now()),
-        lambda: record_plan(db, "RA-XYZ", on=t + timedelta(days=10), what="next round", actor="tester", clock=clock_at(t)),
+        lambda: record_plan(
+            db, "RA-XYZ", on=t + timedelta(days=10), what="next round", actor="tester", clock=clock_at(t)
+        ),
         lambda: services.advance(db, "RA-XYZ", "internal_approval", ME, on=t - timedelta(days=90), clock=clock_at(t)),
         lambda: services.advance(db, "RA-XYZ", "suspended", ME, on=t - timedelta(days=80), clock=clock_at(t)),
         lambda: services.resume(db, "RA-XYZ", ME, on=t - timedelta(days=70), clock=clock_at(t)),
         lambda: services.advance(db, "RA-XYZ", "mfa", ME, on=t - timedelta(days=60), clock=clock_at(t)),
         lambda: services.advance(db, "RA-XYZ", "signing", ME, on=t - timedelta(days=50), clock=clock_at(t)),
-        lambda: services.sign(db, "RA-XYZ", Details(actor="tester", place="Bakı"), on=t - timedelta(days=40), clock=clock_at(t)),
+        lambda: services.sign(
+            db, "RA-XYZ", Details(actor="tester", place="Bakı"), on=t - timedelta(days=40), clock=clock_at(t)
+        ),
         lambda: stall_flags.run_scan(db, load_config(None), t, now=clock_at(t).now()),
         lambda: services.advance(db, "RA-XYZ", "in_force", ME, on=t - timedelta(days=10), clock=clock_at(t)),
     ]
@@ -156,24 +208,39 @@ def test_summaries_after_each_kind_of_event(seeded):
 def test_summaries_after_an_import_with_undated_and_bounded_dates(db, cli, tmp_path):
     import json
 
-    doc = {"format": "agreements-history", "version": 1, "agreements": [{
-        "code": "RA-ABC", "title_az": "S", "title_en": "A", "kind": "readmission", "parties": ["MDA"],
-        "events": [
-            {"kind": "opened", "to": "draft", "on": "2015-01-10", "date_precision": "not_after"},
-            {"kind": "stage_change", "to": "expert_talks", "date_precision": "unknown"},
-            {"kind": "round", "on": "2015-03-01", "until": "2015-03-03", "place": "Kişinyov"},
-            {"kind": "note", "on": "2015-04-01", "awaiting": "counterpart", "note": "over to them"},
-            {"kind": "ack", "on": "2015-05-01", "until": "2015-09-01", "note": "known"},
+    doc = {
+        "format": "agreements-history",
+        "version": 1,
+        "agreements": [
+            {
+                "code": "RA-ABC",
+                "title_az": "S",
+                "title_en": "A",
+                "kind": "readmission",
+                "parties": ["MDA"],
+                "events": [
+                    {"kind": "opened", "to": "draft", "on": "2015-01-10", "date_precision": "not_after"},
+                    {"kind": "stage_change", "to": "expert_talks", "date_precision": "unknown"},
+                    {"kind": "round", "on": "2015-03-01", "until": "2015-03-03", "place": "Kişinyov"},
+                    {"kind": "note", "on": "2015-04-01", "awaiting": "counterpart", "note": "over to them"},
+                    {"kind": "ack", "on": "2015-05-01", "until": "2015-09-01", "note": "known"},
+                ],
+            },
+            {
+                "code": "RA-DEF",
+                "title_az": "S",
+                "title_en": "A",
+                "kind": "readmission",
+                "parties": ["GEO"],
+                "events": [
+                    {"kind": "opened", "to": "draft", "on": "2015-01-10"},
+                    {"kind": "stage_change", "to": "expert_talks", "on": "2015-02-01", "date_precision": "not_after"},
+                    {"kind": "note", "on": "2015-01-20", "awaiting": "counterpart", "note": "dated before the bound"},
+                    {"kind": "round", "on": "2015-03-01", "until": "2015-03-02"},
+                ],
+            },
         ],
-    }, {
-        "code": "RA-DEF", "title_az": "S", "title_en": "A", "kind": "readmission", "parties": ["GEO"],
-        "events": [
-            {"kind": "opened", "to": "draft", "on": "2015-01-10"},
-            {"kind": "stage_change", "to": "expert_talks", "on": "2015-02-01", "date_precision": "not_after"},
-            {"kind": "note", "on": "2015-01-20", "awaiting": "counterpart", "note": "dated before the bound"},
-            {"kind": "round", "on": "2015-03-01", "until": "2015-03-02"},
-        ],
-    }]}
+    }
     path = tmp_path / "f.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     code, _out, err = cli("import", str(path))
@@ -205,8 +272,18 @@ def test_a_move_still_cannot_precede_a_rounds_last_day(seeded):
     from agreements.errors import BadDate
 
     t = TODAY
-    services.add_agreement(db := seeded, "RA-QQQ", title_az="S", title_en="A", kind="readmission",
-                           parties=["GEO"], actor="tester", stage="expert_talks", on=t - timedelta(days=30), clock=clock_at(t))
+    services.add_agreement(
+        db := seeded,
+        "RA-QQQ",
+        title_az="S",
+        title_en="A",
+        kind="readmission",
+        parties=["GEO"],
+        actor="tester",
+        stage="expert_talks",
+        on=t - timedelta(days=30),
+        clock=clock_at(t),
+    )
     services.record_round(db, "RA-QQQ", ME, on=t - timedelta(days=20), until=t - timedelta(days=18), clock=clock_at(t))
     with pytest.raises(BadDate):
         services.advance(db, "RA-QQQ", "internal_approval", ME, on=t - timedelta(days=19), clock=clock_at(t))
@@ -241,11 +318,23 @@ def test_a_refused_import_leaves_the_triggers_and_the_index(seeded, cli, tmp_pat
     import json
 
     before = _triggers(seeded)
-    doc = {"format": "agreements-history", "version": 1, "agreements": [{
-        "code": "RA-NEW", "title_az": "S", "title_en": "A", "kind": "readmission", "parties": ["MDA"],
-        "events": [{"kind": "opened", "to": "draft", "on": "2015-01-10", "note": "Qəbələ"},
-                   {"kind": "round", "on": "2015-03-01"}],  # a round in draft: refused
-    }]}
+    doc = {
+        "format": "agreements-history",
+        "version": 1,
+        "agreements": [
+            {
+                "code": "RA-NEW",
+                "title_az": "S",
+                "title_en": "A",
+                "kind": "readmission",
+                "parties": ["MDA"],
+                "events": [
+                    {"kind": "opened", "to": "draft", "on": "2015-01-10", "note": "Qəbələ"},
+                    {"kind": "round", "on": "2015-03-01"},
+                ],  # a round in draft: refused
+            }
+        ],
+    }
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     code, _out, _err = cli("import", str(path))

@@ -4,6 +4,7 @@ Covers the seed history of 2016, idempotent and append-only import, byte-exact
 round trips through JSON and CSV, refusal of contradicting or malformed files
 (one ``Error:`` line, database untouched) and all-or-nothing imports.
 """
+
 from __future__ import annotations
 
 import copy
@@ -143,17 +144,53 @@ def live(seeded, cli):
     """The seed plus history recorded by hand afterwards (Azerbaijani text, commas, quotes, newlines)."""
     steps = [
         ("advance", "RA-MDA", "--on", "2017-01-20", "--note", AZ_NOTE, "--ref", "məktub No. 02/15, 20.01.2017"),
-        ("round", "LM-RUS", "--on", "2017-02-01", "--until", "2017-02-02", "--place", "Bakı",
-         "--outcome", 'Bütün maddələr razılaşdırıldı, "yekun"', "--open-articles", "0"),
-        ("note", "RA-TUR", 'Zəng edildi, "cavab" yoxdur,\nsabah yenidən', "--on", "2017-03-01",
-         "--ref", "tel. 2017-03-01"),
+        (
+            "round",
+            "LM-RUS",
+            "--on",
+            "2017-02-01",
+            "--until",
+            "2017-02-02",
+            "--place",
+            "Bakı",
+            "--outcome",
+            'Bütün maddələr razılaşdırıldı, "yekun"',
+            "--open-articles",
+            "0",
+        ),
+        (
+            "note",
+            "RA-TUR",
+            'Zəng edildi, "cavab" yoxdur,\nsabah yenidən',
+            "--on",
+            "2017-03-01",
+            "--ref",
+            "tel. 2017-03-01",
+        ),
         ("sign", "RA-PAK", "--on", "2017-04-05", "--place", "İslamabad"),
         ("suspend", "IP-SWE", "--on", "2017-05-01", "--note", "Qarşı tərəfin xahişi ilə"),
         ("resume", "IP-SWE", "--on", "2017-06-01"),
         ("terminate", "IA-KAZ", "--reason", AZ_REASON, "--on", "2017-07-01"),
-        ("add", "IP-AUT", "--kind", "implementing_protocol", "--party", "AUT", "--parent", "RA-EU",
-         "--title-az", "Avstriya ilə icra protokolu", "--title-en", "Implementing protocol with Austria",
-         "--officer", "Ə. Şükürova", "--on", "2017-08-01", "--note", "Açıldı; \"ilk\" layihə"),
+        (
+            "add",
+            "IP-AUT",
+            "--kind",
+            "implementing_protocol",
+            "--party",
+            "AUT",
+            "--parent",
+            "RA-EU",
+            "--title-az",
+            "Avstriya ilə icra protokolu",
+            "--title-en",
+            "Implementing protocol with Austria",
+            "--officer",
+            "Ə. Şükürova",
+            "--on",
+            "2017-08-01",
+            "--note",
+            'Açıldı; "ilk" layihə',
+        ),
     ]
     for step in steps:
         assert_ok(cli(*step))
@@ -326,8 +363,14 @@ def test_file_extending_stored_history_appends_only_the_new_events(seeded, cli, 
     doc = copy.deepcopy(export_doc(cli))
     mda = by_code(doc)["RA-MDA"]
     mda["events"] += [
-        event("round", "2017-03-01", until="2017-03-02", place="Kişinyov", outcome="Son maddə razılaşdırıldı",
-              open_articles=0),
+        event(
+            "round",
+            "2017-03-01",
+            until="2017-03-02",
+            place="Kişinyov",
+            outcome="Son maddə razılaşdırıldı",
+            open_articles=0,
+        ),
         event("stage_change", "2017-03-10", **{"from": "expert_talks", "to": "internal_approval"}),
     ]
     out = assert_ok(cli("import", write(tmp_path, "more.json", doc)))
@@ -497,41 +540,77 @@ MALFORMED_JSON = {
     "unknown agreement field": _unknown_agreement_field,
     "unknown event field": _unknown_event_field,
     "bad date 2016-02-30": lambda: _seed_plus(new_agreement(events=[event("opened", "2016-02-30", to="draft")])),
-    "bad until date": lambda: _seed_plus(new_agreement(events=[
-        event("opened", "2017-01-10", to="expert_talks"),
-        event("round", "2017-01-11", until="2017-13-01", place="Bakı"),
-    ])),
-    "unknown opening stage": lambda: _seed_plus(new_agreement(events=[event("opened", "2017-01-10", to="negotiating")])),
-    "unknown stage in a move": lambda: _seed_plus(new_agreement(events=[
-        event("opened", "2017-01-10", to="draft"), event("stage_change", "2017-01-11", to="limbo"),
-    ])),
-    "illegal move draft to signing": lambda: _seed_plus(new_agreement(events=[
-        event("opened", "2017-01-10", to="draft"), event("stage_change", "2017-02-01", to="signing"),
-    ])),
-    "illegal move appended to a stored agreement": lambda: (lambda d: (
-        by_code(d)["RA-MDA"]["events"].append(event("stage_change", "2017-01-06", to="in_force")), d)[1])(seed_doc()),
-    "from stage that does not fit": lambda: _seed_plus(new_agreement(events=[
-        event("opened", "2017-01-10", to="draft"),
-        event("stage_change", "2017-01-11", **{"from": "mfa", "to": "expert_talks"}),
-    ])),
+    "bad until date": lambda: _seed_plus(
+        new_agreement(
+            events=[
+                event("opened", "2017-01-10", to="expert_talks"),
+                event("round", "2017-01-11", until="2017-13-01", place="Bakı"),
+            ]
+        )
+    ),
+    "unknown opening stage": lambda: _seed_plus(
+        new_agreement(events=[event("opened", "2017-01-10", to="negotiating")])
+    ),
+    "unknown stage in a move": lambda: _seed_plus(
+        new_agreement(
+            events=[
+                event("opened", "2017-01-10", to="draft"),
+                event("stage_change", "2017-01-11", to="limbo"),
+            ]
+        )
+    ),
+    "illegal move draft to signing": lambda: _seed_plus(
+        new_agreement(
+            events=[
+                event("opened", "2017-01-10", to="draft"),
+                event("stage_change", "2017-02-01", to="signing"),
+            ]
+        )
+    ),
+    "illegal move appended to a stored agreement": lambda: (
+        lambda d: (by_code(d)["RA-MDA"]["events"].append(event("stage_change", "2017-01-06", to="in_force")), d)[1]
+    )(seed_doc()),
+    "from stage that does not fit": lambda: _seed_plus(
+        new_agreement(
+            events=[
+                event("opened", "2017-01-10", to="draft"),
+                event("stage_change", "2017-01-11", **{"from": "mfa", "to": "expert_talks"}),
+            ]
+        )
+    ),
     "unknown parent": lambda: _seed_plus(new_agreement(parent="RA-XYZ")),
     "duplicate code": lambda: _seed_plus(new_agreement("RA-GEO"), new_agreement("RA-GEO")),
     "duplicate code differing in case": lambda: _seed_plus(new_agreement("RA-GEO"), new_agreement("ra-geo")),
-    "duplicate of a seed code": lambda: (lambda d: (d["agreements"].append(copy.deepcopy(d["agreements"][0])), d)[1])(seed_doc()),
-    "unknown event kind": lambda: _seed_plus(new_agreement(events=[
-        event("opened", "2017-01-10", to="draft"), event("meeting", "2017-01-11"),
-    ])),
+    "duplicate of a seed code": lambda: (lambda d: (d["agreements"].append(copy.deepcopy(d["agreements"][0])), d)[1])(
+        seed_doc()
+    ),
+    "unknown event kind": lambda: _seed_plus(
+        new_agreement(
+            events=[
+                event("opened", "2017-01-10", to="draft"),
+                event("meeting", "2017-01-11"),
+            ]
+        )
+    ),
     "unknown agreement kind": lambda: _seed_plus(new_agreement(kind="treaty")),
     "no events": lambda: _seed_plus(new_agreement(events=[])),
     "first event is not an opening": lambda: _seed_plus(new_agreement(events=[event("note", "2017-01-10", note="x")])),
-    "precision unknown with a date": lambda: _seed_plus(new_agreement(events=[
-        event("opened", "2017-01-10", precision="unknown", to="draft"),
-    ])),
+    "precision unknown with a date": lambda: _seed_plus(
+        new_agreement(
+            events=[
+                event("opened", "2017-01-10", precision="unknown", to="draft"),
+            ]
+        )
+    ),
     "date in the future": lambda: _seed_plus(new_agreement(events=[event("opened", "2999-01-01", to="draft")])),
-    "open_articles not a number": lambda: _seed_plus(new_agreement(events=[
-        event("opened", "2017-01-10", to="expert_talks"),
-        event("round", "2017-01-11", place="Bakı", open_articles="several"),
-    ])),
+    "open_articles not a number": lambda: _seed_plus(
+        new_agreement(
+            events=[
+                event("opened", "2017-01-10", to="expert_talks"),
+                event("round", "2017-01-11", place="Bakı", open_articles="several"),
+            ]
+        )
+    ),
     "bad party code": lambda: _seed_plus(new_agreement(parties=["Georgia!"])),
     "bad agreement code": lambda: _seed_plus(new_agreement("RA GEO")),
     "missing title": lambda: _seed_plus(new_agreement(title_en="")),
@@ -566,7 +645,9 @@ def test_missing_file_is_refused(seeded, cli, tmp_path):
 def test_file_that_is_not_utf8_is_refused(seeded, cli, tmp_path):
     before = export_text(cli)
     path = tmp_path / "latin1.json"
-    path.write_bytes(json.dumps(seed_doc(), ensure_ascii=False).encode("utf-8").replace("Kişinyov".encode(), b"Ki\xfeinyov"))
+    path.write_bytes(
+        json.dumps(seed_doc(), ensure_ascii=False).encode("utf-8").replace("Kişinyov".encode(), b"Ki\xfeinyov")
+    )
     assert_one_error(cli("import", str(path)))
     assert export_text(cli) == before
 
@@ -578,7 +659,7 @@ def _csv_without(column):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         for row in rows:
-            writer.writerow(row[:index] + row[index + 1:])
+            writer.writerow(row[:index] + row[index + 1 :])
         return out.getvalue()
 
     return build
@@ -677,7 +758,7 @@ def test_csv_changing_a_title_on_a_later_row_is_refused(seeded, cli, tmp_path):
 
 
 def test_csv_round_trip_keeps_a_windows_line_break_inside_a_note(seeded, cli, tmp_path):
-    note = "Birinci sətir, \"sitat\"\r\nikinci sətir"
+    note = 'Birinci sətir, "sitat"\r\nikinci sətir'
     assert_ok(cli("note", "RA-TUR", note, "--on", "2017-01-02"))
     first = export_text(cli, fmt="csv")
     path = tmp_path / "export.csv"
@@ -703,18 +784,34 @@ def test_export_is_one_moment_even_while_others_write(seeded):
     from sqlalchemy import event
 
     from agreements.clock import Clock
-    from agreements.writes import commands as services
     from agreements.store.database import Database
     from agreements.transfer.exporter import iter_agreements
+    from agreements.writes import commands as services
 
     other = Database(seeded.url)
     wrote = []
 
     def write_meanwhile(conn, cursor, statement, *_):
         if not wrote and "FROM events" in statement and "ORDER BY events.agreement_id" in statement:
-            services.add_note(other, "RA-MDA", "written during the export", services.Details(actor="w"), on=date(2016, 12, 1), clock=Clock())
-            services.add_agreement(other, "RA-NEW", title_az="S", title_en="A", kind="readmission", parties=["GEO"],
-                                   actor="w", on=date(2020, 1, 10), clock=Clock())
+            services.add_note(
+                other,
+                "RA-MDA",
+                "written during the export",
+                services.Details(actor="w"),
+                on=date(2016, 12, 1),
+                clock=Clock(),
+            )
+            services.add_agreement(
+                other,
+                "RA-NEW",
+                title_az="S",
+                title_en="A",
+                kind="readmission",
+                parties=["GEO"],
+                actor="w",
+                on=date(2020, 1, 10),
+                clock=Clock(),
+            )
             wrote.append(True)
 
     event.listen(seeded.engine, "before_cursor_execute", write_meanwhile)

@@ -1,4 +1,5 @@
 """Users and roles: who may change what, in the tracker and in PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,10 @@ def snapshot(db) -> dict:
 
     with db.read() as s:
         return {
-            model.__tablename__: [tuple(getattr(r, c.key) for c in model.__table__.columns)
-                                  for r in s.scalars(select(model).order_by(model.id))]
+            model.__tablename__: [
+                tuple(getattr(r, c.key) for c in model.__table__.columns)
+                for r in s.scalars(select(model).order_by(model.id))
+            ]
             for model in (Agreement, Event, Recipient, User)
         }
 
@@ -45,7 +48,19 @@ def snapshot(db) -> dict:
 @pytest.fixture
 def staffed(seeded, cli):
     ok(cli("users", "add", "aliyev", "--email", "r.aliyev@migration.gov.az", "--role", "head"))
-    ok(cli("users", "add", "mammadova", "--email", "l.mammadova@migration.gov.az", "--role", "officer", "--as", "aliyev"))
+    ok(
+        cli(
+            "users",
+            "add",
+            "mammadova",
+            "--email",
+            "l.mammadova@migration.gov.az",
+            "--role",
+            "officer",
+            "--as",
+            "aliyev",
+        )
+    )
     ok(cli("users", "add", "huseynov", "--email", "e.huseynov@migration.gov.az", "--role", "viewer", "--as", "aliyev"))
     return seeded
 
@@ -72,17 +87,28 @@ def test_the_first_user_must_be_a_head(db, cli):
     assert snapshot(db)["users"] == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (("users", "add", "new", "--email", "n@example.org", "--role", "officer", "--as", "mammadova"),
-     "adding users needs the head role; mammadova is an officer"),
-    (("users", "add", "new", "--email", "n@example.org", "--role", "officer", "--as", "nobody"),
-     "'nobody' is not a registered user"),
-    (("users", "add", "aliyev", "--email", "n@example.org", "--role", "viewer", "--as", "aliyev"),
-     "a user named 'aliyev' already exists"),
-    (("users", "add", "new", "--email", "not-an-address", "--role", "viewer", "--as", "aliyev"), ""),
-    (("users", "add", "two\nlines", "--email", "n@example.org", "--role", "viewer", "--as", "aliyev"),
-     "line breaks"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ("users", "add", "new", "--email", "n@example.org", "--role", "officer", "--as", "mammadova"),
+            "adding users needs the head role; mammadova is an officer",
+        ),
+        (
+            ("users", "add", "new", "--email", "n@example.org", "--role", "officer", "--as", "nobody"),
+            "'nobody' is not a registered user",
+        ),
+        (
+            ("users", "add", "aliyev", "--email", "n@example.org", "--role", "viewer", "--as", "aliyev"),
+            "a user named 'aliyev' already exists",
+        ),
+        (("users", "add", "new", "--email", "not-an-address", "--role", "viewer", "--as", "aliyev"), ""),
+        (
+            ("users", "add", "two\nlines", "--email", "n@example.org", "--role", "viewer", "--as", "aliyev"),
+            "line breaks",
+        ),
+    ],
+)
 def test_adding_users_is_refused_cleanly(staffed, cli, args, message):
     before = snapshot(staffed)
     refused(cli(*args), message)
@@ -95,7 +121,20 @@ def test_a_bad_role_is_a_usage_error(staffed, cli):
 
 
 WRITES = [
-    ("add", "RA-GEO", "--title-az", "S", "--title-en", "A", "--kind", "readmission", "--party", "GEO", "--on", "2020-01-10"),
+    (
+        "add",
+        "RA-GEO",
+        "--title-az",
+        "S",
+        "--title-en",
+        "A",
+        "--kind",
+        "readmission",
+        "--party",
+        "GEO",
+        "--on",
+        "2020-01-10",
+    ),
     ("note", "RA-MDA", "a note", "--on", "2016-12-01"),
     ("round", "RA-MDA", "--on", "2016-12-01", "--place", "Baku"),
     ("advance", "RA-MDA", "--on", "2016-12-01"),
@@ -127,18 +166,47 @@ def test_a_viewer_changes_nothing(staffed, cli, tmp_path, args):
 
 
 def test_a_viewer_still_reads(staffed, cli):
-    for args in (("list",), ("show", "RA-MDA"), ("history", "RA-MDA"), ("log",), ("search", "Kişinyov"),
-                 ("stalled",), ("verify",), ("export",), ("users", "list")):
+    for args in (
+        ("list",),
+        ("show", "RA-MDA"),
+        ("history", "RA-MDA"),
+        ("log",),
+        ("search", "Kişinyov"),
+        ("stalled",),
+        ("verify",),
+        ("export",),
+        ("users", "list"),
+    ):
         ok(cli(*args))
 
 
-@pytest.mark.parametrize("args, stage", [
-    (("advance", "RA-TUR", "--to", "signing"), "signing"),
-    (("sign", "RA-TUR", "--on", "2020-01-01"), "signing"),
-    (("terminate", "RA-TUR", "--reason", "abandoned"), "terminated"),
-    (("add", "RA-GEO", "--title-az", "S", "--title-en", "A", "--kind", "readmission", "--party", "GEO",
-      "--on", "2020-01-10", "--stage", "signing"), "signing"),
-])
+@pytest.mark.parametrize(
+    "args, stage",
+    [
+        (("advance", "RA-TUR", "--to", "signing"), "signing"),
+        (("sign", "RA-TUR", "--on", "2020-01-01"), "signing"),
+        (("terminate", "RA-TUR", "--reason", "abandoned"), "terminated"),
+        (
+            (
+                "add",
+                "RA-GEO",
+                "--title-az",
+                "S",
+                "--title-en",
+                "A",
+                "--kind",
+                "readmission",
+                "--party",
+                "GEO",
+                "--on",
+                "2020-01-10",
+                "--stage",
+                "signing",
+            ),
+            "signing",
+        ),
+    ],
+)
 def test_moves_into_signing_in_force_and_terminated_need_a_head(staffed, cli, args, stage):
     before = snapshot(staffed)
     refused(cli(*args, "--as", "mammadova"), "needs the head role; mammadova is an officer")
@@ -151,8 +219,10 @@ def test_moves_into_signing_in_force_and_terminated_need_a_head(staffed, cli, ar
 def test_entering_in_force_needs_a_head(staffed, cli):
     ok(cli("sign", "RA-TUR", "--on", "2020-01-01", "--as", "aliyev"))
     before = snapshot(staffed)
-    refused(cli("advance", "RA-TUR", "--to", "in_force", "--on", "2020-03-01", "--as", "mammadova"),
-            "moving RA-TUR from signing to in_force needs the head role")
+    refused(
+        cli("advance", "RA-TUR", "--to", "in_force", "--on", "2020-03-01", "--as", "mammadova"),
+        "moving RA-TUR from signing to in_force needs the head role",
+    )
     assert snapshot(staffed) == before
     ok(cli("advance", "RA-TUR", "--to", "in_force", "--on", "2020-03-01", "--as", "aliyev"))
 
@@ -168,9 +238,15 @@ def test_an_officer_records_the_rest(staffed, cli):
 def test_importing_moves_into_a_heads_stage_needs_a_head(staffed, cli, tmp_path):
     doc = json.loads(SEED.read_text(encoding="utf-8"))
     in_force = next(a for a in doc["agreements"] if any(e.get("to") == "in_force" for e in a["events"]))
-    draft = next(a for a in doc["agreements"] if all(e.get("to") not in ("signing", "in_force", "terminated") for e in a["events"]))
+    draft = next(
+        a
+        for a in doc["agreements"]
+        if all(e.get("to") not in ("signing", "in_force", "terminated") for e in a["events"])
+    )
     for name, agreement in (("head.json", in_force), ("officer.json", draft)):
-        (tmp_path / name).write_text(json.dumps(dict(doc, agreements=[dict(agreement, code=agreement["code"] + "-2")])), encoding="utf-8")
+        (tmp_path / name).write_text(
+            json.dumps(dict(doc, agreements=[dict(agreement, code=agreement["code"] + "-2")])), encoding="utf-8"
+        )
     before = snapshot(staffed)
     refused(cli("import", str(tmp_path / "head.json"), "--as", "mammadova"), "needs the head role")
     assert snapshot(staffed) == before
@@ -216,13 +292,21 @@ def login_role(pg_db):
 
 def test_migrations_create_the_postgres_roles(pg_db):
     with pg_db.engine.connect() as conn:
-        roles = set(conn.execute(text(
-            "SELECT rolname FROM pg_roles WHERE rolname IN ('agreements_reader', 'agreements_writer')")).scalars())
+        roles = set(
+            conn.execute(
+                text("SELECT rolname FROM pg_roles WHERE rolname IN ('agreements_reader', 'agreements_writer')")
+            ).scalars()
+        )
         assert roles == {"agreements_reader", "agreements_writer"}
-        privileges = dict(conn.execute(text(
-            "SELECT r, string_agg(p, ',' ORDER BY p) FROM (VALUES ('agreements_reader'), ('agreements_writer')) v(r), "
-            "unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p "
-            "WHERE has_table_privilege(r, current_schema() || '.events', p) GROUP BY r")).all())
+        privileges = dict(
+            conn.execute(
+                text(
+                    "SELECT r, string_agg(p, ',' ORDER BY p) FROM (VALUES ('agreements_reader'), ('agreements_writer')) v(r), "
+                    "unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p "
+                    "WHERE has_table_privilege(r, current_schema() || '.events', p) GROUP BY r"
+                )
+            ).all()
+        )
     assert privileges == {"agreements_reader": "SELECT", "agreements_writer": "INSERT,SELECT"}
 
 
@@ -238,8 +322,12 @@ def test_a_reader_connection_cannot_write(pg_db, login_role, cli):
     refused(cli("--db", reader, "note", "RA-MDA", "from a reader", "--on", "2016-12-01"), "permission denied")
     refused(cli("--db", reader, "advance", "RA-MDA", "--on", "2016-12-01"), "permission denied")
     engine = create_engine(reader, poolclass=NullPool)
-    for statement in ("INSERT INTO users (name, email, role, created_at, created_by) VALUES ('x', 'x@e.org', 'head', now(), 'x')",
-                      "UPDATE agreements SET title_en = 'x'", "DELETE FROM recipients", "DROP TABLE events"):
+    for statement in (
+        "INSERT INTO users (name, email, role, created_at, created_by) VALUES ('x', 'x@e.org', 'head', now(), 'x')",
+        "UPDATE agreements SET title_en = 'x'",
+        "DELETE FROM recipients",
+        "DROP TABLE events",
+    ):
         with pytest.raises(Exception, match=r"permission denied|must be owner"), engine.begin() as conn:
             conn.execute(text(statement))
     engine.dispose()
@@ -257,12 +345,21 @@ def test_a_writer_connection_appends_but_cannot_rewrite(pg_db, login_role, cli):
     ok(cli("--db", writer, "note", "RA-MDA", "from a writer", "--on", "2016-12-01"))
     ok(cli("--db", writer, "recipients", "add", "x@example.org", "--name", "X", "--locale", "en"))
     ok(cli("--db", writer, "recipients", "remove", "x@example.org"))
-    refused(cli("--db", writer, "users", "add", "aliyev", "--email", "a@example.org", "--role", "head"), "permission denied")
+    refused(
+        cli("--db", writer, "users", "add", "aliyev", "--email", "a@example.org", "--role", "head"), "permission denied"
+    )
     engine = create_engine(writer, poolclass=NullPool)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO made_later VALUES (1)"))
-    for statement in ("UPDATE events SET note = 'x'", "DELETE FROM events", "TRUNCATE events CASCADE", "DROP TABLE events",
-                      "DELETE FROM agreements", "UPDATE users SET role = 'head'", "UPDATE alembic_version SET version_num = 'x'"):
+    for statement in (
+        "UPDATE events SET note = 'x'",
+        "DELETE FROM events",
+        "TRUNCATE events CASCADE",
+        "DROP TABLE events",
+        "DELETE FROM agreements",
+        "UPDATE users SET role = 'head'",
+        "UPDATE alembic_version SET version_num = 'x'",
+    ):
         with pytest.raises(Exception, match=r"permission denied|must be owner"), engine.begin() as conn:
             conn.execute(text(statement))
     engine.dispose()

@@ -1,15 +1,15 @@
 """The tamper-evident hash chain and `agreements verify`."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from tests.support import clock_at
 from agreements.store.migrate import upgrade
-from agreements.transfer.exporter import iter_agreements
 from agreements.transfer.importer import import_records
 from agreements.transfer.reading import read_records
 from tests.conftest import SEED, TODAY, column_names
+from tests.support import clock_at
 
 
 def _lift_triggers(db):
@@ -41,16 +41,27 @@ def _tamper(db, statement):
         conn.execute(text(statement))
 
 
-@pytest.mark.parametrize("statement, fragment", [
-    ("UPDATE events SET note = 'rewritten' WHERE seq = 2 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
-     "RA-MDA: the chain breaks at event 2 (content does not match its hash)"),
-    ("UPDATE events SET occurred_on = '2016-02-24' WHERE seq = 2 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
-     "RA-MDA: the chain breaks at event 2"),
-    ("DELETE FROM events WHERE seq = 3 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
-     "RA-MDA: the chain breaks at the end of its history"),
-    ("DELETE FROM events WHERE seq = 2 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
-     "RA-MDA: the chain breaks at event 2 (missing event)"),
-])
+@pytest.mark.parametrize(
+    "statement, fragment",
+    [
+        (
+            "UPDATE events SET note = 'rewritten' WHERE seq = 2 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
+            "RA-MDA: the chain breaks at event 2 (content does not match its hash)",
+        ),
+        (
+            "UPDATE events SET occurred_on = '2016-02-24' WHERE seq = 2 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
+            "RA-MDA: the chain breaks at event 2",
+        ),
+        (
+            "DELETE FROM events WHERE seq = 3 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
+            "RA-MDA: the chain breaks at the end of its history",
+        ),
+        (
+            "DELETE FROM events WHERE seq = 2 AND agreement_id = (SELECT id FROM agreements WHERE code = 'RA-MDA')",
+            "RA-MDA: the chain breaks at event 2 (missing event)",
+        ),
+    ],
+)
 def test_an_altered_history_is_named_at_its_first_changed_event(seeded, cli, statement, fragment):
     _tamper(seeded, statement)
     code, _out, err = cli("verify")
@@ -66,8 +77,9 @@ def test_export_import_keeps_the_same_chain(seeded, cli, tmp_path):
     assert cli("--db", str(other), "init")[0] == 0
     assert cli("--db", str(other), "import", str(export))[0] == 0
     assert cli("--db", str(other), "verify")[0] == 0
-    from agreements.store.database import Database
     from sqlalchemy import select
+
+    from agreements.store.database import Database
     from agreements.store.tables import Agreement
 
     def heads(db):
@@ -107,6 +119,5 @@ def test_the_migration_backfills_the_same_chain(seeded, cli):
         assert list(s.execute(select(Event.id, Event.prev_hash, Event.hash).order_by(Event.id)).all()) == before
     assert cli("verify")[0] == 0
     # the append-only triggers are back after the backfill
-    with pytest.raises(Exception, match="append-only"):
-        with seeded.engine.begin() as conn:
-            conn.execute(text("UPDATE events SET note = 'x'"))
+    with pytest.raises(Exception, match="append-only"), seeded.engine.begin() as conn:
+        conn.execute(text("UPDATE events SET note = 'x'"))

@@ -1,11 +1,22 @@
 """The command table loads every command lazily and misses none."""
+
 import importlib
 import subprocess
 import sys
 
 from agreements.cli import COMMANDS
 
-MODULES = ("setup_cmds", "agreement_cmds", "move_cmds", "transfer_cmds", "stall_cmds", "scheduler_cmds", "query_cmds", "digest_cmds", "user_cmds")
+MODULES = (
+    "setup_cmds",
+    "agreement_cmds",
+    "move_cmds",
+    "transfer_cmds",
+    "stall_cmds",
+    "scheduler_cmds",
+    "query_cmds",
+    "digest_cmds",
+    "user_cmds",
+)
 
 
 def test_the_table_names_exactly_the_commands_the_modules_define():
@@ -29,6 +40,12 @@ def test_help_and_one_command_import_only_what_they_need():
         "print(r.exit_code, sorted(m for m in ('sqlalchemy', 'jinja2', 'apscheduler', 'babel', 'agreements.cli.digest_cmds', 'agreements.cli.query_cmds') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe.format(args=["--help"])], capture_output=True, text=True).stdout
-    assert out.strip().startswith("0 [") and "sqlalchemy" not in out and "jinja2" not in out and "apscheduler" not in out and "babel" not in out
+    assert (
+        out.strip().startswith("0 [")
+        and "sqlalchemy" not in out
+        and "jinja2" not in out
+        and "apscheduler" not in out
+        and "babel" not in out
+    )
     out = subprocess.run([sys.executable, "-c", probe.format(args=["workflow"])], capture_output=True, text=True).stdout
     assert out.strip() == "0 []"

@@ -4,24 +4,51 @@ Every refusal must be exactly one ``Error: ...`` line on stderr with exit code 1
 (refused by the rules) or 2 (usage error), never a traceback, and must leave the
 database as it was.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.support import ok, refused
 
 LIST_COLUMNS = [
-    "code", "kind", "parties", "stage", "stage_since", "stage_since_precision", "awaiting",
-    "signed_on", "in_force_on", "parent", "officer", "title_en", "title_az",
+    "code",
+    "kind",
+    "parties",
+    "stage",
+    "stage_since",
+    "stage_since_precision",
+    "awaiting",
+    "signed_on",
+    "in_force_on",
+    "parent",
+    "officer",
+    "title_en",
+    "title_az",
 ]
 EVENT_COLUMNS = [
-    "seq", "on", "date_precision", "until", "kind", "from", "to", "place", "outcome",
-    "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at",
+    "seq",
+    "on",
+    "date_precision",
+    "until",
+    "kind",
+    "from",
+    "to",
+    "place",
+    "outcome",
+    "open_articles",
+    "actor",
+    "note",
+    "reason",
+    "reference",
+    "awaiting",
+    "source",
+    "recorded_at",
 ]
 AZ_LABELS = {
     "draft": "layihə",
@@ -41,10 +68,16 @@ FAR_FUTURE = "2099-01-01"
 # ---------------------------------------------------------------- helpers
 
 
-
-
-def add(cli, code="RA-GEO", *extra, on="2020-01-10", parties=("GEO",), kind="readmission",
-        title_az=TITLE_AZ, title_en=TITLE_EN):
+def add(
+    cli,
+    code="RA-GEO",
+    *extra,
+    on="2020-01-10",
+    parties=("GEO",),
+    kind="readmission",
+    title_az=TITLE_AZ,
+    title_en=TITLE_EN,
+):
     args = ["add", code, "--title-az", title_az, "--title-en", title_en, "--kind", kind]
     for party in parties:
         args += ["--party", party]
@@ -104,10 +137,19 @@ def test_add_then_list_in_table_json_and_csv(db, cli):
     assert len(parsed) == 2
     record = dict(zip(parsed[0], parsed[1]))
     assert record == {
-        "code": "RA-GEO", "kind": "readmission", "parties": "GEO;EU", "stage": "draft",
-        "stage_since": "2020-01-10", "stage_since_precision": "day", "awaiting": "us",
-        "signed_on": "", "in_force_on": "", "parent": "", "officer": "L. Mammadova",
-        "title_en": TITLE_EN, "title_az": TITLE_AZ,
+        "code": "RA-GEO",
+        "kind": "readmission",
+        "parties": "GEO;EU",
+        "stage": "draft",
+        "stage_since": "2020-01-10",
+        "stage_since_precision": "day",
+        "awaiting": "us",
+        "signed_on": "",
+        "in_force_on": "",
+        "parent": "",
+        "officer": "L. Mammadova",
+        "title_en": TITLE_EN,
+        "title_az": TITLE_AZ,
     }
 
 
@@ -215,8 +257,17 @@ def test_duplicate_code_is_refused_and_nothing_written(db, cli, again):
         ({"on": FAR_FUTURE}, (), 1, (FAR_FUTURE, "future")),
         ({}, ("--stage", "terminated"), 1, ("terminated",)),
     ],
-    ids=["unknown-kind", "bad-party", "long-party", "party-twice", "blank-title-az",
-         "empty-title-en", "unknown-parent", "future-date", "opened-terminated"],
+    ids=[
+        "unknown-kind",
+        "bad-party",
+        "long-party",
+        "party-twice",
+        "blank-title-az",
+        "empty-title-en",
+        "unknown-parent",
+        "future-date",
+        "opened-terminated",
+    ],
 )
 def test_bad_add_is_refused_and_nothing_written(db, cli, overrides, extra, exit_code, fragments):
     ok(add(cli, "RA-OLD"))
@@ -243,13 +294,25 @@ def test_add_records_the_actor_given_with_as(db, cli):
 
 
 def test_full_lifecycle_walk(db, cli):
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     ok(add(cli, "RA-GEO", on="2020-01-10"))
-    assert ok(cli("advance", "RA-GEO", "--on", "2020-02-01")).startswith(
-        "RA-GEO: draft -> expert_talks on 2020-02-01."
+    assert ok(cli("advance", "RA-GEO", "--on", "2020-02-01")).startswith("RA-GEO: draft -> expert_talks on 2020-02-01.")
+    ok(
+        cli(
+            "round",
+            "RA-GEO",
+            "--on",
+            "2020-02-10",
+            "--until",
+            "2020-02-12",
+            "--place",
+            "Bakı",
+            "--outcome",
+            "All articles agreed but one",
+            "--open-articles",
+            "1",
+        )
     )
-    ok(cli("round", "RA-GEO", "--on", "2020-02-10", "--until", "2020-02-12", "--place", "Bakı",
-           "--outcome", "All articles agreed but one", "--open-articles", "1"))
     assert stage_of(cli, "RA-GEO") == "expert_talks"
     ok(cli("advance", "RA-GEO", "--on", "2020-03-01", "--as", "alice"))
     assert stage_of(cli, "RA-GEO") == "internal_approval"
@@ -282,7 +345,7 @@ def test_full_lifecycle_walk(db, cli):
     assert history[4]["reference"] == "letter No. 02/1097"
     assert history[5]["place"] == "Tbilisi"
 
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     previous = None
     for event in history:
         recorded = datetime.fromisoformat(event["recorded_at"])
@@ -306,10 +369,16 @@ def test_every_changing_command_records_the_as_user(db, cli):
     ok(cli("terminate", "RA-GEO", "--reason", "Abandoned", "--on", "2020-02-09", "--as", "u7"))
     actors = [(e["kind"], e["actor"]) for e in events(cli, "RA-GEO")]
     assert actors == [
-        ("opened", "u0"), ("stage_change", "u1"), ("round", "u2"), ("note", "u3"),
-        ("stage_change", "u4"), ("stage_change", "u5"),
-        ("stage_change", "tester"), ("stage_change", "tester"),
-        ("signature", "u6"), ("stage_change", "u7"),
+        ("opened", "u0"),
+        ("stage_change", "u1"),
+        ("round", "u2"),
+        ("note", "u3"),
+        ("stage_change", "u4"),
+        ("stage_change", "u5"),
+        ("stage_change", "tester"),
+        ("stage_change", "tester"),
+        ("signature", "u6"),
+        ("stage_change", "u7"),
     ]
 
 
@@ -489,7 +558,12 @@ def test_round_ending_before_it_starts_is_refused(db, cli):
     ok(add(cli, "RA-GEO"))
     ok(cli("advance", "RA-GEO", "--on", "2020-01-20"))
     before = export(cli)
-    refused(cli("round", "RA-GEO", "--on", "2020-02-10", "--until", "2020-02-01", "--place", "Bakı"), "2020-02-01", "2020-02-10", exit_code=1)
+    refused(
+        cli("round", "RA-GEO", "--on", "2020-02-10", "--until", "2020-02-01", "--place", "Bakı"),
+        "2020-02-01",
+        "2020-02-10",
+        exit_code=1,
+    )
     assert export(cli) == before
 
 
@@ -703,8 +777,20 @@ def test_init_then_use_via_db_option(cli, tmp_path):
 
 
 def add_args(code):
-    return ["add", code, "--title-az", TITLE_AZ, "--title-en", TITLE_EN, "--kind", "readmission",
-            "--party", "GEO", "--on", "2020-01-10"]
+    return [
+        "add",
+        code,
+        "--title-az",
+        TITLE_AZ,
+        "--title-en",
+        TITLE_EN,
+        "--kind",
+        "readmission",
+        "--party",
+        "GEO",
+        "--on",
+        "2020-01-10",
+    ]
 
 
 # ----------------------------------------------------------- workflow, lang, help

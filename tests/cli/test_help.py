@@ -1,4 +1,5 @@
 """Every command has help with an example, and the README names it."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The README's main job: init, import the seed history, list the pipeline."""
+
 from tests.conftest import SEED
 
 

@@ -1,4 +1,5 @@
 """Several processes writing the same agreement in one database."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -26,19 +27,36 @@ def test_two_processes_advancing_the_same_agreement_one_wins(seeded):
     env = {**os.environ, "AGREEMENTS_DB": seeded.url}
     for code in ("IP-BNL", "IP-DEU", "LM-RUS", "RA-RUS"):
         _, before = _events(seeded, code)
-        command = [sys.executable, "-m", "agreements", "advance", code, "--to", "internal_approval", "--on", "2016-12-31"]
-        procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        command = [
+            sys.executable,
+            "-m",
+            "agreements",
+            "advance",
+            code,
+            "--to",
+            "internal_approval",
+            "--on",
+            "2016-12-31",
+        ]
+        procs = [
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
         results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs]
         codes = sorted(r[0] for r in results)
         assert codes == [0, 1], results
         loser = next(r for r in results if r[0] == 1)
         assert loser[2].startswith("Error:") and len(loser[2].strip().splitlines()) == 1
         assert "Traceback" not in loser[2]
-        assert ("changed meanwhile" in loser[2]) or ("cannot move from internal_approval to internal_approval" in loser[2])
+        assert ("changed meanwhile" in loser[2]) or (
+            "cannot move from internal_approval to internal_approval" in loser[2]
+        )
         agreement, after = _events(seeded, code)
         assert agreement.stage == "internal_approval"
-        new = after[len(before):]
-        assert [(e.kind, e.from_stage, e.to_stage) for e in new] == [("stage_change", "expert_talks", "internal_approval")]
+        new = after[len(before) :]
+        assert [(e.kind, e.from_stage, e.to_stage) for e in new] == [
+            ("stage_change", "expert_talks", "internal_approval")
+        ]
 
 
 def _note_writer(db_url: str, worker: int, count: int, queue) -> None:
@@ -50,7 +68,14 @@ def _note_writer(db_url: str, worker: int, count: int, queue) -> None:
     ok = stale = 0
     for i in range(count):
         try:
-            services.add_note(db, "RA-TUR", f"worker {worker} note {i}", services.Details(actor=f"w{worker}"), on=date(2017, 1, 1), clock=Clock())
+            services.add_note(
+                db,
+                "RA-TUR",
+                f"worker {worker} note {i}",
+                services.Details(actor=f"w{worker}"),
+                on=date(2017, 1, 1),
+                clock=Clock(),
+            )
             ok += 1
         except StaleWrite:
             stale += 1

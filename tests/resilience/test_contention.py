@@ -9,6 +9,7 @@ a valid path through the lifecycle with a sound hash chain, and every refusal
 must be one ``Error:`` line: the losers of races "changed meanwhile, try
 again", the others a domain refusal (e.g. a move another worker made first).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,11 +41,16 @@ SEED = 20261125
 # ten agreements that are neither in force nor terminated in the seed history,
 # spread over draft, expert_talks, internal_approval, mfa and signing
 CODES = (
-    "IA-KAZ", "PR-RUS-ROAD",          # draft
-    "LM-RUS", "RA-RUS", "RA-MDA",     # expert_talks
-    "MC-RUS",                         # internal_approval
-    "MC-GEO", "RA-PAK", "RA-TUR",     # mfa
-    "RA-MNE",                         # signing
+    "IA-KAZ",
+    "PR-RUS-ROAD",  # draft
+    "LM-RUS",
+    "RA-RUS",
+    "RA-MDA",  # expert_talks
+    "MC-RUS",  # internal_approval
+    "MC-GEO",
+    "RA-PAK",
+    "RA-TUR",  # mfa
+    "RA-MNE",  # signing
 )
 # every write is dated on this day: after every event of the seed history and
 # not in the future, so no refusal is about dates; notes are dated today
@@ -116,8 +122,19 @@ def _worker(db_url: str, worker: int, out: str, start) -> None:
         elif kind == "round":
             talking = [c for c, s in _stages(runner, db_url, reads).items() if c in CODES and s == EXPERT_TALKS]
             code = rng.choice(talking) if talking else code
-            args = ["round", code, "--on", ON.isoformat(), "--place", "Bakı", "--note", marker,
-                    "--open-articles", str(rng.randint(0, 9)), *actor]
+            args = [
+                "round",
+                code,
+                "--on",
+                ON.isoformat(),
+                "--place",
+                "Bakı",
+                "--note",
+                marker,
+                "--open-articles",
+                str(rng.randint(0, 9)),
+                *actor,
+            ]
         elif kind == "note":
             args = ["note", code, marker, *actor] + (["--on", ON.isoformat()] if rng.random() < 0.5 else [])
         else:
@@ -171,7 +188,9 @@ def _check_lifecycle(code: str, agreement: Agreement, events: list[Event]) -> No
     awaiting = None
     for e in events[1:]:
         before = row.stage
-        assert e.from_stage == before, f"{code} event {e.seq}: recorded in {e.from_stage}, but the agreement was in {before}"
+        assert e.from_stage == before, (
+            f"{code} event {e.seq}: recorded in {e.from_stage}, but the agreement was in {before}"
+        )
         if e.kind == "signature":
             if row.stage != SIGNING:
                 fire(row, SIGNING)
@@ -180,8 +199,11 @@ def _check_lifecycle(code: str, agreement: Agreement, events: list[Event]) -> No
             assert e.to_stage in allowed_targets(before, row.suspended_from), (
                 f"{code} event {e.seq}: {before} -> {e.to_stage} is not a move of the lifecycle"
             )
-            fire(row, e.to_stage, MoveContext(in_force_on=e.occurred_on if e.to_stage == IN_FORCE else None,
-                                              reason=e.reason))
+            fire(
+                row,
+                e.to_stage,
+                MoveContext(in_force_on=e.occurred_on if e.to_stage == IN_FORCE else None, reason=e.reason),
+            )
         elif e.kind == "round":
             assert row.stage == EXPERT_TALKS, f"{code} event {e.seq}: a round in {row.stage}"
         if row.stage != before:
@@ -267,8 +289,10 @@ def test_eight_processes_on_ten_agreements_lose_nothing_and_double_nothing(seede
         if op["kind"] in ("note", "ack"):  # nothing but a lost race can refuse these here
             assert verdict in ("ok", "lost"), op
     with capsys.disabled():
-        print(f"\n[{seeded.url.split(':')[0]}] {WORKERS} workers x {OPERATIONS} operations, "
-              f"{len(checks)} verify runs meanwhile:")
+        print(
+            f"\n[{seeded.url.split(':')[0]}] {WORKERS} workers x {OPERATIONS} operations, "
+            f"{len(checks)} verify runs meanwhile:"
+        )
         for kind, o in outcomes.items():
             print(f"  {kind:8} ok {o.ok:4}  lost race {o.lost:3}  refused {dict(o.refused)}")
     for kind, o in outcomes.items():
@@ -278,10 +302,10 @@ def test_eight_processes_on_ten_agreements_lose_nothing_and_double_nothing(seede
     # every successful command is in the history exactly once, where and as it said
     agreements, after = _histories(seeded)
     for code in agreements:
-        assert [e.hash for e in after[code][:counts_before.get(code, 0)]] == [e.hash for e in before.get(code, [])], (
+        assert [e.hash for e in after[code][: counts_before.get(code, 0)]] == [e.hash for e in before.get(code, [])], (
             f"{code}: earlier history changed"
         )
-    new = {code: events[counts_before.get(code, 0):] for code, events in after.items()}
+    new = {code: events[counts_before.get(code, 0) :] for code, events in after.items()}
     by_marker = defaultdict(list)
     for code, events in new.items():
         for e in events:

@@ -22,6 +22,7 @@ operator who checks with the recipient resends it or not (docs/digest.md,
 "The outbox, exactly once"). The last tests stop a sender on either side of
 that moment (the SMTP server holds its answer) and kill it there.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,11 +36,11 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -48,12 +49,12 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
-from tests.support import Server, clock_at, smtp_config_file
 from agreements.cli import AgreementsGroup, main
+from agreements.digest.recipients import add_recipient
 from agreements.store.database import Database
 from agreements.store.tables import Agreement, Event, OutboxMessage
-from agreements.digest.recipients import add_recipient
 from tests.application.test_summaries import replayed
+from tests.support import Server, clock_at, smtp_config_file
 
 NOW = clock_at(date(2026, 11, 25)).now()  # when the test records things
 
@@ -152,7 +153,9 @@ def report(what: str, url: str, runs: list[Run], **outcomes: int) -> None:
     killed = sum(r.killed for r in runs)
     details = "".join(f", {name.replace('_', ' ')}: {n}" for name, n in outcomes.items())
     backend = "sqlite" if url.startswith("sqlite") else "postgresql"
-    print(f"\n{what} [{backend}]: {len(runs)} trials, {killed} killed mid-run, {len(runs) - killed} ran to the end{details}")
+    print(
+        f"\n{what} [{backend}]: {len(runs)} trials, {killed} killed mid-run, {len(runs) - killed} ran to the end{details}"
+    )
 
 
 def assert_meaningful(runs: list[Run]) -> None:
@@ -193,7 +196,9 @@ def assert_counts_whole(database: Database, codes) -> None:
     """Each agreement's event_count is its number of events, numbered 1..n."""
     with database.read() as session:
         rows = session.execute(
-            select(Agreement.code, Agreement.event_count, func.count(Event.id), func.min(Event.seq), func.max(Event.seq))
+            select(
+                Agreement.code, Agreement.event_count, func.count(Event.id), func.min(Event.seq), func.max(Event.seq)
+            )
             .join(Event, Event.agreement_id == Agreement.id)
             .where(Agreement.code.in_(list(codes)))
             .group_by(Agreement.code, Agreement.event_count)
@@ -244,17 +249,41 @@ def generated_history(rng: random.Random, count: int, start: date, stage: str = 
         roll = rng.random()
         if moving and stage != PATH[-1] and roll < 0.06:
             target = PATH[PATH.index(stage) + 1]
-            events.append({"kind": "stage_change", "from": stage, "to": target, "on": day.isoformat(),
-                           "actor": "crash-test", "note": rng.choice(NOTES)})
+            events.append(
+                {
+                    "kind": "stage_change",
+                    "from": stage,
+                    "to": target,
+                    "on": day.isoformat(),
+                    "actor": "crash-test",
+                    "note": rng.choice(NOTES),
+                }
+            )
             stage = target
         elif stage == "expert_talks" and roll < 0.35:
             until = day + timedelta(days=rng.randint(0, 2))
-            events.append({"kind": "round", "on": day.isoformat(), "until": until.isoformat(), "place": rng.choice(PLACES),
-                           "outcome": rng.choice(NOTES), "open_articles": rng.randint(0, 9), "actor": "crash-test"})
+            events.append(
+                {
+                    "kind": "round",
+                    "on": day.isoformat(),
+                    "until": until.isoformat(),
+                    "place": rng.choice(PLACES),
+                    "outcome": rng.choice(NOTES),
+                    "open_articles": rng.randint(0, 9),
+                    "actor": "crash-test",
+                }
+            )
             day = until
         else:
-            events.append({"kind": "note", "on": day.isoformat(), "actor": "crash-test", "note": rng.choice(NOTES),
-                           "reference": f"məktub № 02/{rng.randint(100, 9999)}"})
+            events.append(
+                {
+                    "kind": "note",
+                    "on": day.isoformat(),
+                    "actor": "crash-test",
+                    "note": rng.choice(NOTES),
+                    "reference": f"məktub № 02/{rng.randint(100, 9999)}",
+                }
+            )
     return events
 
 
@@ -265,7 +294,9 @@ class ImportFiles:
     def __init__(self, folder: Path, rng: random.Random):
         self.folder, self.rng = folder, rng
         longest = 10 + (WARM_UP + TRIALS) * CARRY_STEP
-        self.carried = {f"CR-CARRY-{k}": generated_history(rng, longest, date(2001, 1, 1), "expert_talks") for k in range(CARRIED)}
+        self.carried = {
+            f"CR-CARRY-{k}": generated_history(rng, longest, date(2001, 1, 1), "expert_talks") for k in range(CARRIED)
+        }
 
     def write(self, label: str, step: int) -> tuple[Path, dict[str, int]]:
         """The file and, per agreement code in it, its number of events."""
@@ -275,13 +306,23 @@ class ImportFiles:
         }
         histories.update({code: events[: 10 + step * CARRY_STEP] for code, events in self.carried.items()})
         agreements = [
-            {"code": code, "title_az": f"Sınaq sazişi {code}", "title_en": f"Test agreement {code}", "kind": "readmission",
-             "parties": ["MDA"], "parent": None, "officer": None, "events": events}
+            {
+                "code": code,
+                "title_az": f"Sınaq sazişi {code}",
+                "title_en": f"Test agreement {code}",
+                "kind": "readmission",
+                "parties": ["MDA"],
+                "parent": None,
+                "officer": None,
+                "events": events,
+            }
             for code, events in histories.items()
         ]
         path = self.folder / f"import-{label}.json"
-        path.write_text(json.dumps({"format": "agreements-history", "version": 1, "agreements": agreements},
-                                   ensure_ascii=False), encoding="utf-8")
+        path.write_text(
+            json.dumps({"format": "agreements-history", "version": 1, "agreements": agreements}, ensure_ascii=False),
+            encoding="utf-8",
+        )
         return path, {code: len(events) for code, events in histories.items()}
 
 
@@ -312,7 +353,9 @@ def test_a_killed_import_leaves_all_of_the_file_or_nothing(db, tmp_path):
             else:  # all of it: every agreement of the file with all its events, the others untouched
                 assert set(after) == set(before) | set(expected), f"trial {trial}: agreements of the file are missing"
                 assert {c: after[c][1] for c in expected} == expected, f"trial {trial}: a history is half imported"
-                assert {c: v for c, v in after.items() if c not in expected} == {c: v for c, v in before.items() if c not in expected}
+                assert {c: v for c, v in after.items() if c not in expected} == {
+                    c: v for c, v in before.items() if c not in expected
+                }
                 everything += 1
             assert_counts_whole(database, [c for c in expected if c in after])
             assert_whole(database, [*files.carried, f"CR-{trial:02d}-00"])
@@ -324,7 +367,9 @@ def test_a_killed_import_leaves_all_of_the_file_or_nothing(db, tmp_path):
         with opened(url) as database:
             final = snapshot(database)
             if after == before:
-                events = NEW_AGREEMENTS * EVENTS_EACH + sum(n - before[c][1] for c, n in expected.items() if c in before)
+                events = NEW_AGREEMENTS * EVENTS_EACH + sum(
+                    n - before[c][1] for c, n in expected.items() if c in before
+                )
                 assert out.startswith(f"Imported {NEW_AGREEMENTS} new agreement(s) and {events} event(s);"), out
                 assert {c: final[c][1] for c in expected} == expected
                 assert_counts_whole(database, expected)
@@ -354,7 +399,11 @@ def test_a_killed_advance_leaves_the_old_stage_or_the_new_one_with_its_one_event
         """The command moving ``code`` from ``stage`` to draft or expert_talks (the other one), and its note."""
         target = "draft" if stage == "expert_talks" else "expert_talks"
         note = f"Crash trial {trial}: {stage} -> {target}"
-        return agreements_command(url, "advance", code, "--to", target, "--note", note, "--ref", f"No. {trial}/26"), target, note
+        return (
+            agreements_command(url, "advance", code, "--to", target, "--note", note, "--ref", f"No. {trial}/26"),
+            target,
+            note,
+        )
 
     elapsed = float("inf")
     for step in range(WARM_UP):  # the run time, uncontended
@@ -383,7 +432,13 @@ def test_a_killed_advance_leaves_the_old_stage_or_the_new_one_with_its_one_event
         else:  # the new stage with exactly one new event, the stage change
             assert events[:-1] == old_events, f"trial {trial}: the history before the move changed"
             seq, kind, from_stage, to_stage, _on, written, prev_hash, head = events[-1]
-            assert (seq, kind, from_stage, to_stage, written) == (len(old_events) + 1, "stage_change", stage, target, note)
+            assert (seq, kind, from_stage, to_stage, written) == (
+                len(old_events) + 1,
+                "stage_change",
+                stage,
+                target,
+                note,
+            )
             assert prev_hash == before[code][2]
             assert after[code] == (target, len(old_events) + 1, head)
             if not run.killed:
@@ -537,7 +592,9 @@ def test_a_killed_digest_send_loses_no_digest_and_sends_none_twice(seeded, smtp_
                 assert received[row.message_id] == 0, (row.recipient, row.status)
         if not run.killed:
             assert statuses == {"sent": RECIPIENTS}
-        phases["queueing" if len(rows) < RECIPIENTS else "sending" if statuses["sent"] < RECIPIENTS else "all sent"] += 1
+        phases[
+            "queueing" if len(rows) < RECIPIENTS else "sending" if statuses["sent"] < RECIPIENTS else "all sent"
+        ] += 1
         left_sending = statuses["sending"]
         assert_verify_passes(url)
 
@@ -549,7 +606,9 @@ def test_a_killed_digest_send_loses_no_digest_and_sends_none_twice(seeded, smtp_
         assert [r.recipient for r in rows] == addresses
         unsent = [r for r in rows if r.status != "sent"]
         assert all(received[r.message_id] == 1 for r in rows if r.status == "sent")
-        again = int(m.group(1)) if (m := re.search(r"(\d+) interrupted before being handed over, queued again", out)) else 0
+        again = (
+            int(m.group(1)) if (m := re.search(r"(\d+) interrupted before being handed over, queued again", out)) else 0
+        )
         assert again + len(unsent) == left_sending, out  # the one row the killed sender held is settled either way
         requeued += again
         for row in unsent:  # handed over, then the sender died: in doubt, reported, not sent again
@@ -568,9 +627,17 @@ def test_a_killed_digest_send_loses_no_digest_and_sends_none_twice(seeded, smtp_
 
     assert_verify_passes(url)
     assert len(sink.accepted) == RECIPIENTS * len(weeks)
-    report("digest send", url, runs, killed_while_queueing=phases["queueing"], killed_while_sending=phases["sending"],
-           all_sent_before_the_kill=phases["all sent"], claimed_row_queued_again=requeued, claimed_row_in_doubt=in_doubt,
-           in_doubt_and_not_received_so_resent_by_the_operator=resent)
+    report(
+        "digest send",
+        url,
+        runs,
+        killed_while_queueing=phases["queueing"],
+        killed_while_sending=phases["sending"],
+        all_sent_before_the_kill=phases["all sent"],
+        claimed_row_queued_again=requeued,
+        claimed_row_in_doubt=in_doubt,
+        in_doubt_and_not_received_so_resent_by_the_operator=resent,
+    )
     assert_meaningful(runs)
 
 
@@ -588,8 +655,13 @@ def three_recipients(db) -> None:
 
 def killed_while_held(url: str, config: str, sink: HoldingSink) -> None:
     """Run `digest send` until the server holds it, then SIGKILL it and let the server go on."""
-    proc = subprocess.Popen(agreements_command(url, "--config", config, "digest", "send", "--week", WEEK),
-                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        agreements_command(url, "--config", config, "digest", "send", "--week", WEEK),
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert sink.holding.wait(timeout=120), proc.communicate()
     finally:
@@ -665,7 +737,7 @@ def test_an_answer_lost_after_the_end_of_the_message_is_not_retried(seeded, smtp
     config = load_config(str(smtp_config_file(tmp_path, controller.port, timeout=10)))
     three_recipients(seeded)
     sink.drop_answer = THREE[1]
-    now = datetime(2017, 2, 27, 5, 0, tzinfo=timezone.utc)
+    now = datetime(2017, 2, 27, 5, 0, tzinfo=UTC)
     first = run_week(seeded, config, WEEK, now=now)
     assert first.delivery.sent == [THREE[0]] and first.delivery.interrupted == [(THREE[1], WEEK)]
     assert [r[0] for r in first.delivery.retrying] == [THREE[2]]  # the connection is gone: later

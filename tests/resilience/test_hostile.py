@@ -23,6 +23,7 @@ What is decided here (and implemented in the product):
   which is refused with a line break on input and flattened to one line on
   output, so an extra header (``Bcc:``) or recipient cannot be injected.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,25 +33,25 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from email import policy
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import inspect, text
 
-from tests.support import Server, clock_at, database_rows, ok, refused, smtp_config_file
-from agreements.clock import Clock
 from agreements.cli.output import printable, shorten
+from agreements.clock import Clock
 from agreements.config.file import load_config
-from agreements.store.database import Database
 from agreements.digest.plans import record_plan
 from agreements.digest.week import build_digest, collect
+from agreements.store.database import Database
 from agreements.store.migrate import upgrade
 from tests.conftest import ROOT, pg_schema
+from tests.support import Server, clock_at, database_rows, ok, refused, smtp_config_file
 
 HOSTILE = {
     "sql": "'; DROP TABLE events; --",
@@ -75,21 +76,27 @@ WEEK = "2017-W09"  # Monday 27 February 2017; "moved last week" = 20-26 February
 
 def stored_agreement(db: Database, code: str) -> dict:
     with db.engine.connect() as connection:
-        row = connection.execute(
-            text("SELECT title_az, title_en, officer FROM agreements WHERE code = :c"), {"c": code}
-        ).mappings().one()
+        row = (
+            connection.execute(text("SELECT title_az, title_en, officer FROM agreements WHERE code = :c"), {"c": code})
+            .mappings()
+            .one()
+        )
     return dict(row)
 
 
 def stored_events(db: Database, code: str) -> list[dict]:
     with db.engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT e.seq, e.kind, e.place, e.outcome, e.note, e.reason, e.reference, e.actor, e.source "
-                "FROM events e JOIN agreements a ON a.id = e.agreement_id WHERE a.code = :c ORDER BY e.seq"
-            ),
-            {"c": code},
-        ).mappings().all()
+        rows = (
+            connection.execute(
+                text(
+                    "SELECT e.seq, e.kind, e.place, e.outcome, e.note, e.reason, e.reference, e.actor, e.source "
+                    "FROM events e JOIN agreements a ON a.id = e.agreement_id WHERE a.code = :c ORDER BY e.seq"
+                ),
+                {"c": code},
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
@@ -140,31 +147,139 @@ def _commands(value: str, plan_on: date) -> list[tuple[tuple[str, ...], dict]]:
     def step(args, n, kind, **fields):
         steps.append((tuple(args) + ("--as", actor), {"seq": n, "kind": kind, "actor": actor, **fields}))
 
-    step(["add", "XS-HOST", "--kind", "other", "--party", "MDA", "--stage", "expert_talks", "--on", "2025-01-06",
-          "--title-az", t("title_az", 0), "--title-en", t("title_en", 0), "--officer", t("officer", 0),
-          "--note", t("note", 1), "--ref", t("ref", 1)],
-         1, "opened", note=t("note", 1), reference=t("ref", 1))
-    step(["round", "XS-HOST", "--on", "2025-01-07", "--until", "2025-01-08", "--place", t("place", 2),
-          "--outcome", t("outcome", 2), "--note", t("note", 2), "--ref", t("ref", 2)],
-         2, "round", place=t("place", 2), outcome=t("outcome", 2), note=t("note", 2), reference=t("ref", 2))
-    for n, args in ((3, ["advance", "XS-HOST", "--to", "internal_approval", "--on", "2025-01-09"]),
-                    (4, ["suspend", "XS-HOST", "--on", "2025-01-10"]),
-                    (5, ["resume", "XS-HOST", "--on", "2025-01-11"])):
-        step(args + ["--place", t("place", n), "--note", t("note", n), "--ref", t("ref", n)],
-             n, "stage_change", place=t("place", n), note=t("note", n), reference=t("ref", n))
-    step(["note", "XS-HOST", t("note", 6), "--on", "2025-01-12", "--ref", t("ref", 6)],
-         6, "note", note=t("note", 6), reference=t("ref", 6))
-    step(["ack", "XS-HOST", "--on", "2025-01-13", "--until", "2025-02-13", "--note", t("note", 7), "--ref", t("ref", 7)],
-         7, "ack", note=t("note", 7), reference=t("ref", 7))
-    step(["advance", "XS-HOST", "--to", "mfa", "--on", "2025-01-14", "--note", t("note", 8)],
-         8, "stage_change", note=t("note", 8))
-    step(["sign", "XS-HOST", "--on", "2025-01-15", "--place", t("place", 9), "--note", t("note", 9), "--ref", t("ref", 9)],
-         9, "signature", place=t("place", 9), note=t("note", 9), reference=t("ref", 9))
-    step(["terminate", "XS-HOST", "--on", "2025-01-16", "--reason", t("reason", 10), "--place", t("place", 10),
-          "--note", t("note", 10), "--ref", t("ref", 10)],
-         10, "stage_change", reason=t("reason", 10), place=t("place", 10), note=t("note", 10), reference=t("ref", 10))
-    step(["plan", "XS-HOST", "--on", plan_on.isoformat(), "--what", t("what", 11), "--ref", t("ref", 11)],
-         11, "plan", note=t("what", 11), reference=t("ref", 11))
+    step(
+        [
+            "add",
+            "XS-HOST",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--stage",
+            "expert_talks",
+            "--on",
+            "2025-01-06",
+            "--title-az",
+            t("title_az", 0),
+            "--title-en",
+            t("title_en", 0),
+            "--officer",
+            t("officer", 0),
+            "--note",
+            t("note", 1),
+            "--ref",
+            t("ref", 1),
+        ],
+        1,
+        "opened",
+        note=t("note", 1),
+        reference=t("ref", 1),
+    )
+    step(
+        [
+            "round",
+            "XS-HOST",
+            "--on",
+            "2025-01-07",
+            "--until",
+            "2025-01-08",
+            "--place",
+            t("place", 2),
+            "--outcome",
+            t("outcome", 2),
+            "--note",
+            t("note", 2),
+            "--ref",
+            t("ref", 2),
+        ],
+        2,
+        "round",
+        place=t("place", 2),
+        outcome=t("outcome", 2),
+        note=t("note", 2),
+        reference=t("ref", 2),
+    )
+    for n, args in (
+        (3, ["advance", "XS-HOST", "--to", "internal_approval", "--on", "2025-01-09"]),
+        (4, ["suspend", "XS-HOST", "--on", "2025-01-10"]),
+        (5, ["resume", "XS-HOST", "--on", "2025-01-11"]),
+    ):
+        step(
+            args + ["--place", t("place", n), "--note", t("note", n), "--ref", t("ref", n)],
+            n,
+            "stage_change",
+            place=t("place", n),
+            note=t("note", n),
+            reference=t("ref", n),
+        )
+    step(
+        ["note", "XS-HOST", t("note", 6), "--on", "2025-01-12", "--ref", t("ref", 6)],
+        6,
+        "note",
+        note=t("note", 6),
+        reference=t("ref", 6),
+    )
+    step(
+        ["ack", "XS-HOST", "--on", "2025-01-13", "--until", "2025-02-13", "--note", t("note", 7), "--ref", t("ref", 7)],
+        7,
+        "ack",
+        note=t("note", 7),
+        reference=t("ref", 7),
+    )
+    step(
+        ["advance", "XS-HOST", "--to", "mfa", "--on", "2025-01-14", "--note", t("note", 8)],
+        8,
+        "stage_change",
+        note=t("note", 8),
+    )
+    step(
+        [
+            "sign",
+            "XS-HOST",
+            "--on",
+            "2025-01-15",
+            "--place",
+            t("place", 9),
+            "--note",
+            t("note", 9),
+            "--ref",
+            t("ref", 9),
+        ],
+        9,
+        "signature",
+        place=t("place", 9),
+        note=t("note", 9),
+        reference=t("ref", 9),
+    )
+    step(
+        [
+            "terminate",
+            "XS-HOST",
+            "--on",
+            "2025-01-16",
+            "--reason",
+            t("reason", 10),
+            "--place",
+            t("place", 10),
+            "--note",
+            t("note", 10),
+            "--ref",
+            t("ref", 10),
+        ],
+        10,
+        "stage_change",
+        reason=t("reason", 10),
+        place=t("place", 10),
+        note=t("note", 10),
+        reference=t("ref", 10),
+    )
+    step(
+        ["plan", "XS-HOST", "--on", plan_on.isoformat(), "--what", t("what", 11), "--ref", t("ref", 11)],
+        11,
+        "plan",
+        note=t("what", 11),
+        reference=t("ref", 11),
+    )
     return steps
 
 
@@ -188,17 +303,28 @@ def test_every_cli_text_field_is_stored_and_shown_exactly(db, cli, cli_bytes, na
         data = json.loads(ok(cli(*command)))
         agreement = data.get("agreement", data)
         assert {k: agreement[k] for k in head} == head
-        assert [{"seq": e["seq"], "kind": e["kind"], **{f: e[f] for f in TEXT_FIELDS}} for e in data["history"]] == expected
+        assert [
+            {"seq": e["seq"], "kind": e["kind"], **{f: e[f] for f in TEXT_FIELDS}} for e in data["history"]
+        ] == expected
     listed = {r["code"]: r for r in json.loads(ok(cli("list", "--format", "json")))}
     assert {k: listed["XS-HOST"][k] for k in head} == head
 
     # CSV output: exact (read from the raw bytes: click's test runner turns CRLF into LF in `stdout`)
-    rows_csv = list(csv.DictReader(io.StringIO(cli_bytes("history", "XS-HOST", "--format", "csv").decode("utf-8"), newline="")))
-    assert [{f: (r[f] or None) for f in TEXT_FIELDS} for r in rows_csv] == [{f: e[f] for f in TEXT_FIELDS} for e in expected]
+    rows_csv = list(
+        csv.DictReader(io.StringIO(cli_bytes("history", "XS-HOST", "--format", "csv").decode("utf-8"), newline=""))
+    )
+    assert [{f: (r[f] or None) for f in TEXT_FIELDS} for r in rows_csv] == [
+        {f: e[f] for f in TEXT_FIELDS} for e in expected
+    ]
 
     # text output: verbatim, except control characters, which are escaped so
     # that a stored CR/LF cannot break a row or fake a line of `show`
-    shown = ok(cli("show", "XS-HOST")) + ok(cli("history", "XS-HOST")) + ok(cli("list")) + ok(cli("history", "XS-HOST", "--lang", "az"))
+    shown = (
+        ok(cli("show", "XS-HOST"))
+        + ok(cli("history", "XS-HOST"))
+        + ok(cli("list"))
+        + ok(cli("history", "XS-HOST", "--lang", "az"))
+    )
     assert not any(char in shown for char in CONTROL if char != "\n")
     has_control = any(c in value for c in CONTROL)
     en, az = printable(head["title_en"]), printable(head["title_az"])
@@ -216,7 +342,12 @@ def test_every_cli_text_field_is_stored_and_shown_exactly(db, cli, cli_bytes, na
     # a stored line break does not add a line to `show`'s header
     header = ok(cli("show", "XS-HOST")).split("\n\n")[0].splitlines()
     assert [line.split(":")[0] for line in header[2:]] == [
-        "  kind", "  counterparts", "  stage", "  awaiting", "  signed on", "  officer"
+        "  kind",
+        "  counterparts",
+        "  stage",
+        "  awaiting",
+        "  signed on",
+        "  officer",
     ], header
 
     # the history is still the 11 events just recorded, and their chain verifies
@@ -232,8 +363,24 @@ def test_every_cli_text_field_is_stored_and_shown_exactly(db, cli, cli_bytes, na
 @pytest.mark.parametrize("name", ["sql", "sql-or", "script", "entities", "crlf", "azerbaijani", "mixed"])
 def test_hostile_search_strings_are_data(db, cli, name):
     value = VALUES[name]
-    ok(cli("add", "XS-FIND", "--kind", "other", "--party", "MDA", "--on", "2025-01-06",
-           "--title-az", "Sınaq sazişi", "--title-en", "Test agreement", "--note", f"Stored: {value}"))
+    ok(
+        cli(
+            "add",
+            "XS-FIND",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--on",
+            "2025-01-06",
+            "--title-az",
+            "Sınaq sazişi",
+            "--title-en",
+            "Test agreement",
+            "--note",
+            f"Stored: {value}",
+        )
+    )
     before = database_rows(db)
     hits = json.loads(ok(cli("search", value, "--format", "json")))
     found = json.loads(ok(cli("log", "--grep", value, "--format", "json")))
@@ -280,8 +427,24 @@ def _nul_cases(today: date):
 def test_nul_is_refused_in_every_cli_field_naming_it_on_both_backends(db, cli):
     """PostgreSQL text cannot hold NUL; SQLite could, but the rule is the same on
     both: one Error line naming the field, exit 1, the database unchanged."""
-    ok(cli("add", "XS-OK", "--kind", "other", "--party", "MDA", "--stage", "expert_talks", "--on", "2025-01-06",
-           "--title-az", "Saziş", "--title-en", "Agreement"))
+    ok(
+        cli(
+            "add",
+            "XS-OK",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--stage",
+            "expert_talks",
+            "--on",
+            "2025-01-06",
+            "--title-az",
+            "Saziş",
+            "--title-en",
+            "Agreement",
+        )
+    )
     before = database_rows(db)
     for args, field in _nul_cases(Clock().today()):
         # (a recipient's name and officer refuse every control character, NUL included)
@@ -297,18 +460,46 @@ def _document(*agreements) -> dict:
 
 def _agreement(code="XS-FILE", events=None, **fields) -> dict:
     raw = {
-        "code": code, "title_az": "Sınaq sazişi", "title_en": "Test agreement", "kind": "other",
-        "parties": ["MDA"], "parent": None, "officer": None,
-        "events": events or [{"kind": "opened", "to": "expert_talks", "on": "2025-01-06", "date_precision": "day",
-                              "actor": "importer", "note": "Opened."}],
+        "code": code,
+        "title_az": "Sınaq sazişi",
+        "title_en": "Test agreement",
+        "kind": "other",
+        "parties": ["MDA"],
+        "parent": None,
+        "officer": None,
+        "events": events
+        or [
+            {
+                "kind": "opened",
+                "to": "expert_talks",
+                "on": "2025-01-06",
+                "date_precision": "day",
+                "actor": "importer",
+                "note": "Opened.",
+            }
+        ],
     }
     raw.update(fields)
     return raw
 
 
 def test_nul_in_an_import_file_is_refused_naming_the_field(db, cli, tmp_path):
-    ok(cli("add", "XS-OK", "--kind", "other", "--party", "MDA", "--on", "2025-01-06",
-           "--title-az", "Saziş", "--title-en", "Agreement"))
+    ok(
+        cli(
+            "add",
+            "XS-OK",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--on",
+            "2025-01-06",
+            "--title-az",
+            "Saziş",
+            "--title-en",
+            "Agreement",
+        )
+    )
     before = database_rows(db)
     opened = {"kind": "opened", "to": "expert_talks", "on": "2025-01-06", "date_precision": "day", "actor": "importer"}
     later = {"kind": "note", "on": "2025-01-08", "date_precision": "day", "actor": "importer", "note": "fine"}
@@ -348,12 +539,49 @@ def test_very_long_text_is_stored_whole_up_to_each_limit_and_refused_beyond(db, 
     def long(n: int) -> str:
         return ("ə<script>'; DROP TABLE events; --\r\n\u202e" * (n // 30 + 1))[:n]
 
-    ok(cli("add", "XS-LONG", "--kind", "other", "--party", "MDA", "--stage", "expert_talks", "--on", "2025-01-06",
-           "--title-az", "x" + long(1998) + "y", "--title-en", "x" + long(1998) + "y", "--officer", "x" + long(199),
-           "--note", long(10_000), "--as", "x" + long(199)))
-    ok(cli("round", "XS-LONG", "--on", "2025-01-07", "--place", long(10_000), "--outcome", long(10_000), "--ref", long(10_000)))
-    assert stored_agreement(db, "XS-LONG") == {"title_az": "x" + long(1998) + "y", "title_en": "x" + long(1998) + "y",
-                                               "officer": "x" + long(199)}
+    ok(
+        cli(
+            "add",
+            "XS-LONG",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--stage",
+            "expert_talks",
+            "--on",
+            "2025-01-06",
+            "--title-az",
+            "x" + long(1998) + "y",
+            "--title-en",
+            "x" + long(1998) + "y",
+            "--officer",
+            "x" + long(199),
+            "--note",
+            long(10_000),
+            "--as",
+            "x" + long(199),
+        )
+    )
+    ok(
+        cli(
+            "round",
+            "XS-LONG",
+            "--on",
+            "2025-01-07",
+            "--place",
+            long(10_000),
+            "--outcome",
+            long(10_000),
+            "--ref",
+            long(10_000),
+        )
+    )
+    assert stored_agreement(db, "XS-LONG") == {
+        "title_az": "x" + long(1998) + "y",
+        "title_en": "x" + long(1998) + "y",
+        "officer": "x" + long(199),
+    }
     events = stored_events(db, "XS-LONG")
     assert events[0]["note"] == long(10_000) and events[0]["actor"] == "x" + long(199)
     assert events[1]["place"] == events[1]["outcome"] == events[1]["reference"] == long(10_000)
@@ -371,13 +599,18 @@ def test_very_long_text_is_stored_whole_up_to_each_limit_and_refused_beyond(db, 
         refused(cli(*args), field, f"longer than {limit} characters")
         assert database_rows(db) == before, args
     # an import file obeys the same limits as the command line
-    for fields, field, limit in [({"title_az": "x" * 2001}, "title_az", 2000), ({"officer": "x" * 201}, "officer", 200)]:
+    for fields, field, limit in [
+        ({"title_az": "x" * 2001}, "title_az", 2000),
+        ({"officer": "x" * 201}, "officer", 200),
+    ]:
         path = tmp_path / f"long-{field}.json"
         path.write_text(json.dumps(_document(_agreement("XS-L3", **fields))), encoding="utf-8")
         refused(cli("import", str(path)), field, f"longer than {limit} characters")
     opened = {"kind": "opened", "to": "draft", "on": "2025-01-06", "date_precision": "day"}
     path = tmp_path / "long-actor.json"
-    path.write_text(json.dumps(_document(_agreement("XS-L3", events=[opened | {"actor": "x" * 201}]))), encoding="utf-8")
+    path.write_text(
+        json.dumps(_document(_agreement("XS-L3", events=[opened | {"actor": "x" * 201}]))), encoding="utf-8"
+    )
     refused(cli("import", str(path)), "actor", "longer than 200 characters")
     assert database_rows(db) == before
 
@@ -392,18 +625,63 @@ def _hostile_document() -> dict:
         return values[i % len(values)]
 
     events = [
-        {"kind": "opened", "to": "expert_talks", "on": "2024-03-01", "date_precision": "not_after", "awaiting": "us",
-         "actor": v(0), "source": v(1), "note": v(2), "reference": v(3)},
-        {"kind": "round", "on": "2024-04-02", "until": "2024-04-03", "date_precision": "day", "place": v(4),
-         "outcome": v(5), "open_articles": 2, "note": v(6), "reference": v(7), "actor": v(8), "source": v(0)},
-        {"kind": "note", "on": "2024-05-01", "date_precision": "day", "note": MIXED, "reference": v(1), "actor": v(2),
-         "source": v(3), "place": v(4)},
-        {"kind": "stage_change", "from": "expert_talks", "to": "terminated", "on": "2024-06-01", "date_precision": "day",
-         "reason": MIXED, "note": v(5), "place": v(6), "reference": v(7), "actor": v(8), "source": MIXED},
+        {
+            "kind": "opened",
+            "to": "expert_talks",
+            "on": "2024-03-01",
+            "date_precision": "not_after",
+            "awaiting": "us",
+            "actor": v(0),
+            "source": v(1),
+            "note": v(2),
+            "reference": v(3),
+        },
+        {
+            "kind": "round",
+            "on": "2024-04-02",
+            "until": "2024-04-03",
+            "date_precision": "day",
+            "place": v(4),
+            "outcome": v(5),
+            "open_articles": 2,
+            "note": v(6),
+            "reference": v(7),
+            "actor": v(8),
+            "source": v(0),
+        },
+        {
+            "kind": "note",
+            "on": "2024-05-01",
+            "date_precision": "day",
+            "note": MIXED,
+            "reference": v(1),
+            "actor": v(2),
+            "source": v(3),
+            "place": v(4),
+        },
+        {
+            "kind": "stage_change",
+            "from": "expert_talks",
+            "to": "terminated",
+            "on": "2024-06-01",
+            "date_precision": "day",
+            "reason": MIXED,
+            "note": v(5),
+            "place": v(6),
+            "reference": v(7),
+            "actor": v(8),
+            "source": MIXED,
+        },
     ]
     return _document(
         _agreement("XS-IMP1", events=events, title_az=MIXED, title_en=v(4), officer=v(3)),
-        _agreement("XS-IMP2", events=[dict(e, actor=v(i + 3)) for i, e in enumerate(events)], title_az=v(4), title_en=v(5), officer=MIXED),
+        _agreement(
+            "XS-IMP2",
+            events=[dict(e, actor=v(i + 3)) for i, e in enumerate(events)],
+            title_az=v(4),
+            title_en=v(5),
+            officer=MIXED,
+        ),
     )
 
 
@@ -412,8 +690,10 @@ FREE_TEXT_EVENT_KEYS = ("place", "outcome", "note", "reason", "reference", "acto
 
 def _free_text(doc: dict) -> list:
     return [
-        ({k: a[k] for k in ("code", "title_az", "title_en", "officer")},
-         [{k: e.get(k) for k in FREE_TEXT_EVENT_KEYS} for e in a["events"]])
+        (
+            {k: a[k] for k in ("code", "title_az", "title_en", "officer")},
+            [{k: e.get(k) for k in FREE_TEXT_EVENT_KEYS} for e in a["events"]],
+        )
         for a in doc["agreements"]
     ]
 
@@ -432,7 +712,9 @@ def test_import_export_round_trips_are_exact_through_json_csv_files_and_a_pipe(d
     assert [{k: e[k] for k in FREE_TEXT_EVENT_KEYS} for e in stored_events(db, "XS-IMP1")] == _free_text(source)[0][1]
     # the export re-imported into the same database changes nothing: every field equal
     (tmp_path / "export.json").write_text(exported, encoding="utf-8")
-    assert "Imported 0 new agreement(s) and 0 event(s); 2 agreement(s) already up to date." in ok(cli("import", str(tmp_path / "export.json")))
+    assert "Imported 0 new agreement(s) and 0 event(s); 2 agreement(s) already up to date." in ok(
+        cli("import", str(tmp_path / "export.json"))
+    )
 
     # CSV file into another database: its JSON export is the same, character for character
     ok(cli("export", "--format", "csv", "--out", str(tmp_path / "export.csv")))
@@ -448,8 +730,13 @@ def test_import_export_round_trips_are_exact_through_json_csv_files_and_a_pipe(d
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == (tmp_path / "export.csv").read_bytes()
     with third_db(db, tmp_path) as third:
-        loaded = subprocess.run([sys.executable, "-m", "agreements", "--db", third, "import", "-", "--format", "csv"],
-                                input=piped.stdout, capture_output=True, env=env, cwd=ROOT)
+        loaded = subprocess.run(
+            [sys.executable, "-m", "agreements", "--db", third, "import", "-", "--format", "csv"],
+            input=piped.stdout,
+            capture_output=True,
+            env=env,
+            cwd=ROOT,
+        )
         assert loaded.returncode == 0, loaded.stderr
         assert ok(cli("--db", third, "export")) == exported
 
@@ -457,8 +744,11 @@ def test_import_export_round_trips_are_exact_through_json_csv_files_and_a_pipe(d
 @contextmanager
 def third_db(db: Database, tmp_path: Path) -> Iterator[str]:
     """A third empty database of the test's backend, initialised: its URL."""
-    with (nullcontext(f"sqlite:///{tmp_path / 'third.db'}") if db.is_sqlite
-          else pg_schema(os.environ["AGREEMENTS_TEST_PG_URL"])) as url:
+    with (
+        nullcontext(f"sqlite:///{tmp_path / 'third.db'}")
+        if db.is_sqlite
+        else pg_schema(os.environ["AGREEMENTS_TEST_PG_URL"])
+    ) as url:
         database = Database(url, allow_create=True)
         upgrade(database)
         database.dispose()
@@ -488,7 +778,24 @@ class Tags(HTMLParser):
         return " ".join(" ".join(self.text).split())
 
 
-TEMPLATE_TAGS = {"html", "head", "meta", "title", "body", "table", "tbody", "tr", "td", "th", "p", "span", "br", "h2", "h3", "style"}
+TEMPLATE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "body",
+    "table",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "p",
+    "span",
+    "br",
+    "h2",
+    "h3",
+    "style",
+}
 
 
 def one_spaced(value: str) -> str:
@@ -498,30 +805,126 @@ def one_spaced(value: str) -> str:
 @pytest.fixture
 def hostile_week(db, cli):
     """Agreements and events of the week before 2017-W09 whose every text is hostile."""
-    ok(cli("add", "XS-STALL", "--kind", "other", "--party", "MDA", "--on", "2016-06-01", "--stage", "mfa",
-           "--title-az", f"Az {MIXED}", "--title-en", f"En {MIXED}", "--officer", HOSTILE["script"]))
-    ok(cli("add", "XS-ACK", "--kind", "other", "--party", "MDA", "--on", "2016-06-01", "--stage", "mfa",
-           "--title-az", f"Ack az {HOSTILE['entities']}", "--title-en", f"Ack en {HOSTILE['entities']}"))
+    ok(
+        cli(
+            "add",
+            "XS-STALL",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--on",
+            "2016-06-01",
+            "--stage",
+            "mfa",
+            "--title-az",
+            f"Az {MIXED}",
+            "--title-en",
+            f"En {MIXED}",
+            "--officer",
+            HOSTILE["script"],
+        )
+    )
+    ok(
+        cli(
+            "add",
+            "XS-ACK",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--on",
+            "2016-06-01",
+            "--stage",
+            "mfa",
+            "--title-az",
+            f"Ack az {HOSTILE['entities']}",
+            "--title-en",
+            f"Ack en {HOSTILE['entities']}",
+        )
+    )
     ok(cli("ack", "XS-ACK", "--on", "2017-02-20", "--until", "2017-03-06", "--note", f"Ack {MIXED}"))
-    ok(cli("add", "XS-WEEK", "--kind", "other", "--party", "MDA", "--on", "2017-01-09", "--stage", "expert_talks",
-           "--title-az", f"Həftə {MIXED}", "--title-en", f"Week {MIXED}", "--as", f"Actor {HOSTILE['script']}"))
-    ok(cli("round", "XS-WEEK", "--on", "2017-02-21", "--until", "2017-02-22", "--place", f"Place {MIXED}",
-           "--outcome", f"Outcome {MIXED}", "--note", f"Round note {MIXED}", "--ref", f"Ref {MIXED}",
-           "--as", f"Actor {HOSTILE['script']}"))
+    ok(
+        cli(
+            "add",
+            "XS-WEEK",
+            "--kind",
+            "other",
+            "--party",
+            "MDA",
+            "--on",
+            "2017-01-09",
+            "--stage",
+            "expert_talks",
+            "--title-az",
+            f"Həftə {MIXED}",
+            "--title-en",
+            f"Week {MIXED}",
+            "--as",
+            f"Actor {HOSTILE['script']}",
+        )
+    )
+    ok(
+        cli(
+            "round",
+            "XS-WEEK",
+            "--on",
+            "2017-02-21",
+            "--until",
+            "2017-02-22",
+            "--place",
+            f"Place {MIXED}",
+            "--outcome",
+            f"Outcome {MIXED}",
+            "--note",
+            f"Round note {MIXED}",
+            "--ref",
+            f"Ref {MIXED}",
+            "--as",
+            f"Actor {HOSTILE['script']}",
+        )
+    )
     ok(cli("note", "XS-WEEK", f"Note {MIXED}", "--on", "2017-02-23", "--ref", f"Note ref {HOSTILE['entities']}"))
     ok(cli("terminate", "XS-WEEK", "--on", "2017-02-24", "--reason", f"Reason {MIXED}"))
-    record_plan(db, "XS-STALL", on=date(2017, 3, 2), what=f"Plan {MIXED}", actor="tester", clock=clock_at(date(2017, 2, 24)))
+    record_plan(
+        db, "XS-STALL", on=date(2017, 3, 2), what=f"Plan {MIXED}", actor="tester", clock=clock_at(date(2017, 2, 24))
+    )
     return db
 
 
-HOSTILE_SHOWN = [f"En {MIXED}", f"Week {MIXED}", f"Place {MIXED}", f"Outcome {MIXED}", f"Round note {MIXED}",
-                 f"Ref {MIXED}", f"Note {MIXED}", f"Reason {MIXED}", f"Plan {MIXED}", f"Ack {MIXED}",
-                 f"Actor {HOSTILE['script']}", f"Note ref {HOSTILE['entities']}", f"Ack en {HOSTILE['entities']}"]
+HOSTILE_SHOWN = [
+    f"En {MIXED}",
+    f"Week {MIXED}",
+    f"Place {MIXED}",
+    f"Outcome {MIXED}",
+    f"Round note {MIXED}",
+    f"Ref {MIXED}",
+    f"Note {MIXED}",
+    f"Reason {MIXED}",
+    f"Plan {MIXED}",
+    f"Ack {MIXED}",
+    f"Actor {HOSTILE['script']}",
+    f"Note ref {HOSTILE['entities']}",
+    f"Ack en {HOSTILE['entities']}",
+]
 
 
 def test_the_html_digest_escapes_every_stored_text(hostile_week, cli, tmp_path):
     for locale in ("en", "az"):
-        ok(cli("digest", "preview", "--week", WEEK, "--locale", locale, "--format", "html", "--out", str(tmp_path / f"{locale}.html")))
+        ok(
+            cli(
+                "digest",
+                "preview",
+                "--week",
+                WEEK,
+                "--locale",
+                locale,
+                "--format",
+                "html",
+                "--out",
+                str(tmp_path / f"{locale}.html"),
+            )
+        )
     html = (tmp_path / "en.html").read_text(encoding="utf-8")
     parsed = Tags(html)
     # no stored text became a tag: only the template's own tags are there
@@ -554,19 +957,42 @@ def smtp_server():
         yield server.port, server.sink
 
 
-HEADERS = {"Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted", "X-Auto-Response-Suppress",
-           "X-Agreements-Digest", "MIME-Version", "Content-Type", "Content-Language"}
-NAME = f"Ali {HOSTILE['script']} \"O'Brien\" {HOSTILE['entities']} {HOSTILE['bidi']} {HOSTILE['azerbaijani']}; DROP TABLE recipients; --"
+HEADERS = {
+    "Subject",
+    "From",
+    "To",
+    "Date",
+    "Message-ID",
+    "Auto-Submitted",
+    "X-Auto-Response-Suppress",
+    "X-Agreements-Digest",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Language",
+}
+NAME = f'Ali {HOSTILE["script"]} "O\'Brien" {HOSTILE["entities"]} {HOSTILE["bidi"]} {HOSTILE["azerbaijani"]}; DROP TABLE recipients; --'
 
 
 def test_line_breaks_in_a_recipient_name_are_refused_and_nothing_is_stored(db, cli):
     before = database_rows(db)
-    for name in ("Ali\r\nBcc: evil@example.com", "Ali\nBcc: evil@example.com", "Ali\rBcc: x@evil.example",
-                 "Ali\u2028Bcc: x@evil.example", "Ali\x85Bcc: x@evil.example", "Ali\x00"):
-        refused(cli("recipients", "add", "ali@migration.gov.az", "--name", name, "--locale", "en"), "--name", "control characters")
+    for name in (
+        "Ali\r\nBcc: evil@example.com",
+        "Ali\nBcc: evil@example.com",
+        "Ali\rBcc: x@evil.example",
+        "Ali\u2028Bcc: x@evil.example",
+        "Ali\x85Bcc: x@evil.example",
+        "Ali\x00",
+    ):
+        refused(
+            cli("recipients", "add", "ali@migration.gov.az", "--name", name, "--locale", "en"),
+            "--name",
+            "control characters",
+        )
         assert database_rows(db) == before
-    refused(cli("recipients", "add", "ali@migration.gov.az\r\nBcc: evil@example.com", "--name", "Ali", "--locale", "en"),
-            "invalid e-mail address")
+    refused(
+        cli("recipients", "add", "ali@migration.gov.az\r\nBcc: evil@example.com", "--name", "Ali", "--locale", "en"),
+        "invalid e-mail address",
+    )
     assert database_rows(db) == before
 
 
@@ -579,10 +1005,16 @@ def test_a_hostile_name_stays_a_display_name_over_real_smtp(hostile_week, cli, t
     # older version, a hand-made SQL insert) still cannot add a header or a recipient
     with hostile_week.engine.begin() as connection:
         connection.execute(
-            text("INSERT INTO recipients (email, name, locale, only_needs_action, created_at, created_by) "
-                 "VALUES (:e, :n, 'az', :f, :t, 'sql')"),
-            {"e": "old@migration.gov.az", "n": "Old\r\nBcc: evil@example.com\r\nX-Evil: 1\u2028To: evil2@example.com",
-             "f": False, "t": Clock().now().replace(tzinfo=None)},
+            text(
+                "INSERT INTO recipients (email, name, locale, only_needs_action, created_at, created_by) "
+                "VALUES (:e, :n, 'az', :f, :t, 'sql')"
+            ),
+            {
+                "e": "old@migration.gov.az",
+                "n": "Old\r\nBcc: evil@example.com\r\nX-Evil: 1\u2028To: evil2@example.com",
+                "f": False,
+                "t": Clock().now().replace(tzinfo=None),
+            },
         )
     out = ok(cli("--config", str(config), "digest", "send", "--week", WEEK))
     assert "sent 2 via smtp://127.0.0.1" in out
@@ -600,7 +1032,10 @@ def test_a_hostile_name_stays_a_display_name_over_real_smtp(hostile_week, cli, t
     by = {e.rcpt_tos[0]: email.message_from_bytes(e.content, policy=policy.default) for e in sink.envelopes}
     # (Python's parser doubles the space at the seams of RFC 2047 encoded words: compare words)
     assert one_spaced(by["ali@migration.gov.az"]["To"].addresses[0].display_name) == NAME
-    assert by["old@migration.gov.az"]["To"].addresses[0].display_name == "Old Bcc: evil@example.com X-Evil: 1 To: evil2@example.com"
+    assert (
+        by["old@migration.gov.az"]["To"].addresses[0].display_name
+        == "Old Bcc: evil@example.com X-Evil: 1 To: evil2@example.com"
+    )
     greeting = by["ali@migration.gov.az"].get_body(("plain",)).get_content()
     assert f"Dear {NAME}," in greeting
 
@@ -611,9 +1046,14 @@ def test_no_text_can_add_a_header_to_a_built_message():
     from notifications.render import RenderedDigest
 
     rendered = RenderedDigest(subject="Weekly\r\nBcc: evil@example.com\nX-Evil: 1", text="t\r\nBcc: x", html="<p>h</p>")
-    msg = build_message(rendered, Person("digest@migration.gov.az", "Tracker\r\nBcc: evil@example.com"),
-                        Person("ali@migration.gov.az", "Ali\r\nCc: evil@example.com"), locale="en", when=clock_at(date(2026, 11, 25)).now(),
-                        extra_headers={"X-Agreements-Digest": "2017-W09\r\nBcc: evil@example.com"})
+    msg = build_message(
+        rendered,
+        Person("digest@migration.gov.az", "Tracker\r\nBcc: evil@example.com"),
+        Person("ali@migration.gov.az", "Ali\r\nCc: evil@example.com"),
+        locale="en",
+        when=clock_at(date(2026, 11, 25)).now(),
+        extra_headers={"X-Agreements-Digest": "2017-W09\r\nBcc: evil@example.com"},
+    )
     parsed = email.message_from_bytes(msg.as_bytes(), policy=policy.default)
     assert set(parsed.keys()) == HEADERS
     assert parsed["Subject"] == "Weekly Bcc: evil@example.com X-Evil: 1"
@@ -624,8 +1064,20 @@ def test_no_text_can_add_a_header_to_a_built_message():
 
 def test_the_eml_preview_of_a_hostile_week_has_the_header_set_only(hostile_week, cli, tmp_path):
     ok(cli("recipients", "add", "ali@migration.gov.az", "--name", NAME, "--locale", "az"))
-    ok(cli("digest", "preview", "--week", WEEK, "--recipient", "ali@migration.gov.az", "--format", "eml",
-           "--out", str(tmp_path / "d.eml")))
+    ok(
+        cli(
+            "digest",
+            "preview",
+            "--week",
+            WEEK,
+            "--recipient",
+            "ali@migration.gov.az",
+            "--format",
+            "eml",
+            "--out",
+            str(tmp_path / "d.eml"),
+        )
+    )
     msg = email.message_from_bytes((tmp_path / "d.eml").read_bytes(), policy=policy.default)
     assert set(msg.keys()) == HEADERS
     assert one_spaced(msg["To"].addresses[0].display_name) == NAME

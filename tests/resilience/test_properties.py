@@ -16,6 +16,7 @@ many examples (to hunt for new failures locally; print_blob gives the
 @reproduce_failure line of what it finds). `--hypothesis-show-statistics`
 shows how often each command succeeded or was refused.
 """
+
 from __future__ import annotations
 
 import copy
@@ -54,7 +55,12 @@ def props(max_examples: int):
 SEED_DOC = json.loads(SEED.read_text(encoding="utf-8"))
 SEED_CODES = [a["code"] for a in SEED_DOC["agreements"]]
 # exact stage entries in the seed: an event dated before one is refused
-SEED_EXACT_ENTRIES = {"MC-RUS": date(2016, 11, 24), "RA-CHE": date(2016, 10, 10), "IA-IOM": date(2016, 12, 8), "MP-EU": date(2014, 3, 6)}
+SEED_EXACT_ENTRIES = {
+    "MC-RUS": date(2016, 11, 24),
+    "RA-CHE": date(2016, 10, 10),
+    "IA-IOM": date(2016, 12, 8),
+    "MP-EU": date(2014, 3, 6),
+}
 
 
 # ---------------------------------------------------------------- the property
@@ -127,7 +133,9 @@ text_chars = st.characters(exclude_categories=("Cs",))  # no lone surrogates: ar
 
 def long_text(min_repeat=300, max_repeat=3000):
     """Long strings, cheap to generate: a short piece repeated (up to ~15,000 characters)."""
-    return st.builds(lambda piece, n: piece * n, st.text(text_chars, min_size=1, max_size=5), st.integers(min_repeat, max_repeat))
+    return st.builds(
+        lambda piece, n: piece * n, st.text(text_chars, min_size=1, max_size=5), st.integers(min_repeat, max_repeat)
+    )
 
 
 def weighted(*choices):
@@ -144,16 +152,48 @@ def mostly(usual, *unusual, ratio=3):
 
 
 HOSTILE_TEXT = [
-    "", " ", "\n", "\t\r\n", "Kişinyov", "İIıi Əə Ğğ Şş Çç Öö Üü", "a\x00b", "\x00", "\x1b[31mred\x1b[0m",
-    "'; DROP TABLE events; --", '"quoted", comma; semi', "line1\nline2\r\nline3", "\u202eevil", "\ufeffbom",
-    "NEAR(a b) OR c*", "a\u0301\u0301\u0301", "🇦🇿 flag", "\\", "%_%", "-starts-with-a-dash", "x" * 10_001,
+    "",
+    " ",
+    "\n",
+    "\t\r\n",
+    "Kişinyov",
+    "İIıi Əə Ğğ Şş Çç Öö Üü",
+    "a\x00b",
+    "\x00",
+    "\x1b[31mred\x1b[0m",
+    "'; DROP TABLE events; --",
+    '"quoted", comma; semi',
+    "line1\nline2\r\nline3",
+    "\u202eevil",
+    "\ufeffbom",
+    "NEAR(a b) OR c*",
+    "a\u0301\u0301\u0301",
+    "🇦🇿 flag",
+    "\\",
+    "%_%",
+    "-starts-with-a-dash",
+    "x" * 10_001,
 ]
 
 free_text = mostly(st.text(text_chars, min_size=1, max_size=40), st.sampled_from(HOSTILE_TEXT), long_text(), ratio=2)
 
 CODE_VARIANTS = [
-    "ra-mda", " RA-MDA ", "RA-MDA\t", "RA–MDA", "ＲＡ-ＭＤＡ", "RA-MDA\x00", "ıa-kaz", "-RA-MDA", "RA_MDA", "",
-    "A" * 40, "A" * 41, "RA-MDA; DROP TABLE agreements", "NEW-1", "NEW-2", "NEW-3",
+    "ra-mda",
+    " RA-MDA ",
+    "RA-MDA\t",
+    "RA–MDA",
+    "ＲＡ-ＭＤＡ",
+    "RA-MDA\x00",
+    "ıa-kaz",
+    "-RA-MDA",
+    "RA_MDA",
+    "",
+    "A" * 40,
+    "A" * 41,
+    "RA-MDA; DROP TABLE agreements",
+    "NEW-1",
+    "NEW-2",
+    "NEW-3",
 ]
 codes = mostly(
     st.sampled_from(SEED_CODES),
@@ -165,9 +205,28 @@ codes = mostly(
 )
 
 BAD_DATES = [
-    "2016-02-30", "2016-13-01", "2016-00-10", "2017-02-29", "2016-04-31", "9999-12-31", "0001-01-01", "10000-01-01",
-    "２０１６-０１-０１", "٢٠١٦-٠١-٠١", "2016/01/01", "01.01.2016", "tomorrow", "", " ",
-    "2016-1-1", "20160101", "2016-W01-1", "-2016-01-01", "2016-01-01T00:00", "2016-01-01\x00", "2016-01-01 ",
+    "2016-02-30",
+    "2016-13-01",
+    "2016-00-10",
+    "2017-02-29",
+    "2016-04-31",
+    "9999-12-31",
+    "0001-01-01",
+    "10000-01-01",
+    "２０１６-０１-０１",
+    "٢٠١٦-٠١-٠١",
+    "2016/01/01",
+    "01.01.2016",
+    "tomorrow",
+    "",
+    " ",
+    "2016-1-1",
+    "20160101",
+    "2016-W01-1",
+    "-2016-01-01",
+    "2016-01-01T00:00",
+    "2016-01-01\x00",
+    "2016-01-01 ",
 ]
 dates = mostly(
     mostly(
@@ -188,8 +247,15 @@ stages = mostly(
     st.text(text_chars, max_size=20),
     ratio=12,
 )
-kinds = mostly(st.sampled_from(KINDS), st.sampled_from(["Readmission", "memo", ""]), st.text(text_chars, max_size=20), ratio=12)
-holders = mostly(st.sampled_from(tuple(HOLDERS)), st.sampled_from(["US", "Counterpart", "nobody", ""]), st.text(text_chars, max_size=12), ratio=12)
+kinds = mostly(
+    st.sampled_from(KINDS), st.sampled_from(["Readmission", "memo", ""]), st.text(text_chars, max_size=20), ratio=12
+)
+holders = mostly(
+    st.sampled_from(tuple(HOLDERS)),
+    st.sampled_from(["US", "Counterpart", "nobody", ""]),
+    st.text(text_chars, max_size=12),
+    ratio=12,
+)
 parties = mostly(
     st.sampled_from(["GEO", "MDA", "EU", "IOM", "geo", " RUS "]),
     st.sampled_from(["GEORGIA", "G", "X" * 13, "GE0", "ĞEO", "G E O", ""]),
@@ -199,7 +265,22 @@ parties = mostly(
 numbers = mostly(
     st.integers(0, 60).map(str),
     st.integers(min_value=-(2**80), max_value=2**80).map(str),
-    st.sampled_from(["-1", "2147483648", "9223372036854775807", "9223372036854775808", "10" * 20, "1.5", "1e3", "x", "", "٣", "+5", " 7"]),
+    st.sampled_from(
+        [
+            "-1",
+            "2147483648",
+            "9223372036854775807",
+            "9223372036854775808",
+            "10" * 20,
+            "1.5",
+            "1e3",
+            "x",
+            "",
+            "٣",
+            "+5",
+            " 7",
+        ]
+    ),
     ratio=6,
 )
 formats = mostly(st.sampled_from(["table", "json", "csv"]), st.sampled_from(["xml", "", "JSON"]), ratio=8)
@@ -221,7 +302,9 @@ def command(name, *parts):
     def assemble(drawn):
         arguments = [a for part in drawn if isinstance(part, tuple) for a in part]
         options = [part for part in drawn if isinstance(part, list) and part]
-        return st.permutations(options).map(lambda shuffled: [name, *arguments] + [a for part in shuffled for a in part])
+        return st.permutations(options).map(
+            lambda shuffled: [name, *arguments] + [a for part in shuffled for a in part]
+        )
 
     return st.tuples(*parts).flatmap(assemble)
 
@@ -231,7 +314,13 @@ def positional(values):
 
 
 def details():
-    return [opt("--note", free_text), opt("--ref", free_text), opt("--place", free_text), opt("--awaiting", holders), opt("--as", free_text, 1, 3)]
+    return [
+        opt("--note", free_text),
+        opt("--ref", free_text),
+        opt("--place", free_text),
+        opt("--awaiting", holders),
+        opt("--as", free_text, 1, 3),
+    ]
 
 
 move_commands = st.one_of(
@@ -240,35 +329,96 @@ move_commands = st.one_of(
     command("resume", positional(codes), opt("--on", dates, 3, 1), *details()),
     command("terminate", positional(codes), opt("--reason", free_text, 5, 1), opt("--on", dates, 3, 1), *details()),
     command(
-        "round", positional(codes), opt("--on", dates, 5, 1), opt("--until", dates), opt("--outcome", free_text),
-        opt("--open-articles", numbers), opt("--note", free_text), opt("--ref", free_text),
-        opt("--place", free_text, 5, 1), opt("--awaiting", holders), opt("--as", free_text, 1, 3),
+        "round",
+        positional(codes),
+        opt("--on", dates, 5, 1),
+        opt("--until", dates),
+        opt("--outcome", free_text),
+        opt("--open-articles", numbers),
+        opt("--note", free_text),
+        opt("--ref", free_text),
+        opt("--place", free_text, 5, 1),
+        opt("--awaiting", holders),
+        opt("--as", free_text, 1, 3),
     ),
     command("sign", positional(codes), opt("--on", dates, 5, 1), *details()),
-    command("note", positional(codes), positional(free_text), opt("--on", dates, 3, 1), opt("--ref", free_text), opt("--awaiting", holders), opt("--as", free_text, 1, 3)),
-    command("ack", positional(codes), opt("--until", dates, 5, 1), opt("--note", free_text, 5, 1), opt("--on", dates), opt("--ref", free_text), opt("--awaiting", holders)),
-    command("plan", positional(codes), opt("--on", dates, 5, 1), opt("--what", free_text, 5, 1), opt("--ref", free_text)),
+    command(
+        "note",
+        positional(codes),
+        positional(free_text),
+        opt("--on", dates, 3, 1),
+        opt("--ref", free_text),
+        opt("--awaiting", holders),
+        opt("--as", free_text, 1, 3),
+    ),
+    command(
+        "ack",
+        positional(codes),
+        opt("--until", dates, 5, 1),
+        opt("--note", free_text, 5, 1),
+        opt("--on", dates),
+        opt("--ref", free_text),
+        opt("--awaiting", holders),
+    ),
+    command(
+        "plan", positional(codes), opt("--on", dates, 5, 1), opt("--what", free_text, 5, 1), opt("--ref", free_text)
+    ),
 )
 
 new_codes = mostly(st.from_regex(r"[A-Z]{2}-[A-Z0-9]{2,6}", fullmatch=True), codes)
 add_commands = command(
-    "add", positional(new_codes), opt("--title-az", free_text, 5, 1), opt("--title-en", free_text, 5, 1),
+    "add",
+    positional(new_codes),
+    opt("--title-az", free_text, 5, 1),
+    opt("--title-en", free_text, 5, 1),
     opt("--kind", kinds, 5, 1),
-    mostly(st.lists(parties, min_size=1, max_size=3), st.just([])).map(lambda ps: [a for p in ps for a in ("--party", p)]),
-    opt("--parent", codes), opt("--officer", free_text), opt("--on", dates, 3, 1), opt("--stage", stages),
-    opt("--awaiting", holders), opt("--note", free_text), opt("--ref", free_text), opt("--as", free_text, 1, 3),
+    mostly(st.lists(parties, min_size=1, max_size=3), st.just([])).map(
+        lambda ps: [a for p in ps for a in ("--party", p)]
+    ),
+    opt("--parent", codes),
+    opt("--officer", free_text),
+    opt("--on", dates, 3, 1),
+    opt("--stage", stages),
+    opt("--awaiting", holders),
+    opt("--note", free_text),
+    opt("--ref", free_text),
+    opt("--as", free_text, 1, 3),
 )
 
 read_commands = st.one_of(
-    command("show", positional(codes), opt("--as-of", dates), opt("--format", formats), opt("--lang", st.sampled_from(["az", "en", "ru"]))),
-    command("history", positional(codes), opt("--format", formats)),
-    command("list", opt("--as-of", dates), opt("--stage", stages), opt("--party", parties), opt("--kind", kinds), opt("--format", formats)),
     command(
-        "log", opt("--party", parties), opt("--kind", kinds), opt("--stage", stages), opt("--actor", free_text),
-        opt("--since", dates), opt("--until", dates), opt("--event-kind", st.sampled_from(["round", "note", "flag", "opening", ""])),
-        opt("--grep", free_text), flag("--ignore-diacritics"), opt("--limit", numbers), opt("--format", formats),
+        "show",
+        positional(codes),
+        opt("--as-of", dates),
+        opt("--format", formats),
+        opt("--lang", st.sampled_from(["az", "en", "ru"])),
     ),
-    command("search", positional(free_text), flag("--ignore-diacritics"), opt("--limit", numbers), opt("--format", formats)),
+    command("history", positional(codes), opt("--format", formats)),
+    command(
+        "list",
+        opt("--as-of", dates),
+        opt("--stage", stages),
+        opt("--party", parties),
+        opt("--kind", kinds),
+        opt("--format", formats),
+    ),
+    command(
+        "log",
+        opt("--party", parties),
+        opt("--kind", kinds),
+        opt("--stage", stages),
+        opt("--actor", free_text),
+        opt("--since", dates),
+        opt("--until", dates),
+        opt("--event-kind", st.sampled_from(["round", "note", "flag", "opening", ""])),
+        opt("--grep", free_text),
+        flag("--ignore-diacritics"),
+        opt("--limit", numbers),
+        opt("--format", formats),
+    ),
+    command(
+        "search", positional(free_text), flag("--ignore-diacritics"), opt("--limit", numbers), opt("--format", formats)
+    ),
     command("stalled", opt("--as-of", dates), flag("--all"), opt("--format", formats)),
     command("report", st.just(("pipeline",)), opt("--as-of", dates), opt("--format", formats)),
     command("verify", st.one_of(st.just([]), positional(codes))),
@@ -289,17 +439,44 @@ any_command = weighted(
 @props(120)
 @given(steps=st.lists(any_command, min_size=1, max_size=4))
 @example(steps=[("write", ["note", "RA-MDA", "a\x00b", "--on", "2017-01-01"])])
-@example(steps=[("write", ["round", "RA-MDA", "--on", "2017-01-01", "--place", "Bakı", "--open-articles", "99999999999999999999"])])
-@example(steps=[("write", ["round", "RA-MDA", "--on", "2017-01-01", "--place", "Bakı", "--open-articles", "2147483648"])])
+@example(
+    steps=[
+        (
+            "write",
+            ["round", "RA-MDA", "--on", "2017-01-01", "--place", "Bakı", "--open-articles", "99999999999999999999"],
+        )
+    ]
+)
+@example(
+    steps=[("write", ["round", "RA-MDA", "--on", "2017-01-01", "--place", "Bakı", "--open-articles", "2147483648"])]
+)
 @example(steps=[("write", ["note", "RA-MDA", "long actor", "--on", "2017-01-01", "--as", "x" * 201])])
 @example(steps=[("write", ["note", "RA-MDA", "x" * 10_001])])
 @example(steps=[("write", ["advance", "RA-CHE", "--to", "in_force", "--on", "2016-02-30"])])
-@example(steps=[
-    ("write", ["add", "OLD-1", "--title-az", "a", "--title-en", "b", "--kind", "other", "--party", "GEO", "--on", "0001-01-01"]),
-    ("write", ["ack", "OLD-1", "--until", "9999-12-31", "--note", "until the end of time", "--on", "0001-01-02"]),
-    ("read", ["stalled", "--as-of", "9999-12-31", "--all"]),
-    ("read", ["report", "pipeline", "--as-of", "0001-01-01"]),
-])
+@example(
+    steps=[
+        (
+            "write",
+            [
+                "add",
+                "OLD-1",
+                "--title-az",
+                "a",
+                "--title-en",
+                "b",
+                "--kind",
+                "other",
+                "--party",
+                "GEO",
+                "--on",
+                "0001-01-01",
+            ],
+        ),
+        ("write", ["ack", "OLD-1", "--until", "9999-12-31", "--note", "until the end of time", "--on", "0001-01-02"]),
+        ("read", ["stalled", "--as-of", "9999-12-31", "--all"]),
+        ("read", ["report", "pipeline", "--as-of", "0001-01-01"]),
+    ]
+)
 def test_commands_succeed_or_are_refused_in_one_line_leaving_the_database_unchanged(checker, steps):
     """Short sessions of moves, additions and reads: a refusal changes nothing,
     a read never changes anything, a write keeps every hash chain intact."""
@@ -312,9 +489,43 @@ def test_commands_succeed_or_are_refused_in_one_line_leaving_the_database_unchan
 @pytest.mark.slow
 @props(60)
 @given(args=add_commands)
-@example(args=["add", "NEW-1", "--title-az", "a", "--title-en", "b", "--kind", "other", "--party", "GEO", "--on", "2020-01-01", "--officer", "o" * 201])
-@example(args=["add", "NEW-1", "--title-az", "a\x00", "--title-en", "b", "--kind", "other", "--party", "GEO", "--on", "2020-01-01"])
-@example(args=["add", "NEW-2", "--title-az", "a", "--title-en", "b", "--kind", "other", "--party", "GEO", "--party", "geo"])
+@example(
+    args=[
+        "add",
+        "NEW-1",
+        "--title-az",
+        "a",
+        "--title-en",
+        "b",
+        "--kind",
+        "other",
+        "--party",
+        "GEO",
+        "--on",
+        "2020-01-01",
+        "--officer",
+        "o" * 201,
+    ]
+)
+@example(
+    args=[
+        "add",
+        "NEW-1",
+        "--title-az",
+        "a\x00",
+        "--title-en",
+        "b",
+        "--kind",
+        "other",
+        "--party",
+        "GEO",
+        "--on",
+        "2020-01-01",
+    ]
+)
+@example(
+    args=["add", "NEW-2", "--title-az", "a", "--title-en", "b", "--kind", "other", "--party", "GEO", "--party", "geo"]
+)
 def test_add_succeeds_or_is_refused_in_one_line_leaving_the_database_unchanged(checker, cli, args):
     code, _out, _line = checker.run(args)
     if code == 0:
@@ -338,13 +549,18 @@ def test_reads_never_change_the_database_and_refuse_in_one_line(checker, args):
 
 
 @props(40)
-@given(code=st.sampled_from(sorted(SEED_EXACT_ENTRIES)), days_before=st.integers(1, 20_000),
-       cmd=st.sampled_from(["advance", "note", "suspend", "terminate", "sign", "round"]))
+@given(
+    code=st.sampled_from(sorted(SEED_EXACT_ENTRIES)),
+    days_before=st.integers(1, 20_000),
+    cmd=st.sampled_from(["advance", "note", "suspend", "terminate", "sign", "round"]),
+)
 def test_an_event_dated_before_the_stage_began_is_refused(checker, code, days_before, cmd):
     """MC-RUS, RA-CHE, IA-IOM and MP-EU entered their stage on a known day; an
     event dated before it is refused first, whatever else is wrong with it
     (and, every example being refused, they stay in that stage)."""
-    on = (SEED_EXACT_ENTRIES[code] - timedelta(days=min(days_before, (SEED_EXACT_ENTRIES[code] - date(1, 1, 1)).days))).isoformat()
+    on = (
+        SEED_EXACT_ENTRIES[code] - timedelta(days=min(days_before, (SEED_EXACT_ENTRIES[code] - date(1, 1, 1)).days))
+    ).isoformat()
     args = {
         "advance": ["advance", code, "--to", "terminated", "--on", on],
         "note": ["note", code, "dated too early", "--on", on],
@@ -359,8 +575,11 @@ def test_an_event_dated_before_the_stage_began_is_refused(checker, code, days_be
 
 
 @props(30)
-@given(code=st.sampled_from(SEED_CODES), ahead=st.integers(1, 3_000_000),
-       cmd=st.sampled_from(["note", "round", "sign", "advance"]))
+@given(
+    code=st.sampled_from(SEED_CODES),
+    ahead=st.integers(1, 3_000_000),
+    cmd=st.sampled_from(["note", "round", "sign", "advance"]),
+)
 def test_an_event_dated_in_the_future_is_refused(checker, code, ahead, cmd):
     """Up to 9999-12-31; the date is checked before the move or the stage."""
     on = (TODAY + timedelta(days=min(ahead, (date.max - TODAY).days))).isoformat()
@@ -399,22 +618,68 @@ def test_random_bytes_are_refused_whole(checker, tmp_path, content, suffix):
 
 
 JSON_LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**80), max_value=2**80), st.floats(),
-    st.text(text_chars, max_size=20), st.sampled_from(BAD_DATES + list(STAGE_NAMES) + list(KINDS) + ["day", "not_after", "unknown"]),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(),
+    st.text(text_chars, max_size=20),
+    st.sampled_from(BAD_DATES + list(STAGE_NAMES) + list(KINDS) + ["day", "not_after", "unknown"]),
 )
-json_values = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
-EVENT_KEYS = ["kind", "from", "to", "on", "date_precision", "until", "place", "outcome", "open_articles", "actor", "note", "reason", "reference", "awaiting", "source", "recorded_at"]
+json_values = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+EVENT_KEYS = [
+    "kind",
+    "from",
+    "to",
+    "on",
+    "date_precision",
+    "until",
+    "place",
+    "outcome",
+    "open_articles",
+    "actor",
+    "note",
+    "reason",
+    "reference",
+    "awaiting",
+    "source",
+    "recorded_at",
+]
 AGREEMENT_KEYS = ["code", "title_az", "title_en", "kind", "parties", "parent", "officer", "events"]
 typed_values = {
-    "on": dates, "until": dates, "to": stages, "from": stages, "kind": st.sampled_from(["opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan", "meeting"]),
-    "date_precision": st.sampled_from(["day", "not_after", "unknown", "exact", ""]), "awaiting": holders,
-    "open_articles": st.one_of(st.integers(-2, 5), st.integers(min_value=2**31, max_value=2**80), st.sampled_from(["3", "x", 1.5, True])),
-    "recorded_at": st.sampled_from([
-        "2016-01-01T00:00:00+00:00", "2016-01-01T00:00:00", "2099-01-01T00:00:00+04:00", "0001-01-01T00:00:00+04:00",
-        "9999-12-31T23:00:00-04:00", "2016-02-30T00:00:00+00:00", "yesterday", 0, [],
-    ]),
-    "parties": st.lists(parties, max_size=3), "code": codes, "parent": codes, "officer": free_text,
-    "title_az": free_text, "title_en": free_text, "agreement kind": kinds,
+    "on": dates,
+    "until": dates,
+    "to": stages,
+    "from": stages,
+    "kind": st.sampled_from(["opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan", "meeting"]),
+    "date_precision": st.sampled_from(["day", "not_after", "unknown", "exact", ""]),
+    "awaiting": holders,
+    "open_articles": st.one_of(
+        st.integers(-2, 5), st.integers(min_value=2**31, max_value=2**80), st.sampled_from(["3", "x", 1.5, True])
+    ),
+    "recorded_at": st.sampled_from(
+        [
+            "2016-01-01T00:00:00+00:00",
+            "2016-01-01T00:00:00",
+            "2099-01-01T00:00:00+04:00",
+            "0001-01-01T00:00:00+04:00",
+            "9999-12-31T23:00:00-04:00",
+            "2016-02-30T00:00:00+00:00",
+            "yesterday",
+            0,
+            [],
+        ]
+    ),
+    "parties": st.lists(parties, max_size=3),
+    "code": codes,
+    "parent": codes,
+    "officer": free_text,
+    "title_az": free_text,
+    "title_en": free_text,
+    "agreement kind": kinds,
 }
 
 
@@ -444,9 +709,7 @@ def apply_mutation(doc, path, op, value):
         last = depth == len(path) - 1
         if isinstance(target, list) and isinstance(step, int) and target:
             step = step % len(target)
-        elif not (isinstance(target, dict) and isinstance(step, str)):
-            return
-        elif not last and step not in target:
+        elif not (isinstance(target, dict) and isinstance(step, str)) or (not last and step not in target):
             return
         if last:
             if op == "delete":
@@ -474,21 +737,65 @@ def _renamed(agreement, code):
     mutations=st.lists(mutation(), min_size=1, max_size=3),
     cut=weighted((2, st.none()), (1, st.floats(0, 1, exclude_max=True))),
 )
-@example(picked=[8], renames=[False, False, False], mutations=[(["agreements", 0, "events", 1, "open_articles"], "set", 10**30)], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "events", 1, "open_articles"], "set", 10**30)], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "officer"], "set", "o" * 201)], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "events", 0, "actor"], "set", "a" * 201)], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "events", 1, "place"], "set", "Bakı\x00")], cut=None)
+@example(
+    picked=[8],
+    renames=[False, False, False],
+    mutations=[(["agreements", 0, "events", 1, "open_articles"], "set", 10**30)],
+    cut=None,
+)
+@example(
+    picked=[8],
+    renames=[True, False, False],
+    mutations=[(["agreements", 0, "events", 1, "open_articles"], "set", 10**30)],
+    cut=None,
+)
+@example(
+    picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "officer"], "set", "o" * 201)], cut=None
+)
+@example(
+    picked=[8],
+    renames=[True, False, False],
+    mutations=[(["agreements", 0, "events", 0, "actor"], "set", "a" * 201)],
+    cut=None,
+)
+@example(
+    picked=[8],
+    renames=[True, False, False],
+    mutations=[(["agreements", 0, "events", 1, "place"], "set", "Bakı\x00")],
+    cut=None,
+)
 @example(picked=[8], renames=[True, False, False], mutations=[(["version"], "set", True)], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "parties"], "set", ["MDA", "mda"])], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "events", 0, "to"], "set", "ekspertlər səviyyəsində danışıqlar")], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "events", 1, "open_articles"], "set", float("inf"))], cut=None)
-@example(picked=[8], renames=[True, False, False], mutations=[(["agreements", 0, "events", 1, "recorded_at"], "set", "0001-01-01T00:00:00+04:00")], cut=None)
+@example(
+    picked=[8],
+    renames=[True, False, False],
+    mutations=[(["agreements", 0, "parties"], "set", ["MDA", "mda"])],
+    cut=None,
+)
+@example(
+    picked=[8],
+    renames=[True, False, False],
+    mutations=[(["agreements", 0, "events", 0, "to"], "set", "ekspertlər səviyyəsində danışıqlar")],
+    cut=None,
+)
+@example(
+    picked=[8],
+    renames=[True, False, False],
+    mutations=[(["agreements", 0, "events", 1, "open_articles"], "set", float("inf"))],
+    cut=None,
+)
+@example(
+    picked=[8],
+    renames=[True, False, False],
+    mutations=[(["agreements", 0, "events", 1, "recorded_at"], "set", "0001-01-01T00:00:00+04:00")],
+    cut=None,
+)
 def test_mutated_json_is_imported_whole_or_refused_whole(checker, tmp_path, picked, renames, mutations, cut):
     """A few seed agreements (some under a new code, so that they are new),
     changed here and there; a refusal leaves nothing of the file behind."""
     agreements = [SEED_DOC["agreements"][i] for i in picked]
-    agreements = [_renamed(a, f"NEW-{a['code']}") if rename else copy.deepcopy(a) for a, rename in zip(agreements, renames)]
+    agreements = [
+        _renamed(a, f"NEW-{a['code']}") if rename else copy.deepcopy(a) for a, rename in zip(agreements, renames)
+    ]
     doc = {"format": "agreements-history", "version": 1, "agreements": agreements}
     for path, op, value in mutations:
         apply_mutation(doc, path, op, value)
@@ -507,7 +814,20 @@ def _seed_csv(cli) -> str:
     return out
 
 
-TABLE_OPS = st.sampled_from(["cell", "cell", "cell", "drop_column", "add_column", "rename_header", "extra_line", "short_row", "long_row", "blank_line"])
+TABLE_OPS = st.sampled_from(
+    [
+        "cell",
+        "cell",
+        "cell",
+        "drop_column",
+        "add_column",
+        "rename_header",
+        "extra_line",
+        "short_row",
+        "long_row",
+        "blank_line",
+    ]
+)
 TEXT_OPS = st.sampled_from(["bom", "latin1", "stray_quote", "truncate", "nul", "crlf", "huge_field"])
 
 
@@ -560,7 +880,15 @@ def _corrupt_text(content: str, op, at: float) -> bytes:
 @given(
     rows=st.lists(st.integers(0, 40), min_size=1, max_size=4, unique=True),
     rename=st.booleans(),
-    table_ops=st.lists(st.tuples(TABLE_OPS, st.integers(0, 40), st.integers(0, 40), st.one_of(dates, stages, free_text, numbers, holders, kinds)), max_size=3),
+    table_ops=st.lists(
+        st.tuples(
+            TABLE_OPS,
+            st.integers(0, 40),
+            st.integers(0, 40),
+            st.one_of(dates, stages, free_text, numbers, holders, kinds),
+        ),
+        max_size=3,
+    ),
     text_ops=st.lists(st.tuples(TEXT_OPS, st.floats(0, 1)), max_size=2),
 )
 @example(rows=[0], rename=True, table_ops=[], text_ops=[("huge_field", 0.0)])
@@ -597,8 +925,15 @@ def histories(draw):
     day = start
     for _ in range(draw(st.integers(0, 6))):
         day = day + timedelta(days=draw(st.integers(-400, 400)))  # backwards too
-        kind = draw(st.sampled_from(["stage_change", "stage_change", "round", "signature", "note", "ack", "plan", "opened"]))
-        event = {"kind": kind, "on": day.isoformat(), "date_precision": draw(st.sampled_from(["day", "day", "not_after"])), "actor": "prop"}
+        kind = draw(
+            st.sampled_from(["stage_change", "stage_change", "round", "signature", "note", "ack", "plan", "opened"])
+        )
+        event = {
+            "kind": kind,
+            "on": day.isoformat(),
+            "date_precision": draw(st.sampled_from(["day", "day", "not_after"])),
+            "actor": "prop",
+        }
         if kind in ("stage_change", "opened"):
             event["to"] = draw(stages)
             if draw(st.booleans()):
@@ -617,10 +952,24 @@ def histories(draw):
 
 
 VALID_NEW = {
-    "code": "OK-0", "title_az": "Yeni saziş", "title_en": "A new agreement", "kind": "other", "parties": ["GEO"],
-    "parent": None, "officer": None,
-    "events": [{"kind": "opened", "to": "draft", "on": "2017-01-10", "date_precision": "day", "actor": "prop"},
-               {"kind": "stage_change", "from": "draft", "to": "expert_talks", "on": "2017-02-01", "date_precision": "day", "actor": "prop"}],
+    "code": "OK-0",
+    "title_az": "Yeni saziş",
+    "title_en": "A new agreement",
+    "kind": "other",
+    "parties": ["GEO"],
+    "parent": None,
+    "officer": None,
+    "events": [
+        {"kind": "opened", "to": "draft", "on": "2017-01-10", "date_precision": "day", "actor": "prop"},
+        {
+            "kind": "stage_change",
+            "from": "draft",
+            "to": "expert_talks",
+            "on": "2017-02-01",
+            "date_precision": "day",
+            "actor": "prop",
+        },
+    ],
 }
 
 
@@ -637,7 +986,7 @@ def test_semantically_wrong_histories_are_refused_whole(checker, cli, tmp_path, 
     valid = {**VALID_NEW, "code": f"OK-{number}"}
     generated = {**VALID_NEW, "code": f"GEN-{number}", "events": events}
     doc = {"format": "agreements-history", "version": 1, "agreements": [valid, generated]}
-    code, out, line = import_file(checker, tmp_path, "history.json", json.dumps(doc, ensure_ascii=False))
+    code, _out, line = import_file(checker, tmp_path, "history.json", json.dumps(doc, ensure_ascii=False))
     after = {r["code"] for r in json.loads(cli("list", "--format", "json")[1])}
     if code == 0:
         checker.verify()
@@ -649,7 +998,21 @@ def test_semantically_wrong_histories_are_refused_whole(checker, cli, tmp_path, 
 
 
 @props(25)
-@given(content=st.one_of(st.text(text_chars, max_size=300), st.sampled_from(["", "{}", "[]", "null", '{"format": "agreements-history"}', '{"format": "agreements-history", "version": 1, "agreements": {}}'])))
+@given(
+    content=st.one_of(
+        st.text(text_chars, max_size=300),
+        st.sampled_from(
+            [
+                "",
+                "{}",
+                "[]",
+                "null",
+                '{"format": "agreements-history"}',
+                '{"format": "agreements-history", "version": 1, "agreements": {}}',
+            ]
+        ),
+    )
+)
 def test_import_from_standard_input_refuses_in_one_line(checker, content):
     _code, _out, line = checker.run(["import", "-"], input=content)
     assert line is not None, f"imported {content!r}"
@@ -666,4 +1029,6 @@ def test_the_checker_tells_success_from_refusal(checker):
     ):
         checker.run(args)
     assert checker.outcomes == {"ok": 2, "refused": 2}, checker.outcomes
-    assert [e["note"] for e in json.loads(checker.cli("history", "RA-MDA", "--format", "json")[1])["history"]][-1] == "fine"
+    assert [e["note"] for e in json.loads(checker.cli("history", "RA-MDA", "--format", "json")[1])["history"]][
+        -1
+    ] == "fine"

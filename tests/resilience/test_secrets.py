@@ -16,6 +16,7 @@ code and exception messages, never local variables, and no exception raised
 on the way carries the password; a failed delivery is a handled error (one
 ``Error:`` line) with or without the switch.
 """
+
 from __future__ import annotations
 
 import base64
@@ -81,8 +82,11 @@ class SmtpServer(Server):
         self.logins: list[bool] = []
 
         def authenticator(server, session, envelope, mechanism, auth_data):
-            ok = (accept is not None and isinstance(auth_data, LoginPassword)
-                  and (auth_data.login, auth_data.password) == (USER.encode(), accept.encode()))
+            ok = (
+                accept is not None
+                and isinstance(auth_data, LoginPassword)
+                and (auth_data.login, auth_data.password) == (USER.encode(), accept.encode())
+            )
             self.logins.append(ok)
             return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
 
@@ -101,7 +105,9 @@ def write_config(tmp_path, name: str, port: int, *, password_file=None) -> str:
     path = tmp_path / f"{name}.toml"
     path.write_text(
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "plain"\nuser = "{USER}"\n{source}'
-        f'from = "{SENDER}"\ntimeout = 5\n', encoding="utf-8")
+        f'from = "{SENDER}"\ntimeout = 5\n',
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -124,8 +130,10 @@ def library_logging_as_in_a_fresh_process():
     """`agreements scheduler run` adds a stderr handler to the "agreements"
     logger and keeps it for the rest of the process; each command here runs
     as in a fresh process (no such handler), and the handlers are restored after."""
-    saved = {name: (logging.getLogger(name).handlers[:], logging.getLogger(name).level)
-             for name in ("agreements", "apscheduler")}
+    saved = {
+        name: (logging.getLogger(name).handlers[:], logging.getLogger(name).level)
+        for name in ("agreements", "apscheduler")
+    }
     for name in saved:
         logging.getLogger(name).handlers = []
     yield
@@ -189,7 +197,9 @@ def test_config_show_masks_the_password_from_the_environment_or_a_file(cli, tmp_
 # --------------------------------------------------------------------------- sending
 
 
-def test_the_password_is_nowhere_after_good_refused_garbled_and_failed_sends(db, cli, tmp_path, monkeypatch, servers, all_logs):
+def test_the_password_is_nowhere_after_good_refused_garbled_and_failed_sends(
+    db, cli, tmp_path, monkeypatch, servers, all_logs
+):
     caplog = all_logs
     monkeypatch.setenv("AGREEMENTS_SMTP_PASSWORD", PASSWORD)
     outputs: list[tuple[str, str]] = []
@@ -201,8 +211,22 @@ def test_the_password_is_nowhere_after_good_refused_garbled_and_failed_sends(db,
         assert "Traceback" not in out + err
         return out, err
 
-    run("add", "RA-TST", "--kind", "readmission", "--party", "MDA", "--stage", "mfa", "--on", "2025-01-06",
-        "--title-az", "Sınaq sazişi", "--title-en", "Test agreement")
+    run(
+        "add",
+        "RA-TST",
+        "--kind",
+        "readmission",
+        "--party",
+        "MDA",
+        "--stage",
+        "mfa",
+        "--on",
+        "2025-01-06",
+        "--title-az",
+        "Sınaq sazişi",
+        "--title-en",
+        "Test agreement",
+    )
     run("recipients", "add", "leyla@migration.gov.az", "--name", "Leyla Məmmədova", "--locale", "az")
     good = write_config(tmp_path, "good", servers["good"].port)
     refusing = write_config(tmp_path, "refusing", servers["refusing"].port)
@@ -285,13 +309,17 @@ def test_a_password_file_is_read_when_needed_and_never_shown(db, cli, tmp_path, 
 @pytest.mark.parametrize("case", ["refused", "garbled", "closed", "non-ascii"])
 def test_no_exception_on_the_way_carries_the_password(servers, case):
     password = "Zq9-pässwörd-s3cr3t" if case == "non-ascii" else PASSWORD
-    port = {"refused": servers["refusing"].port, "garbled": servers["garbling"].port,
-            "closed": free_port(), "non-ascii": servers["good"].port}[case]
-    transport = SmtpTransport(SmtpSettings(host="127.0.0.1", port=port, security="plain", user=USER,
-                                           password=lambda: password, timeout=5))
-    with pytest.raises(DeliveryError) as caught:
-        with transport.session():
-            pass
+    port = {
+        "refused": servers["refusing"].port,
+        "garbled": servers["garbling"].port,
+        "closed": free_port(),
+        "non-ascii": servers["good"].port,
+    }[case]
+    transport = SmtpTransport(
+        SmtpSettings(host="127.0.0.1", port=port, security="plain", user=USER, password=lambda: password, timeout=5)
+    )
+    with pytest.raises(DeliveryError) as caught, transport.session():
+        pass
     error = caught.value
     assert error.broken and not error.permanent  # retried later, the batch waits
     assert_no_secret(printed_chain(error), "the traceback", password)
@@ -302,8 +330,12 @@ def test_no_exception_on_the_way_carries_the_password(servers, case):
     for exc in chain:
         assert_no_secret(str(exc), f"{type(exc).__name__} message", password)
     assert_no_secret(repr(transport.settings), "repr(SmtpSettings)", password)
-    expected = {"refused": "SMTP login to 127.0.0.1", "garbled": "unreadable answer from the server",
-                "closed": "cannot connect to 127.0.0.1", "non-ascii": "non-ASCII characters"}[case]
+    expected = {
+        "refused": "SMTP login to 127.0.0.1",
+        "garbled": "unreadable answer from the server",
+        "closed": "cannot connect to 127.0.0.1",
+        "non-ascii": "non-ASCII characters",
+    }[case]
     assert expected in str(error)
 
 
@@ -315,8 +347,13 @@ def test_with_agreements_debug_a_failed_send_is_one_error_line_without_the_passw
     secret.write_text(PASSWORD, encoding="utf-8")
     env = {**os.environ, "AGREEMENTS_DEBUG": "1", "AGREEMENTS_SMTP_PASSWORD": PASSWORD, "AGREEMENTS_USER": "tester"}
     base = [sys.executable, "-m", "agreements", "--db", db.url]
-    added = subprocess.run(base + ["recipients", "add", "a@migration.gov.az", "--name", "A", "--locale", "en"],
-                           capture_output=True, text=True, env=env, cwd=ROOT)
+    added = subprocess.run(
+        base + ["recipients", "add", "a@migration.gov.az", "--name", "A", "--locale", "en"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert added.returncode == 0, added.stderr
     configs = [
         write_config(tmp_path, "refusing", servers["refusing"].port),
@@ -326,10 +363,17 @@ def test_with_agreements_debug_a_failed_send_is_one_error_line_without_the_passw
     monday = Clock().today() - timedelta(days=Clock().today().weekday())
     for number, config in enumerate(configs):
         week = (monday - timedelta(weeks=10 + number)).strftime("%G-W%V")
-        done = subprocess.run(base + ["--config", config, "digest", "send", "--week", week],
-                              capture_output=True, text=True, env=env, cwd=ROOT)
+        done = subprocess.run(
+            base + ["--config", config, "digest", "send", "--week", week],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         assert done.returncode == 1, (done.stdout, done.stderr)
-        assert done.stderr.splitlines() == [done.stderr.strip()] and done.stderr.startswith(f"Error: 1 digest(s) of {week}")
+        assert done.stderr.splitlines() == [done.stderr.strip()] and done.stderr.startswith(
+            f"Error: 1 digest(s) of {week}"
+        )
         assert "Traceback" not in done.stdout + done.stderr
         assert_no_secret(done.stdout + done.stderr, f"the output with {config}")
     assert servers["refusing"].logins and not any(servers["refusing"].logins)

@@ -1,5 +1,6 @@
 """The shape of the code: no import cycles, small modules and functions,
 function-local imports only with a reason, and the layers' directions."""
+
 from __future__ import annotations
 
 import ast

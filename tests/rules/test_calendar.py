@@ -1,5 +1,6 @@
 """Working days in Baku: weekends, Azerbaijani public holidays (Novruz and the
 bayrams with their observed days) and the days configuration moves."""
+
 from __future__ import annotations
 
 import random
@@ -44,9 +45,7 @@ def test_the_novruz_holidays_of_2026_are_known():
 def test_a_stage_spanning_novruz():
     start, end = date(2026, 3, 16), date(2026, 4, 20)  # Monday to Monday
     weekdays = [
-        start + timedelta(days=n)
-        for n in range(1, (end - start).days + 1)
-        if (start + timedelta(days=n)).weekday() < 5
+        start + timedelta(days=n) for n in range(1, (end - start).days + 1) if (start + timedelta(days=n)).weekday() < 5
     ]
     assert len(weekdays) == 25
     expected = len([d for d in weekdays if d not in NOVRUZ_2026_WEEKDAYS])
@@ -133,8 +132,14 @@ def test_matches_a_day_by_day_count_over_random_ranges():
 def test_counting_to_a_day_from_year_tables_matches_the_calendar(moved):
     """The daily scan counts up to its day from per-year tables (CountingTo):
     the same counts as the calendar, from any start, with days moved or not."""
-    extra = dict(extra_holidays=[date(2024, 12, 30), date(2019, 1, 3)],
-                 extra_working_days=[date(2025, 3, 29), date(2020, 6, 6)]) if moved else {}
+    extra = (
+        dict(
+            extra_holidays=[date(2024, 12, 30), date(2019, 1, 3)],
+            extra_working_days=[date(2025, 3, 29), date(2020, 6, 6)],
+        )
+        if moved
+        else {}
+    )
     cal = WorkingCalendar(**extra)
     day = date(2026, 11, 25)
     counting = CountingTo(cal, day)
@@ -145,7 +150,8 @@ def test_counting_to_a_day_from_year_tables_matches_the_calendar(moved):
         assert counting.working_days_between(start, day) == cal.working_days_between(start, day), start
     # spans that do not end on the day go to the calendar itself
     assert counting.working_days_between(date(2016, 2, 1), date(2017, 3, 1)) == slow_count(
-        cal, date(2016, 2, 1), date(2017, 3, 1))
+        cal, date(2016, 2, 1), date(2017, 3, 1)
+    )
     # the tables of each configuration are its own
     other = WorkingCalendar() if moved else WorkingCalendar(extra_holidays=[date(2019, 1, 3)])
     for start in starts[:50]:

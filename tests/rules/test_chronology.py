@@ -1,5 +1,6 @@
 """Event dates: what check_event_date refuses and where standing_on puts an
 agreement on a given day."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

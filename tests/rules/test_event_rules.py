@@ -1,5 +1,6 @@
 """What each kind of event asks of the agreement and what it changes there
 (workflows.event_rules), on plain fakes: no database."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -151,9 +152,7 @@ def test_no_event_before_the_stage_was_entered():
 def test_a_move_cannot_precede_the_latest_substantive_day_but_a_note_may():
     row = Row(last_substantive_on=date(2026, 3, 5))
     message = refused(BadDate, row, Spec("stage_change", to="internal_approval"))
-    assert message == (
-        "RA-XYZ has an event dated 2026-03-05; a stage change cannot be dated before it (2026-03-02)"
-    )
+    assert message == ("RA-XYZ has an event dated 2026-03-05; a stage change cannot be dated before it (2026-03-02)")
     check_event(row, Spec("note"), TODAY)
     # a signature that moves the agreement is a move; one in signing is not
     assert moves_stage(Row(stage="mfa"), Spec("signature")) and not moves_stage(Row(stage="signing"), Spec("signature"))
@@ -164,7 +163,9 @@ def test_a_move_cannot_precede_the_latest_substantive_day_but_a_note_may():
 def test_an_end_date_is_checked_except_for_acknowledgements_and_plans():
     message = refused(BadDate, Row(), Spec("round", until=date(2026, 3, 1)))
     assert message == "the end date 2026-03-01 is before the start 2026-03-02"
-    assert refused(BadDate, Row(), Spec("round", until=date(2026, 12, 1))).endswith("is in the future (today is 2026-11-25)")
+    assert refused(BadDate, Row(), Spec("round", until=date(2026, 12, 1))).endswith(
+        "is in the future (today is 2026-11-25)"
+    )
 
 
 def test_an_import_names_the_stage_the_event_left():
@@ -181,7 +182,10 @@ def test_an_import_names_the_stage_the_event_left():
         (Spec("note", awaiting="nobody"), "unknown holder 'nobody'; one of: us, counterpart, mfa, government"),
         (Spec("round", open_articles=-1), "the number of open articles cannot be negative"),
         (Spec("round", open_articles=MAX_OPEN_ARTICLES + 1), "the number of open articles cannot be more than 10000"),
-        (Spec("meeting"), "unknown event kind 'meeting'; one of: opened, stage_change, round, signature, note, ack, flag, plan"),
+        (
+            Spec("meeting"),
+            "unknown event kind 'meeting'; one of: opened, stage_change, round, signature, note, ack, flag, plan",
+        ),
         (Spec("note", note="a\x00b"), "note cannot contain the NUL character (0x00)"),
         (Spec("note", actor="x" * 201), "actor is longer than 200 characters"),
     ],
@@ -199,7 +203,11 @@ def test_an_opening_sets_the_stage_its_day_and_the_default_holder():
     check_event(row, spec, TODAY)
     assert apply_event(row, spec) is None
     assert (row.stage, row.stage_since, row.stage_since_precision, row.awaiting) == (
-        "mfa", date(2026, 2, 1), NOT_AFTER, "mfa")
+        "mfa",
+        date(2026, 2, 1),
+        NOT_AFTER,
+        "mfa",
+    )
 
 
 def test_a_move_goes_through_the_lifecycle_and_hands_the_move_over():
@@ -230,7 +238,12 @@ def test_a_refused_move_leaves_the_row_as_it_was():
 def test_a_signature_at_the_mfa_moves_to_signing():
     row = Row(stage="mfa", awaiting="mfa")
     assert apply_event(row, Spec("signature")) == "mfa"
-    assert (row.stage, row.signed_on, row.stage_since, row.awaiting) == ("signing", date(2026, 3, 2), date(2026, 3, 2), "us")
+    assert (row.stage, row.signed_on, row.stage_since, row.awaiting) == (
+        "signing",
+        date(2026, 3, 2),
+        date(2026, 3, 2),
+        "us",
+    )
     again = Row(stage="signing", stage_since=date(2026, 1, 10), awaiting="government")
     apply_event(again, Spec("signature"))
     assert (again.stage, again.stage_since, again.awaiting) == ("signing", date(2026, 1, 10), "government")

@@ -3,6 +3,7 @@
 The expected moves are NOT derived from ``workflows.stages.MOVES``: the point
 is to catch the implementation drifting away from the spec.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,9 +49,9 @@ SPEC_MOVES: dict[str, set[str]] = {
 
 # Every edge a diagram must draw: for suspended, every resume edge exists in
 # general (the guard picks the one that applies).
-SPEC_EDGES: set[tuple[str, str]] = {
-    (src, dst) for src, dsts in SPEC_MOVES.items() for dst in dsts
-} | {("suspended", stage) for stage in ACTIVE}
+SPEC_EDGES: set[tuple[str, str]] = {(src, dst) for src, dsts in SPEC_MOVES.items() for dst in dsts} | {
+    ("suspended", stage) for stage in ACTIVE
+}
 
 CANONICAL = ["draft", "expert_talks", "internal_approval", "mfa", "signing", "in_force"]
 
@@ -416,15 +417,12 @@ def test_mermaid_declares_every_stage():
 def test_text_lists_every_stage_with_both_labels(stage):
     text = as_text()
     en, az = STAGES[stage].label_en, STAGES[stage].label_az
-    assert any(
-        stage in line.split() and en in line and az in line for line in text.splitlines()
-    ), f"no line for {stage} with {en!r} and {az!r}"
+    assert any(stage in line.split() and en in line and az in line for line in text.splitlines()), (
+        f"no line for {stage} with {en!r} and {az!r}"
+    )
 
 
 def test_text_lists_every_legal_move():
     text = as_text()
-    listed = {
-        (m.group(1), m.group(2))
-        for m in re.finditer(r"^\s*(\w+)\s*->\s*(\w+)", text, re.MULTILINE)
-    }
+    listed = {(m.group(1), m.group(2)) for m in re.finditer(r"^\s*(\w+)\s*->\s*(\w+)", text, re.MULTILINE)}
     assert listed == SPEC_EDGES

@@ -1,8 +1,9 @@
 """notifications/: rendering, messages and the file transport, from plain data only."""
+
 from __future__ import annotations
 
 import email
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email import policy
 
 import pytest
@@ -16,7 +17,7 @@ from workflows.inputs import BadAddress, check_address, header_text
 
 AZ_LETTERS = "ə ğ ı İ ö ü ş ç Ə Ğ Ö Ü Ş Ç"
 SENDER = Person("digest@migration.gov.az", "Sazişlər izləmə sistemi")
-WHEN = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
 
 def sample(locale: str = "az", name: str = "Gözəl Çobanoğlu-İsmayılqızı Şükürova", title: str | None = None) -> Digest:
@@ -29,20 +30,75 @@ def sample(locale: str = "az", name: str = "Gözəl Çobanoğlu-İsmayılqızı 
         moved_to=date(2026, 11, 22),
         coming_until=date(2026, 12, 6),
         needs_action=[
-            ActionItem("RA-TUR", title or "Türkiyə ilə readmissiya haqqında Saziş", "mfa", 45, 20, "critical", "mfa", stage_since=date(2026, 9, 1)),
-            ActionItem("LM-RUS", "Əmək miqrasiyası", "expert_talks", 200, 180, "overdue", "counterpart", True, date(2026, 1, 10), True),
+            ActionItem(
+                "RA-TUR",
+                title or "Türkiyə ilə readmissiya haqqında Saziş",
+                "mfa",
+                45,
+                20,
+                "critical",
+                "mfa",
+                stage_since=date(2026, 9, 1),
+            ),
+            ActionItem(
+                "LM-RUS",
+                "Əmək miqrasiyası",
+                "expert_talks",
+                200,
+                180,
+                "overdue",
+                "counterpart",
+                True,
+                date(2026, 1, 10),
+                True,
+            ),
         ],
         acknowledged=[
-            ActionItem("RA-PAK", "Pakistan", "mfa", 30, 20, "overdue", "mfa", acknowledged_until=date(2026, 12, 1), acknowledgement="XİN cavabı gözlənilir")
+            ActionItem(
+                "RA-PAK",
+                "Pakistan",
+                "mfa",
+                30,
+                20,
+                "overdue",
+                "mfa",
+                acknowledged_until=date(2026, 12, 1),
+                acknowledgement="XİN cavabı gözlənilir",
+            )
         ],
         moved=[
-            Movement(date(2026, 11, 18), "RA-MDA", "Moldova", "stage_change", "leyla", "expert_talks", "internal_approval",
-                     note="Mətn razılaşdırılıb", reference="məktub № 02/2210"),
-            Movement(date(2026, 11, 19), "IP-DEU", "Almaniya", "round", "rashad", until=date(2026, 11, 20), place="Berlin", outcome="2 maddə açıq qalır"),
+            Movement(
+                date(2026, 11, 18),
+                "RA-MDA",
+                "Moldova",
+                "stage_change",
+                "leyla",
+                "expert_talks",
+                "internal_approval",
+                note="Mətn razılaşdırılıb",
+                reference="məktub № 02/2210",
+            ),
+            Movement(
+                date(2026, 11, 19),
+                "IP-DEU",
+                "Almaniya",
+                "round",
+                "rashad",
+                until=date(2026, 11, 20),
+                place="Berlin",
+                outcome="2 maddə açıq qalır",
+            ),
         ],
-        coming=[Upcoming(date(2026, 11, 24), "RA-CHE", "İsveçrə", "plan", "İmzalanma Bakıda"),
-                Upcoming(date(2026, 12, 1), "RA-PAK", "Pakistan", "ack_expires")],
-        pipeline=[PipelineRow("draft", 2), PipelineRow("expert_talks", 5), PipelineRow("mfa", 4), PipelineRow("in_force", 0)],
+        coming=[
+            Upcoming(date(2026, 11, 24), "RA-CHE", "İsveçrə", "plan", "İmzalanma Bakıda"),
+            Upcoming(date(2026, 12, 1), "RA-PAK", "Pakistan", "ack_expires"),
+        ],
+        pipeline=[
+            PipelineRow("draft", 2),
+            PipelineRow("expert_talks", 5),
+            PipelineRow("mfa", 4),
+            PipelineRow("in_force", 0),
+        ],
     )
 
 
@@ -68,10 +124,13 @@ def test_dates_and_labels_follow_the_locale():
     assert Translator("en").date_range(date(2026, 12, 31), date(2027, 1, 2)) == "31 December 2026 – 2 January 2027"
 
 
-@pytest.mark.parametrize("locale, subject", [
-    ("az", "Həftəlik icmal 2026-W48: 2 diqqət tələb edir"),
-    ("en", "Weekly digest 2026-W48: 2 need action"),
-])
+@pytest.mark.parametrize(
+    "locale, subject",
+    [
+        ("az", "Həftəlik icmal 2026-W48: 2 diqqət tələb edir"),
+        ("en", "Weekly digest 2026-W48: 2 need action"),
+    ],
+)
 def test_subject_carries_the_week_and_the_count(locale, subject):
     assert render(sample(locale)).subject == subject
 
@@ -83,9 +142,18 @@ def test_subject_singular_and_none():
 
 def test_text_part_has_every_section_in_azerbaijani():
     text = render_text(sample("az"))
-    for expected in ("Diqqət tələb edir (2)", "Ötən həftə baş verənlər (2)", "Qarşıdakı tarixlər (2)",
-                     "Mərhələlər üzrə vəziyyət", "24 noyabr 2026", "ekspertlər səviyyəsində danışıqlar → dövlətdaxili razılaşdırma",
-                     "sənəd: məktub № 02/2210", "1 dekabr 2026 tarixədək", "qarşı tərəf gözlənilir", "Hörmətli Gözəl"):
+    for expected in (
+        "Diqqət tələb edir (2)",
+        "Ötən həftə baş verənlər (2)",
+        "Qarşıdakı tarixlər (2)",
+        "Mərhələlər üzrə vəziyyət",
+        "24 noyabr 2026",
+        "ekspertlər səviyyəsində danışıqlar → dövlətdaxili razılaşdırma",
+        "sənəd: məktub № 02/2210",
+        "1 dekabr 2026 tarixədək",
+        "qarşı tərəf gözlənilir",
+        "Hörmətli Gözəl",
+    ):
         assert expected in text, expected
     assert "█" in text  # the pipeline as text
 
@@ -93,7 +161,12 @@ def test_text_part_has_every_section_in_azerbaijani():
 def test_html_part_is_tables_with_inlined_css_and_no_scripts_or_remote_images():
     html = render_html(sample("en"))
     assert "<style" not in html and 'style="' in html  # inlined for Outlook
-    assert "<script" not in html.lower() and "<img" not in html.lower() and "http://" not in html and "https://" not in html
+    assert (
+        "<script" not in html.lower()
+        and "<img" not in html.lower()
+        and "http://" not in html
+        and "https://" not in html
+    )
     assert "Needs action (2)" in html and "Moved last week (2)" in html and "Coming up (2)" in html
     assert 'bgcolor="#2b6cb0"' in html  # a bar of the pipeline chart
     assert "19–20 November 2026" in html  # the round's dates
@@ -109,7 +182,7 @@ def test_a_title_with_a_script_tag_is_escaped_in_html():
 
 def test_message_has_both_parts_headers_and_azerbaijani_text_intact():
     digest = sample("az")
-    when = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
     raw = digest_message(digest, SENDER, when=when).as_bytes()
     assert max(raw) < 128  # 7-bit on the wire: encoded headers and quoted-printable parts
     msg = parse(raw)

@@ -1,5 +1,6 @@
 """The stall policy: thresholds per stage and holder, the clock and its
 resets, the two levels and their ordering, and the policy from configuration."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -234,7 +235,10 @@ def test_assess_events_combines_the_clock_and_the_policy():
     events.append(Ev(3, "note", working_day(5), awaiting="counterpart"))
     flag = assess_events("mfa", events, "counterpart", working_day(20), POLICY, CAL)
     assert (flag.since, flag.working_days, flag.threshold, flag.level) == (
-        working_day(5), 15, 40, None,
+        working_day(5),
+        15,
+        40,
+        None,
     )
     assert flag.awaiting_counterpart
 
@@ -261,7 +265,13 @@ def test_severity_orders_critical_first_then_by_ratio():
     ordered = [f.stage for f in sorted(flags, key=severity_key)]
     # those without a ratio come last, in their given order (the sort is stable)
     assert ordered == [
-        "critical-3.0", "critical-2.0", "overdue-1.75", "overdue-1.25", "quiet", "unknown", "in-force",
+        "critical-3.0",
+        "critical-2.0",
+        "overdue-1.75",
+        "overdue-1.25",
+        "quiet",
+        "unknown",
+        "in-force",
     ]
 
 
@@ -273,7 +283,11 @@ def test_severity_orders_critical_first_then_by_ratio():
 def test_the_default_policy():
     policy = StallPolicy.from_dict({})
     assert dict(policy.thresholds) == {
-        "draft": 30, "expert_talks": 90, "internal_approval": 30, "mfa": 20, "signing": 60,
+        "draft": 30,
+        "expert_talks": 90,
+        "internal_approval": 30,
+        "mfa": 20,
+        "signing": 60,
     }
     assert (policy.suspended_review, policy.counterpart_factor) == (180, 2.0)
     assert policy == DEFAULT_POLICY == StallPolicy.from_dict(None)

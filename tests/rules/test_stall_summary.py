@@ -2,6 +2,7 @@
 event by event equal their definitions over the whole history, and the
 stall judged from them equals the stall judged by replay, on random
 histories that follow the lifecycle. Plain fakes: no database."""
+
 from __future__ import annotations
 
 import random
@@ -107,8 +108,9 @@ def defined(events: list[Ev]) -> dict:
     return {
         "last_event_on": max((e.occurred_on for e in dated), default=None),
         "undated_events": len(events) - len(dated),
-        "last_substantive_on": max([e.occurred_on for e in exact] + [e.occurred_until for e in exact if e.occurred_until],
-                                   default=None),
+        "last_substantive_on": max(
+            [e.occurred_on for e in exact] + [e.occurred_until for e in exact if e.occurred_until], default=None
+        ),
         "clock_since": clock_start(dated),
         "ack_until": acks[-1].occurred_until if acks else None,
         "ack_note": acks[-1].note if acks else None,
@@ -135,11 +137,21 @@ def test_the_stall_from_the_summaries_equals_the_replay(seed):
     history = random_history(rng, undated=False)
     summary = folded(history.events)
     day = summary.last_event_on + timedelta(days=rng.randrange(0, 400))
-    answers = summary_answers(day, len(history.events), summary.undated_events, summary.last_event_on,
-                              summary.ack_until, summary.ack_max_until)
-    iso = summary_answers(day.isoformat(), len(history.events), summary.undated_events,
-                          summary.last_event_on.isoformat(), *(None if v is None else v.isoformat()
-                                                               for v in (summary.ack_until, summary.ack_max_until)))
+    answers = summary_answers(
+        day,
+        len(history.events),
+        summary.undated_events,
+        summary.last_event_on,
+        summary.ack_until,
+        summary.ack_max_until,
+    )
+    iso = summary_answers(
+        day.isoformat(),
+        len(history.events),
+        summary.undated_events,
+        summary.last_event_on.isoformat(),
+        *(None if v is None else v.isoformat() for v in (summary.ack_until, summary.ack_max_until)),
+    )
     assert answers == iso
     judged = judge_history(history.events, day, DEFAULT_POLICY, CAL)
     assert judged is not None and judged.standing.stage == history.stage
@@ -173,7 +185,11 @@ def test_the_replay_knows_which_acknowledgement_runs_and_the_last_flag():
         Ev(4, "ack", date(2026, 2, 4), occurred_until=date(2026, 3, 1), note="short", awaiting="mfa"),
     ]
     judged = judge_history(events, date(2026, 4, 1), DEFAULT_POLICY, CAL)
-    assert (judged.acknowledged_until, judged.acknowledgement, judged.last_flag) == (date(2026, 6, 1), "long", "acknowledged")
+    assert (judged.acknowledged_until, judged.acknowledgement, judged.last_flag) == (
+        date(2026, 6, 1),
+        "long",
+        "acknowledged",
+    )
     assert judged.standing.stage == "mfa" and judged.flag.level == "critical"
     judged = judge_history(events, date(2026, 2, 20), DEFAULT_POLICY, CAL)
     assert (judged.acknowledged_until, judged.acknowledgement) == (date(2026, 3, 1), "short")

@@ -6,6 +6,7 @@ that are not what any revision does to a database: the ORM metadata, which
 only ``alembic revision --autogenerate`` / ``alembic check`` compare against,
 and the engine of the alembic command line (when no connection is handed over).
 """
+
 from __future__ import annotations
 
 from alembic import context

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0001: this file imports nothing from the application
 # (agreements.*, workflows.*), so a later change there cannot change what this
 # revision does to a database. The application's column type UTCDateTime (in
@@ -88,12 +89,8 @@ def upgrade() -> None:
         sa.Column("awaiting", sa.String(16)),
         sa.Column("source", sa.Text()),
         sa.UniqueConstraint("agreement_id", "seq", name="uq_events_agreement_seq"),
-        sa.CheckConstraint(
-            "date_precision IN ('day', 'not_after', 'unknown')", name="ck_events_precision"
-        ),
-        sa.CheckConstraint(
-            "(date_precision = 'unknown') = (occurred_on IS NULL)", name="ck_events_date_known"
-        ),
+        sa.CheckConstraint("date_precision IN ('day', 'not_after', 'unknown')", name="ck_events_precision"),
+        sa.CheckConstraint("(date_precision = 'unknown') = (occurred_on IS NULL)", name="ck_events_date_known"),
     )
     op.create_index("ix_events_occurred_on", "events", ["occurred_on"])
     triggers = SQLITE_TRIGGERS if op.get_bind().dialect.name == "sqlite" else PG_TRIGGERS

@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0002: this file imports nothing from the application
 # (agreements.*, workflows.*), so a later change there cannot change what this
 # revision does to a database. The application's column type UTCDateTime (in

@@ -11,6 +11,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0003: the search text expressions below are copies of
 # agreements/store/search_index.py (EVENT_FIELDS, TITLE_FIELDS, sqlite_expr,
 # pg_document and the output of pg_functions()) as they were at commit 4cf5eaf,
@@ -97,10 +98,7 @@ def _sqlite_upgrade() -> None:
             f"content='{content}', content_rowid='id', tokenize='{tokenizer}')"
         )
         columns = ", ".join(fields)
-        op.execute(
-            f"INSERT INTO {table}(rowid, {columns}) "
-            f"SELECT id, {_values(fields, fold, content)} FROM {content}"
-        )
+        op.execute(f"INSERT INTO {table}(rowid, {columns}) SELECT id, {_values(fields, fold, content)} FROM {content}")
         op.execute(
             f"CREATE TRIGGER {table}_ai AFTER INSERT ON {content} BEGIN "
             f"INSERT INTO {table}(rowid, {columns}) VALUES (new.id, {_values(fields, fold, 'new')}); END"

@@ -4,6 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0004: this file imports nothing from the application
 # (agreements.*, workflows.*), so a later change there cannot change what this
 # revision does to a database. The application's column type UTCDateTime (in
@@ -54,9 +55,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime()),
         sa.Column("transport", sa.String(200)),
         sa.UniqueConstraint("recipient", "week", name="uq_outbox_recipient_week"),
-        sa.CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'failed', 'skipped')", name="ck_outbox_status"
-        ),
+        sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed', 'skipped')", name="ck_outbox_status"),
     )
     op.create_index("ix_outbox_status", "outbox", ["status"])
 

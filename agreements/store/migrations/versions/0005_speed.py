@@ -11,6 +11,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0005: _fold_event and _backfill_summaries below are
 # copies of agreements.writes.apply.fold_event and backfill_summaries (with the
 # constants they use: SUBSTANTIVE_KINDS, SUMMARY_COLUMNS, the clock-reset kinds
@@ -42,9 +43,7 @@ COLUMNS = (
 )
 # as-of reconstruction: the last event known by a day, per agreement, read
 # from the index alone
-INDEXES = (
-    ("ix_events_agreement_seq_on", "events", ["agreement_id", "seq", "occurred_on", "to_stage", "kind"]),
-)
+INDEXES = (("ix_events_agreement_seq_on", "events", ["agreement_id", "seq", "occurred_on", "to_stage", "kind"]),)
 
 # workflows.chronology: the precisions of an event's date
 DAY = "day"
@@ -52,8 +51,14 @@ UNKNOWN = "unknown"
 # events that say what happened to the agreement itself
 SUBSTANTIVE_KINDS = ("opened", "stage_change", "round", "signature")
 SUMMARY_COLUMNS = (
-    "last_event_on", "undated_events", "last_substantive_on", "clock_since",
-    "ack_until", "ack_note", "ack_max_until", "last_flag",
+    "last_event_on",
+    "undated_events",
+    "last_substantive_on",
+    "clock_since",
+    "ack_until",
+    "ack_note",
+    "ack_max_until",
+    "last_flag",
 )
 _DATE_COLUMNS = ("last_event_on", "last_substantive_on", "clock_since", "ack_until", "ack_max_until")
 # the kinds that restart the stall clock besides a stage entry (workflows.stall.RESET_KINDS)
@@ -138,8 +143,14 @@ def _backfill_summaries(connection: sa.engine.Connection) -> int:
             current = SimpleNamespace(id=aid, awaiting=None, **{c: None for c in SUMMARY_COLUMNS})
             current.undated_events = 0
         event = SimpleNamespace(
-            kind=kind, to_stage=to_stage, occurred_on=_as_date(on), date_precision=precision,
-            occurred_until=_as_date(until), awaiting=awaiting, note=note, outcome=outcome,
+            kind=kind,
+            to_stage=to_stage,
+            occurred_on=_as_date(on),
+            date_precision=precision,
+            occurred_until=_as_date(until),
+            awaiting=awaiting,
+            note=note,
+            outcome=outcome,
         )
         _fold_event(current, event, current.awaiting)
         current.awaiting = awaiting

@@ -7,6 +7,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0006: event_hash and HASHED_FIELDS below are copies of
 # agreements/store/hash_chain.py, and the events table is described here by the
 # column types the backfill reads (those of agreements.store.tables.Event), as
@@ -31,9 +32,23 @@ branch_labels = None
 depends_on = None
 
 HASHED_FIELDS = (
-    "seq", "kind", "from_stage", "to_stage", "occurred_on", "date_precision", "occurred_until",
-    "recorded_at", "actor", "place", "note", "reason", "reference", "outcome", "open_articles",
-    "awaiting", "source",
+    "seq",
+    "kind",
+    "from_stage",
+    "to_stage",
+    "occurred_on",
+    "date_precision",
+    "occurred_until",
+    "recorded_at",
+    "actor",
+    "place",
+    "note",
+    "reason",
+    "reference",
+    "outcome",
+    "open_articles",
+    "awaiting",
+    "source",
 )
 
 # the columns read, with the types that turn stored values into Python ones
@@ -75,12 +90,25 @@ def event_hash(code: str, prev_hash: str | None, values: Mapping[str, Any]) -> s
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     payload = [
-        code, prev_hash or "", values["seq"], values["kind"], values["from_stage"],
-        values["to_stage"], _day(values["occurred_on"]), values["date_precision"],
-        _day(values["occurred_until"]), moment.isoformat(timespec="microseconds"),
-        values["actor"], values["place"], values["note"], values["reason"],
-        values["reference"], values["outcome"], values["open_articles"],
-        values["awaiting"], values["source"],
+        code,
+        prev_hash or "",
+        values["seq"],
+        values["kind"],
+        values["from_stage"],
+        values["to_stage"],
+        _day(values["occurred_on"]),
+        values["date_precision"],
+        _day(values["occurred_until"]),
+        moment.isoformat(timespec="microseconds"),
+        values["actor"],
+        values["place"],
+        values["note"],
+        values["reason"],
+        values["reference"],
+        values["outcome"],
+        values["open_articles"],
+        values["awaiting"],
+        values["source"],
     ]
     return hashlib.sha256(_SEPARATOR.join(map(repr, payload)).encode("utf-8")).hexdigest()
 
@@ -98,7 +126,9 @@ def _backfill(bind: sa.engine.Connection) -> None:
     if updates:
         bind.execute(sa.text("UPDATE events SET prev_hash = :p, hash = :h WHERE id = :i"), updates)
     if heads:
-        bind.execute(sa.text("UPDATE agreements SET last_hash = :h WHERE id = :i"), [{"i": i, "h": h} for i, h in heads.items()])
+        bind.execute(
+            sa.text("UPDATE agreements SET last_hash = :h WHERE id = :i"), [{"i": i, "h": h} for i, h in heads.items()]
+        )
 
 
 def upgrade() -> None:

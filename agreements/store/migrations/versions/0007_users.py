@@ -10,6 +10,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0007: this file imports nothing from the application
 # (agreements.*, workflows.*), so a later change there cannot change what this
 # revision does to a database. The application's column type UTCDateTime (in

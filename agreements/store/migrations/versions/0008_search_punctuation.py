@@ -9,6 +9,7 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-25
 """
+
 # Frozen as of revision 0008: the function definitions below are the output of
 # agreements.store.search_index.pg_functions(True) (upgrade) and
 # pg_functions(False) (downgrade) at commit 4cf5eaf, written out, so that a
