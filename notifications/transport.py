@@ -16,9 +16,12 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from notifications.settings import FILE, SMTP, SSL, STARTTLS, SmtpSettings
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 class DeliveryError(Exception):
@@ -61,8 +64,8 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class _HandOver:
-    """smtplib's DATA command with a call just before the end-of-data line.
+class _HandOver(smtplib.SMTP):
+    """smtplib's SMTP client whose DATA command calls back just before the end-of-data line.
 
     A server takes responsibility for a message only when it has read the
     final "." line (RFC 5321, 4.1.1.4); a connection lost before that line
@@ -74,11 +77,13 @@ class _HandOver:
     hand_over: Callable[[], None] | None = None
     in_doubt = False
 
-    def data(self, msg: bytes):
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         self.putcmd("data")
         code, reply = self.getreply()
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):  # sendmail passes bytes; re.sub with a bytes pattern raises this for a str
+            raise TypeError("cannot use a bytes pattern on a string-like object")
         body = re.sub(rb"(?m)^\.", b"..", msg)  # as smtplib: dot-stuffing, bytes sent as they are
         if body[-2:] != b"\r\n":
             body += b"\r\n"
@@ -105,7 +110,7 @@ class _SMTP_SSL(_HandOver, smtplib.SMTP_SSL):
 
 
 class _SmtpSession:
-    def __init__(self, client: smtplib.SMTP, where: str):
+    def __init__(self, client: _HandOver, where: str):
         self.client = client
         self.where = where
         self.broken: str | None = None
@@ -164,9 +169,10 @@ class SmtpTransport:
         s = self.settings
         return f"smtp://{s.host}:{s.effective_port} ({s.security})"
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _HandOver:
         s = self.settings
         context = ssl.create_default_context()
+        client: _HandOver
         if s.security == SSL:
             client = _SMTP_SSL(s.host, s.effective_port, timeout=s.timeout, context=context)
         else:

@@ -140,6 +140,8 @@ def standing_on(events: Iterable[EventLike], day: date) -> Standing | None:
         return None
     last = evidence[-1]
     stage = last.to_stage or last.from_stage
+    if stage is None:  # a round or signature is recorded in the stage it happened in
+        raise ValueError(f"event {last.seq} ({last.kind}) records no stage")
     entry_index = max(i for i, e in enumerate(ordered) if e.to_stage and e.seq <= last.seq)
     entry = ordered[entry_index]
     since = When(entry.occurred_on, entry.date_precision)

@@ -8,7 +8,7 @@ Pure functions: each returns the normalised value or raises
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
 from workflows.errors import BadInput
 from workflows.text import CONTROL, MAX_NAME, MAX_TEXT, TEXT_LIMITS
@@ -65,6 +65,10 @@ def check_agreement_text(agreement: Any) -> None:
         check_text(name, getattr(agreement, name))
 
 
+@overload
+def single_line(what: str, value: str | None, required: Literal[True]) -> str: ...
+@overload
+def single_line(what: str, value: str | None, required: bool = False) -> str | None: ...
 def single_line(what: str, value: str | None, required: bool = False) -> str | None:
     """A name that must fit on one line (recipients, users): spaces collapsed."""
     if value is None or not value.strip():

@@ -11,10 +11,10 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -68,7 +68,7 @@ class App:
         return actor
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     click.echo("Error: " + " ".join(str(message).split()), err=True)
     sys.exit(code)
 
@@ -108,7 +108,15 @@ class AgreementsGroup(click.Group):
         module, attribute = target.split(":")
         return getattr(importlib.import_module(f"agreements.cli.{module}"), attribute)
 
-    def main(self, args=None, prog_name=None, **extra):  # type: ignore[override]  (click types main() by overloads)
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
+        # click always runs non-standalone here: this method reports and exits itself
         extra["standalone_mode"] = False
         # what the library logs (a delivery that failed...) the commands report
         # themselves; without a handler Python's last-resort one would print it
@@ -116,7 +124,7 @@ class AgreementsGroup(click.Group):
         if not logging.getLogger("agreements").handlers:
             logging.getLogger("agreements").addHandler(logging.NullHandler())
         try:
-            result = super().main(args=args, prog_name=prog_name or "agreements", **extra)
+            result = super().main(args=args, prog_name=prog_name or "agreements", complete_var=complete_var, **extra)
         except click.UsageError as exc:
             hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
             fail(exc.format_message() + hint, 2)

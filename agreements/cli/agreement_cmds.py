@@ -6,6 +6,7 @@ import click
 
 from agreements.cli import output
 from agreements.cli.options import DATE, HOLDER, KIND, STAGE, actor_option, format_option, lang_option
+from workflows.chronology import When
 
 LIST_COLUMNS = (
     "code",
@@ -102,7 +103,8 @@ def add(
         actor=app.actor(actor),
         clock=app.clock,
     )
-    click.echo(f"Added {done.code} at {done.stage} on {done.event.occurred_on.isoformat()}.")
+    opened = done.event
+    click.echo(f"Added {done.code} at {done.stage} on {When(opened.occurred_on, opened.date_precision).label()}.")
 
 
 @click.command("list")

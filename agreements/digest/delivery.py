@@ -28,8 +28,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from agreements.config.settings import Config
 from agreements.digest import LOGGER
@@ -168,17 +169,22 @@ def _send_claimed(
 
 def _claim(db: Database, row: OutboxMessage, now: datetime) -> bool:
     with db.sessions().begin() as session:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.status == QUEUED, OutboxMessage.attempts == row.attempts)
-            .values(
-                status=SENDING,
-                attempted_at=now,
-                attempts=row.attempts + 1,
-                transport=None,
-                last_error=CLAIMED_BY + process_owner(),
-            )
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult,
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row.id, OutboxMessage.status == QUEUED, OutboxMessage.attempts == row.attempts
+                )
+                .values(
+                    status=SENDING,
+                    attempted_at=now,
+                    attempts=row.attempts + 1,
+                    transport=None,
+                    last_error=CLAIMED_BY + process_owner(),
+                )
+                .execution_options(synchronize_session=False)
+            ),
         )
         won = result.rowcount == 1
     if won:
@@ -194,11 +200,16 @@ def _hand_over(db: Database, row: OutboxMessage, transport: str) -> None:
     """Record, while the row is still this sender's claim, that the message is
     about to reach the point after which the server may accept it."""
     with db.sessions().begin() as session:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempts == row.attempts)
-            .values(transport=transport)
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult,
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempts == row.attempts
+                )
+                .values(transport=transport)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if result.rowcount != 1:
             raise _ClaimLost(f"digest {row.week} to {row.recipient}: the claim was taken over; not sent")
@@ -216,9 +227,12 @@ def _recover_interrupted(db: Database, now: datetime, report: DeliveryReport) ->
         claimed = list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == SENDING)))
     for row in claimed:
         owner = _claimed_by(row)
-        if not (row.attempted_at < now - STALE_SENDING or (owner is not None and owner_gone(owner))):
+        attempted = row.attempted_at
+        if attempted is None:  # _claim sets it together with the status
+            raise ValueError(f"outbox message {row.id} is {SENDING} but has no attempt time")
+        if not (attempted < now - STALE_SENDING or (owner is not None and owner_gone(owner))):
             continue  # its sender may still be at work
-        since = row.attempted_at.isoformat(timespec="seconds")
+        since = attempted.isoformat(timespec="seconds")
         if owner is not None and row.transport is None:  # never handed over: the server cannot have it
             values = {
                 "status": QUEUED,
@@ -234,16 +248,19 @@ def _recover_interrupted(db: Database, now: datetime, report: DeliveryReport) ->
             }
             bucket = report.interrupted
         with db.sessions().begin() as session:
-            result = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row.id,
-                    OutboxMessage.status == SENDING,
-                    OutboxMessage.attempted_at == row.attempted_at,
-                    OutboxMessage.attempts == row.attempts,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
+            result = cast(
+                CursorResult,
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == row.id,
+                        OutboxMessage.status == SENDING,
+                        OutboxMessage.attempted_at == row.attempted_at,
+                        OutboxMessage.attempts == row.attempts,
+                    )
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                ),
             )
         if result.rowcount == 1:
             bucket.append((row.recipient, row.week))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agreements.config.settings import Config
@@ -120,11 +121,14 @@ def list_outbox(db: Database, status: str | None = None, week: str | None = None
 def resend(db: Database, week: str, recipient: str, now: datetime) -> None:
     """Put a failed digest back in the queue (an operator's decision, after checking)."""
     with db.sessions().begin() as session:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.week == week, OutboxMessage.recipient == recipient, OutboxMessage.status == FAILED)
-            .values(status=QUEUED, next_attempt_at=now, attempts=0)
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult,
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.week == week, OutboxMessage.recipient == recipient, OutboxMessage.status == FAILED)
+                .values(status=QUEUED, next_attempt_at=now, attempts=0)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if result.rowcount != 1:
             raise DomainError(f"no failed digest of {week} for {recipient} in the outbox")

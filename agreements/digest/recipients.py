@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from agreements.errors import BadInput, DomainError
@@ -118,7 +119,7 @@ def remove_recipient(db: Database, email: str, actor: str | None = None) -> str:
     with db.sessions().begin() as session:
         if actor is not None:
             authorise(session, actor, OFFICER, "removing a digest recipient")
-        result = session.execute(delete(Recipient).where(Recipient.email == address))
+        result = cast(CursorResult, session.execute(delete(Recipient).where(Recipient.email == address)))
         if result.rowcount != 1:
             raise RecipientNotFound(address)
     return address

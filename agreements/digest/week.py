@@ -68,6 +68,7 @@ class WeekData:
     stalls: list[Stall] = field(default_factory=list)  # flagged, most severe first
     moved: list[Event] = field(default_factory=list)
     plans: list[Event] = field(default_factory=list)
+    codes: dict[int, str] = field(default_factory=dict)  # agreement id -> code, for the events
     stages: dict[str, str] = field(default_factory=dict)  # code -> stage on Monday
 
 
@@ -88,11 +89,9 @@ def collect(db: Database, config: Config, week: str) -> WeekData:
     data.stages = {s.code: s.stage for s in assessed}
     with db.read() as session:
         _collect_agreements(session, data)
-        codes = {a.id: a.code for a in session.scalars(select(Agreement))}
+        data.codes = {a.id: a.code for a in session.scalars(select(Agreement))}
         data.moved = list(session.scalars(_moved_query(data)))
         data.plans = list(session.scalars(_plans_query(data)))
-        for event in data.moved + data.plans:
-            event.code = codes[event.agreement_id]  # plain attribute for later, outside the session
     return data
 
 
@@ -144,6 +143,8 @@ def _plans_query(data: WeekData):
 
 
 def _action_item(stall: Stall, title: str) -> ActionItem:
+    if stall.level is None:  # WeekData.stalls holds flagged agreements only
+        raise ValueError(f"{stall.code} is not flagged")
     return ActionItem(
         code=stall.code,
         title=title,
@@ -160,10 +161,12 @@ def _action_item(stall: Stall, title: str) -> ActionItem:
     )
 
 
-def _movement(event: Event, title: str) -> Movement:
+def _movement(event: Event, code: str, title: str) -> Movement:
+    if event.occurred_on is None:  # _moved_query selects events dated to the day
+        raise ValueError(f"{code} event {event.seq} has no date")
     return Movement(
         on=event.occurred_on,
-        code=event.code,
+        code=code,
         title=title,
         kind=event.kind,
         actor=event.actor,
@@ -190,8 +193,8 @@ def build_digest(data: WeekData, recipient: Recipient | None = None, locale: str
         return data.agreements[code].title(locale)
 
     needs_action, acknowledged, coming = _action_lists(data, followed, title)
-    moved = [_movement(e, title(e.code)) for e in data.moved if followed(e.code)]
-    coming += [Upcoming(e.occurred_until, e.code, title(e.code), PLAN, e.note) for e in data.plans if followed(e.code)]
+    moved = [_movement(e, code, title(code)) for e in data.moved if followed(code := data.codes[e.agreement_id])]
+    coming += [_plan(e, code, title(code)) for e in data.plans if followed(code := data.codes[e.agreement_id])]
     counts = Counter(stage for code, stage in data.stages.items() if followed(code))
     return Digest(
         week=data.week,
@@ -211,6 +214,12 @@ def build_digest(data: WeekData, recipient: Recipient | None = None, locale: str
         kinds=scope.kinds,
         officer=scope.officer,
     )
+
+
+def _plan(event: Event, code: str, title: str) -> Upcoming:
+    if event.occurred_until is None:  # _plans_query selects plans with a planned date
+        raise ValueError(f"{code} event {event.seq} has no planned date")
+    return Upcoming(event.occurred_until, code, title, PLAN, event.note)
 
 
 def _action_lists(

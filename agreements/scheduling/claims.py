@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agreements.digest.owners import owner_gone, process_owner
@@ -86,11 +87,14 @@ def claim(db: Database, job_id: str, period: str, at: datetime) -> int | None:
     if existing.status == RUNNING:  # compare-and-swap on the abandoned claim itself
         guard += [JobRun.started_at == existing.started_at, JobRun.detail == existing.detail]
     with db.sessions().begin() as session:
-        result = session.execute(
-            update(JobRun)
-            .where(*guard)
-            .values(status=RUNNING, started_at=at, finished_at=None, detail=owner)
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult,
+            session.execute(
+                update(JobRun)
+                .where(*guard)
+                .values(status=RUNNING, started_at=at, finished_at=None, detail=owner)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if result.rowcount != 1:
             return None

@@ -171,7 +171,7 @@ def run_due(db: Database, config: Config, job_id: str, clock: Clock, on_claimed:
         return Outcome(job_id, None, NOT_DUE, f"no scheduled time in the last {_span(spec.grace)}")
     period = spec.period_of(fire, ZoneInfo(config.timezone))
     existing = find_claim(db, job_id, period)
-    if not reclaimable(existing, at):
+    if existing is not None and not reclaimable(existing, at):  # an unclaimed period is always reclaimable
         return Outcome(job_id, period, NOT_DUE, f"{period} already {existing.status}")
     return run_period(db, config, job_id, fire, clock, on_claimed)
 

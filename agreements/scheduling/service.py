@@ -29,6 +29,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, text
@@ -42,6 +43,9 @@ from agreements.scheduling.jobs import JOBS, ClaimHook, Outcome, Wiring, describ
 from agreements.scheduling.periods import last_fire_time, trigger_for
 from agreements.store.database import Database
 from agreements.store.tables import JobRun
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(LOGGER)
 
@@ -109,7 +113,7 @@ class Service:
         self.zone = ZoneInfo(config.timezone)
         self.clock = clock or config.clock()
         self.on_claimed = on_claimed
-        self.scheduler = None
+        self.scheduler: BackgroundScheduler | None = None
         self.triggers = {job_id: trigger_for(config, job_id) for job_id in JOBS}  # bad cron: ConfigError
 
     def now(self) -> datetime:
@@ -181,7 +185,7 @@ class Service:
 
     # ------------------------------------------------------------------ service
 
-    def build(self, at: datetime | None = None):
+    def build(self, at: datetime | None = None) -> BackgroundScheduler:
         """A BackgroundScheduler with both jobs added (not started)."""
         from apscheduler.executors.pool import ThreadPoolExecutor  # why: APScheduler only when a service runs
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # why: as above
@@ -248,7 +252,7 @@ class Service:
         # No job store access here: listeners run in the executor's threads,
         # and shutdown(wait=True) holds the job store lock while it waits for them.
 
-    def start(self):
+    def start(self) -> BackgroundScheduler:
         """Build and start the scheduler in a background thread; return it."""
         self.scheduler = self.build()
         self.scheduler.start()

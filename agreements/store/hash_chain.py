@@ -9,10 +9,10 @@ id, so an export imported elsewhere keeps the same chain.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date
-from typing import Any
+from typing import Any, Protocol
 
 HASHED_FIELDS = (
     "seq",
@@ -35,6 +35,13 @@ HASHED_FIELDS = (
 )
 
 
+class EventFields(Protocol):
+    """An event's stored values by field name: a dict being written, or a
+    row read with ``.mappings()`` (whose keys may also be columns)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
 # Python literals (repr) of str, int and None, one per line: unambiguous (a
 # string's repr escapes newlines and quotes), stable across Python versions,
 # and several times quicker than JSON for a million events.
@@ -45,7 +52,7 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def event_hash(code: str, prev_hash: str | None, values: Mapping[str, Any]) -> str:
+def event_hash(code: str, prev_hash: str | None, values: EventFields) -> str:
     """The hash of one event given the hash of the one before it.
 
     Written out field by field (not a loop over HASHED_FIELDS): an import
@@ -89,7 +96,7 @@ class Break:
         return f"{self.code}: the chain breaks at {where} ({self.reason})"
 
 
-def check_chain(code: str, events: Iterable[Mapping[str, Any]], head: str | None) -> Break | None:
+def check_chain(code: str, events: Iterable[EventFields], head: str | None) -> Break | None:
     """The first place where ``events`` (in seq order) do not match their
     hashes, or where the stored head does not match the last event."""
     previous: str | None = None

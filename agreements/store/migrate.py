@@ -19,7 +19,7 @@ def _config(db: Database, connection):
     return config
 
 
-def upgrade(db: Database) -> tuple[str | None, str]:
+def upgrade(db: Database) -> tuple[str | None, str | None]:
     """Bring the schema to the newest revision; return (before, after)."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext

@@ -9,6 +9,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -52,7 +53,10 @@ class DeferredSearchIndex:
         # make sure a transaction is open (pysqlite begins one before DML
         # only): the DROP TRIGGER below must roll back with the import
         connection.exec_driver_sql("UPDATE agreements SET id = id WHERE 0 = 1")
-        if not connection.connection.dbapi_connection.in_transaction:
+        dbapi = connection.connection.dbapi_connection
+        if dbapi is None:  # cannot be: the statement above has just run on it
+            raise RuntimeError("the import's database connection was released")
+        if not dbapi.in_transaction:
             return
         rows = connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name"
@@ -85,6 +89,24 @@ class Scratch:
     each; an import makes millions of them. The rules run on this copy and
     only the columns that changed are written back to the row, once.
     """
+
+    # every column is copied (set through __dict__ below); these are the ones
+    # append_event reads and changes (agreements.writes.apply.Appendable)
+    id: int
+    code: str
+    title_az: str
+    title_en: str
+    officer: str | None
+    stage: str
+    stage_since: date | None
+    stage_since_precision: str
+    suspended_from: str | None
+    awaiting: str | None
+    signed_on: date | None
+    in_force_on: date | None
+    event_count: int
+    last_substantive_on: date | None
+    last_hash: str | None
 
     def __init__(self, row: Agreement) -> None:
         self._names = _AGREEMENT_COLUMNS

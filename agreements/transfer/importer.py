@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from agreements.clock import Clock
@@ -61,7 +61,7 @@ def import_records(
         deferred = DeferredSearchIndex(session) if db.is_sqlite else None
         needs_head = False
         rows: list[dict[str, Any]] = []
-        insert_events = insert(Event.__table__)
+        insert_events = insert(cast(Table, Event.__table__))  # declarative types __table__ as any FromClause
         for record in records:
             known = record.code in existing
             new = _append_history(session, record, by_code[record.code], known, day, now, rows, report)

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from agreements.errors import BadInput
 from agreements.transfer.bulk import no_cyclic_gc
@@ -94,6 +94,10 @@ def _unique(records: list[AgreementRecord], name: str) -> list[AgreementRecord]:
     return records
 
 
+@overload
+def _text(value: Any, where: str, name: str, required: Literal[True]) -> str: ...
+@overload
+def _text(value: Any, where: str, name: str, required: bool = False) -> str | None: ...
 def _text(value: Any, where: str, name: str, required: bool = False) -> str | None:
     if value is None or value == "":
         if required:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any, overload
+from typing import Any, Protocol, cast, overload
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from agreements.errors import BadInput
 from agreements.store.hash_chain import event_hash
 from agreements.store.tables import Agreement, Event
 from workflows.chronology import When
-from workflows.event_rules import apply_event, check_event
+from workflows.event_rules import Recordable, apply_event, check_event
 from workflows.stall_summary import fold_event
 
 
@@ -43,6 +43,14 @@ class EventSpec:
     recorded_at: datetime | None = None
 
 
+class Appendable(Recordable, Protocol):
+    """An agreement as :func:`append_event` reads and changes it: an ORM row,
+    or for bulk imports a plain copy of one (``agreements.transfer.bulk.Scratch``)."""
+
+    id: int
+    last_hash: str | None
+
+
 @overload
 def append_event(
     session: Session, agreement: Agreement, spec: EventSpec, today: date, *, now: datetime, rows: None = None
@@ -51,13 +59,13 @@ def append_event(
 
 @overload
 def append_event(
-    session: Session, agreement: Agreement, spec: EventSpec, today: date, *, now: datetime, rows: list[dict[str, Any]]
+    session: Session, agreement: Appendable, spec: EventSpec, today: date, *, now: datetime, rows: list[dict[str, Any]]
 ) -> None: ...
 
 
 def append_event(
     session: Session,
-    agreement: Agreement,
+    agreement: Appendable,
     spec: EventSpec,
     today: date,
     *,
@@ -108,6 +116,6 @@ def append_event(
         return None
     event = Event(**values)
     fold_event(agreement, event, previous_awaiting)
-    event.agreement = agreement
+    event.agreement = cast(Agreement, agreement)  # without rows (first overload) it is an ORM row
     session.add(event)
     return event
