@@ -8,6 +8,7 @@ embedded file has (paths, pragmas) and run on SQLite alone.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -58,6 +59,18 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("AGREEMENTS_DEBUG", raising=False)
     monkeypatch.delenv("AGREEMENTS_LANG", raising=False)
     yield tmp_path
+
+
+@pytest.fixture(autouse=True)
+def restored_loggers():
+    """`scheduler run` sets up logging for its process; in one test process
+    that set-up must not outlive the test that ran it."""
+    loggers = [logging.getLogger(name) for name in ("agreements", "apscheduler")]
+    saved = [(logger, list(logger.handlers), logger.level) for logger in loggers]
+    yield
+    for logger, handlers, level in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
 
 
 @pytest.fixture
