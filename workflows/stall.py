@@ -119,10 +119,11 @@ class StallPolicy:
         """Working days ``stage`` may last with ``awaiting`` holding the move;
         None when it is never flagged."""
         key = (stage, awaiting)
-        if key in self._known:
+        try:  # asked once per agreement by every scan: one lookup when known
             return self._known[key]
-        threshold = self._known[key] = self._threshold(stage, awaiting)
-        return threshold
+        except KeyError:
+            threshold = self._known[key] = self._threshold(stage, awaiting)
+            return threshold
 
     def _threshold(self, stage: str, awaiting: str | None) -> int | None:
         if stage not in STAGE_NAMES:

@@ -154,8 +154,8 @@ def _action_item(stall: Stall, title: str) -> ActionItem:
         level=stall.level,
         awaiting=stall.awaiting,
         awaiting_counterpart=stall.awaiting_counterpart,
-        stage_since=stall.stage_since.on,
-        stage_since_not_after=stall.stage_since.precision == NOT_AFTER,
+        stage_since=stall.stage_since,
+        stage_since_not_after=stall.stage_since_precision == NOT_AFTER,
         acknowledged_until=stall.acknowledged_until,
         acknowledgement=stall.acknowledgement,
     )

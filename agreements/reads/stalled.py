@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from agreements.config.settings import Config
 from agreements.store.database import Database
 from workflows.calendar import CountingTo, CountsWorkingDays
-from workflows.chronology import UNKNOWN, When
+from workflows.chronology import UNKNOWN, label
 from workflows.stall import CRITICAL, OVERDUE, StallPolicy, assess, flag_state, severity_key
 from workflows.stall_summary import judge_history, summary_answers
 
@@ -32,7 +32,8 @@ class Stall:
     title_en: str
     title_az: str
     stage: str
-    stage_since: When  # the day the stage was entered, with its precision
+    stage_since: date | None  # the day the stage was entered…
+    stage_since_precision: str  # …and how precisely it is known (workflows.chronology)
     clock_from: date | None
     working_days: int | None
     threshold: int | None
@@ -55,7 +56,7 @@ class Stall:
             "title_en": self.title_en,
             "title_az": self.title_az,
             "stage": self.stage,
-            "stage_since": self.stage_since.label(),
+            "stage_since": label(self.stage_since, self.stage_since_precision),
             "clock_from": self.clock_from.isoformat() if self.clock_from else None,
             "working_days": self.working_days,
             "threshold": self.threshold,
@@ -153,7 +154,8 @@ def _replayed(
         title_en=row[2],
         title_az=row[3],
         stage=standing.stage,
-        stage_since=standing.since,
+        stage_since=standing.since.on,
+        stage_since_precision=standing.since.precision,
         clock_from=flag.since,
         working_days=flag.working_days,
         threshold=flag.threshold,
@@ -191,6 +193,8 @@ def _from_summaries(
     result: list[Stall | None] = []
     replay: dict[int, tuple[int, tuple]] = {}
     day_iso = day.isoformat()
+    # local names: looked up 10,000 times a scan
+    answers, judge, parse, stall, append = summary_answers, assess, date.fromisoformat, Stall, result.append
     for row in rows:  # one loop, no call per row but the rules': 10,000 rows, every scan
         (
             aid,
@@ -216,29 +220,28 @@ def _from_summaries(
                 for v in (last_on, stage_since, clock_since, ack_until, ack_max_until)
             )
         # ISO dates compare as text in date order: no parsing for the rows replayed
-        if not summary_answers(day_iso, event_count, undated, last_on, ack_until, ack_max_until):
+        if not answers(day_iso, event_count, undated, last_on, ack_until, ack_max_until):
             replay[aid] = (len(result), row)
-            result.append(None)
+            append(None)
             continue
-        since = None if clock_since is None else date.fromisoformat(clock_since)
-        flag = assess(stage, since, awaiting, day, policy, calendar)
+        since = None if clock_since is None else parse(clock_since)
+        flag = judge(stage, since, awaiting, day, policy, calendar)
         ack = ack_until is not None and ack_until >= day_iso  # the last acknowledgement runs through its day
-        result.append(
-            Stall(
+        append(
+            stall(
                 code,
                 title_en,
                 title_az,
                 stage,
-                When(None, UNKNOWN)
-                if stage_since is None or precision == UNKNOWN
-                else When(date.fromisoformat(stage_since), precision),
+                None if stage_since is None or precision == UNKNOWN else parse(stage_since),
+                UNKNOWN if stage_since is None else precision,
                 since,
                 flag.working_days,
                 flag.threshold,
                 flag.level,
                 awaiting,
                 flag.awaiting_counterpart,
-                date.fromisoformat(ack_until) if ack else None,
+                parse(ack_until) if ack else None,
                 ack_note if ack else None,
                 last_flag,
                 flag,

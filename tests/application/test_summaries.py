@@ -78,7 +78,7 @@ def slow_assess_all(db, config, day):
                 {
                     "code": agreement.code,
                     "stage": standing.stage,
-                    "stage_since": standing.since,
+                    "stage_since": (standing.since.on, standing.since.precision),
                     "flag": flag,
                     "awaiting": standing.awaiting,
                     "acknowledged_until": ack.occurred_until if ack else None,
@@ -94,7 +94,7 @@ def fast(db, config, day):
         {
             "code": s.code,
             "stage": s.stage,
-            "stage_since": s.stage_since,
+            "stage_since": (s.stage_since, s.stage_since_precision),
             "flag": s.flag,
             "awaiting": s.awaiting,
             "acknowledged_until": s.acknowledged_until,
