@@ -23,25 +23,6 @@ LIST_COLUMNS = (
     "title_en",
     "title_az",
 )
-EVENT_COLUMNS = (
-    "seq",
-    "on",
-    "date_precision",
-    "until",
-    "kind",
-    "from",
-    "to",
-    "place",
-    "outcome",
-    "open_articles",
-    "actor",
-    "note",
-    "reason",
-    "reference",
-    "awaiting",
-    "source",
-    "recorded_at",
-)
 
 
 @click.command()
@@ -256,7 +237,7 @@ def history(app, code, fmt, lang) -> None:
     if fmt == "json":
         output.emit_json({"agreement": agreement, "history": events})
     elif fmt == "csv":
-        output.emit_csv(events, EVENT_COLUMNS)
+        output.emit_csv(events, output.EVENT_COLUMNS)
     else:
         _print_agreement(agreement, lang)
         click.echo("")

@@ -11,6 +11,27 @@ from typing import Any
 
 from workflows.text import CONTROL
 
+# the columns of an event in CSV output (`history`, and `log` after the code)
+EVENT_COLUMNS = (
+    "seq",
+    "on",
+    "date_precision",
+    "until",
+    "kind",
+    "from",
+    "to",
+    "place",
+    "outcome",
+    "open_articles",
+    "actor",
+    "note",
+    "reason",
+    "reference",
+    "awaiting",
+    "source",
+    "recorded_at",
+)
+
 FORMATS = ("table", "json", "csv")
 # text output shows control characters as escapes (\r, \n, \x1b); JSON, CSV
 # and export keep every character as stored

@@ -7,26 +7,7 @@ import click
 from agreements.cli import output
 from agreements.cli.options import DATE, KIND, MAX_LIMIT, STAGE, format_option, lang_option
 
-LOG_COLUMNS = (
-    "code",
-    "seq",
-    "on",
-    "date_precision",
-    "until",
-    "kind",
-    "from",
-    "to",
-    "place",
-    "outcome",
-    "open_articles",
-    "actor",
-    "note",
-    "reason",
-    "reference",
-    "awaiting",
-    "source",
-    "recorded_at",
-)
+LOG_COLUMNS = ("code", *output.EVENT_COLUMNS)
 SEARCH_COLUMNS = ("code", "source", "kind", "on", "date_precision", "snippet", "score")
 EVENT_KIND_CHOICES = ("opened", "stage_change", "round", "signature", "note", "ack", "flag", "plan")
 

@@ -28,16 +28,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_, select, update
 
 from agreements.config.settings import Config
 from agreements.digest import LOGGER
 from agreements.digest.mail import make_transport, sender_of
 from agreements.digest.owners import owner_gone, process_owner
 from agreements.digest.statuses import FAILED, QUEUED, SENDING, SENT
-from agreements.store.database import Database
+from agreements.store.database import Database, rows_changed
 from agreements.store.tables import OutboxMessage
 from notifications.transport import DeliveryError, Session, Transport
 
@@ -169,24 +168,19 @@ def _send_claimed(
 
 def _claim(db: Database, row: OutboxMessage, now: datetime) -> bool:
     with db.sessions().begin() as session:
-        result = cast(
-            CursorResult,
-            session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row.id, OutboxMessage.status == QUEUED, OutboxMessage.attempts == row.attempts
-                )
-                .values(
-                    status=SENDING,
-                    attempted_at=now,
-                    attempts=row.attempts + 1,
-                    transport=None,
-                    last_error=CLAIMED_BY + process_owner(),
-                )
-                .execution_options(synchronize_session=False)
+        changed = rows_changed(
+            session,
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == QUEUED, OutboxMessage.attempts == row.attempts)
+            .values(
+                status=SENDING,
+                attempted_at=now,
+                attempts=row.attempts + 1,
+                transport=None,
+                last_error=CLAIMED_BY + process_owner(),
             ),
         )
-        won = result.rowcount == 1
+        won = changed == 1
     if won:
         row.attempts += 1
     return won
@@ -200,18 +194,13 @@ def _hand_over(db: Database, row: OutboxMessage, transport: str) -> None:
     """Record, while the row is still this sender's claim, that the message is
     about to reach the point after which the server may accept it."""
     with db.sessions().begin() as session:
-        result = cast(
-            CursorResult,
-            session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempts == row.attempts
-                )
-                .values(transport=transport)
-                .execution_options(synchronize_session=False)
-            ),
+        changed = rows_changed(
+            session,
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempts == row.attempts)
+            .values(transport=transport),
         )
-        if result.rowcount != 1:
+        if changed != 1:
             raise _ClaimLost(f"digest {row.week} to {row.recipient}: the claim was taken over; not sent")
 
 
@@ -248,21 +237,18 @@ def _recover_interrupted(db: Database, now: datetime, report: DeliveryReport) ->
             }
             bucket = report.interrupted
         with db.sessions().begin() as session:
-            result = cast(
-                CursorResult,
-                session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == row.id,
-                        OutboxMessage.status == SENDING,
-                        OutboxMessage.attempted_at == row.attempted_at,
-                        OutboxMessage.attempts == row.attempts,
-                    )
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                ),
+            changed = rows_changed(
+                session,
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.status == SENDING,
+                    OutboxMessage.attempted_at == row.attempted_at,
+                    OutboxMessage.attempts == row.attempts,
+                )
+                .values(**values),
             )
-        if result.rowcount == 1:
+        if changed == 1:
             bucket.append((row.recipient, row.week))
             (log.warning if bucket is report.requeued else log.error)(
                 "digest %s to %s: %s", row.week, row.recipient, values["last_error"]

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from agreements.config.settings import Config
@@ -23,7 +22,7 @@ from agreements.digest.recipients import list_recipients
 from agreements.digest.statuses import FAILED, QUEUED, SENDING, SKIPPED
 from agreements.digest.week import build_digest, collect
 from agreements.errors import DomainError
-from agreements.store.database import Database
+from agreements.store.database import Database, rows_changed
 from agreements.store.tables import OutboxMessage, Recipient
 from notifications.message import digest_message
 from notifications.model import Digest, Person
@@ -121,14 +120,11 @@ def list_outbox(db: Database, status: str | None = None, week: str | None = None
 def resend(db: Database, week: str, recipient: str, now: datetime) -> None:
     """Put a failed digest back in the queue (an operator's decision, after checking)."""
     with db.sessions().begin() as session:
-        result = cast(
-            CursorResult,
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.week == week, OutboxMessage.recipient == recipient, OutboxMessage.status == FAILED)
-                .values(status=QUEUED, next_attempt_at=now, attempts=0)
-                .execution_options(synchronize_session=False)
-            ),
+        changed = rows_changed(
+            session,
+            update(OutboxMessage)
+            .where(OutboxMessage.week == week, OutboxMessage.recipient == recipient, OutboxMessage.status == FAILED)
+            .values(status=QUEUED, next_attempt_at=now, attempts=0),
         )
-        if result.rowcount != 1:
+        if changed != 1:
             raise DomainError(f"no failed digest of {week} for {recipient} in the outbox")

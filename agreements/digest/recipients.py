@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from agreements.errors import BadInput, DomainError
-from agreements.store.database import Database
+from agreements.store.database import Database, rows_changed
 from agreements.store.tables import Recipient
 from agreements.writes.users import authorise
 from workflows.inputs import normalise_email, normalise_party, single_line
@@ -119,7 +118,7 @@ def remove_recipient(db: Database, email: str, actor: str | None = None) -> str:
     with db.sessions().begin() as session:
         if actor is not None:
             authorise(session, actor, OFFICER, "removing a digest recipient")
-        result = cast(CursorResult, session.execute(delete(Recipient).where(Recipient.email == address)))
-        if result.rowcount != 1:
+        changed = rows_changed(session, delete(Recipient).where(Recipient.email == address))
+        if changed != 1:
             raise RecipientNotFound(address)
     return address

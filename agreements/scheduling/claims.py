@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from agreements.digest.owners import owner_gone, process_owner
 from agreements.scheduling import LOGGER
-from agreements.store.database import Database
+from agreements.store.database import Database, rows_changed
 from agreements.store.tables import JobRun
 
 log = logging.getLogger(LOGGER)
@@ -87,16 +86,10 @@ def claim(db: Database, job_id: str, period: str, at: datetime) -> int | None:
     if existing.status == RUNNING:  # compare-and-swap on the abandoned claim itself
         guard += [JobRun.started_at == existing.started_at, JobRun.detail == existing.detail]
     with db.sessions().begin() as session:
-        result = cast(
-            CursorResult,
-            session.execute(
-                update(JobRun)
-                .where(*guard)
-                .values(status=RUNNING, started_at=at, finished_at=None, detail=owner)
-                .execution_options(synchronize_session=False)
-            ),
+        changed = rows_changed(
+            session, update(JobRun).where(*guard).values(status=RUNNING, started_at=at, finished_at=None, detail=owner)
         )
-        if result.rowcount != 1:
+        if changed != 1:
             return None
     log.warning("%s %s: taking over the %s claim started at %s", job_id, period, existing.status, existing.started_at)
     return existing.id
