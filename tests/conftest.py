@@ -10,38 +10,23 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from agreements.cli import main
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
-from tests.support import clock_at
+from tests.support import PG_URL_ENV, REQUIRE_PG_ENV, SEED, clock_at, pg_schema, pg_url
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "data" / "seed_history.json"
-PG_URL_ENV = "AGREEMENTS_TEST_PG_URL"
-REQUIRE_PG_ENV = "AGREEMENTS_REQUIRE_PG"
-TODAY = date(2026, 11, 25)
-
-
-def _pg_url() -> str | None:
-    return os.environ.get(PG_URL_ENV)
-
-
-BACKENDS = ["sqlite", "postgresql"] if _pg_url() else ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"] if pg_url() else ["sqlite"]
 
 
 def pytest_configure(config):
-    if os.environ.get(REQUIRE_PG_ENV) and not _pg_url():
+    if os.environ.get(REQUIRE_PG_ENV) and not pg_url():
         raise pytest.UsageError(f"{REQUIRE_PG_ENV} is set but {PG_URL_ENV} is not")
 
 
@@ -78,35 +63,13 @@ def backend(request) -> str:
     return request.param
 
 
-@contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL schema; yields a URL whose search_path is it."""
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(url, poolclass=NullPool)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:
-        admin.dispose()
-        if os.environ.get(REQUIRE_PG_ENV):
-            pytest.fail(f"PostgreSQL at {url} is required ({REQUIRE_PG_ENV}=1) but unusable: {exc}")
-        pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture
 def store_url(backend, tmp_path, monkeypatch) -> Iterator[str]:
     """The URL every command of this test uses ($AGREEMENTS_DB); not yet initialised."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'agreements.db'}"
         return
-    with pg_schema(_pg_url()) as url:
+    with pg_schema(pg_url()) as url:
         monkeypatch.setenv("AGREEMENTS_DB", url)
         yield url
 
@@ -149,7 +112,7 @@ def seeded(db, cli):
 @pytest.fixture
 def pg_db():
     """A PostgreSQL database in a schema of its own, for PostgreSQL-only checks."""
-    url = _pg_url()
+    url = pg_url()
     if not url:
         pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
     with pg_schema(url) as schema_url:
@@ -159,21 +122,3 @@ def pg_db():
             yield database
         finally:
             database.dispose()
-
-
-def trigger_names(db: Database) -> list[str]:
-    """The names of the triggers in the test's database (either backend)."""
-    sql = (
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-        if db.is_sqlite
-        else "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
-    )
-    with db.engine.connect() as connection:
-        return sorted(r[0] for r in connection.exec_driver_sql(sql))
-
-
-def column_names(connection, table: str) -> set[str]:
-    from sqlalchemy import inspect
-
-    return {c["name"] for c in inspect(connection).get_columns(table)}

@@ -5,19 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import email
+import os
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.pool import NullPool
 
 from agreements.clock import DEFAULT_TIMEZONE, Clock
 from agreements.config.file import load_config
 from agreements.config.settings import Config
 from agreements.store.database import Database
+from agreements.store.tables import Agreement, Event
+from workflows.chronology import DAY, UNKNOWN
+from workflows.events import SUBSTANTIVE_KINDS
+from workflows.stall import clock_start
+from workflows.stall_summary import SUMMARY_COLUMNS
 
 
 def clock_at(moment: date | datetime, zone: str = DEFAULT_TIMEZONE) -> Clock:
@@ -200,3 +211,92 @@ class DatabaseRows:
 def database_rows(db: Database) -> dict[str, list]:
     """Every row of every table of ``db`` now."""
     return DatabaseRows(db).take()
+
+
+# --------------------------------------------------------------------------- where things are
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "seed_history.json"
+PG_URL_ENV = "AGREEMENTS_TEST_PG_URL"
+REQUIRE_PG_ENV = "AGREEMENTS_REQUIRE_PG"
+TODAY = date(2026, 11, 25)
+
+
+def pg_url() -> str | None:
+    """The PostgreSQL server the tests may use ($AGREEMENTS_TEST_PG_URL), if any."""
+    return os.environ.get(PG_URL_ENV)
+
+
+@contextmanager
+def pg_schema(url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema; yields a URL whose search_path is it."""
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(url, poolclass=NullPool)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get(REQUIRE_PG_ENV):
+            pytest.fail(f"PostgreSQL at {url} is required ({REQUIRE_PG_ENV}=1) but unusable: {exc}")
+        pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def trigger_names(db: Database) -> list[str]:
+    """The names of the triggers in the test's database (either backend)."""
+    sql = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if db.is_sqlite
+        else "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+    )
+    with db.engine.connect() as connection:
+        return sorted(r[0] for r in connection.exec_driver_sql(sql))
+
+
+def column_names(connection, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {c["name"] for c in inspect(connection).get_columns(table)}
+
+
+# --------------------------------------------------------------------------- the summary columns' oracle
+
+
+def replayed(session, agreement: Agreement) -> dict:
+    """The summaries computed the slow way, from the stored events."""
+    events = list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
+    dated = [e for e in events if e.occurred_on is not None and e.date_precision != UNKNOWN]
+    substantive = [e for e in dated if e.date_precision == DAY and e.kind in SUBSTANTIVE_KINDS]
+    acks = [e for e in dated if e.kind == "ack"]
+    flags = [e for e in dated if e.kind == "flag"]
+    days = [e.occurred_on for e in substantive] + [e.occurred_until for e in substantive if e.occurred_until]
+    return {
+        "last_event_on": max((e.occurred_on for e in dated), default=None),
+        "undated_events": len(events) - len(dated),
+        "last_substantive_on": max(days, default=None),
+        "clock_since": clock_start(dated),
+        "ack_until": acks[-1].occurred_until if acks else None,
+        "ack_note": acks[-1].note if acks else None,
+        "ack_max_until": max((e.occurred_until for e in acks), default=None),
+        "last_flag": flags[-1].outcome if flags else None,
+    }
+
+
+def stored(agreement: Agreement) -> dict:
+    return {c: getattr(agreement, c) for c in SUMMARY_COLUMNS}
+
+
+def assert_summaries_match(db) -> int:
+    with db.read() as session:
+        agreements = list(session.scalars(select(Agreement).order_by(Agreement.code)))
+        for agreement in agreements:
+            assert stored(agreement) == replayed(session, agreement), agreement.code
+    return len(agreements)

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import PG_URL_ENV, REQUIRE_PG_ENV, ROOT, SEED
+from tests.support import PG_URL_ENV, REQUIRE_PG_ENV, ROOT, SEED
 
 
 @pytest.fixture

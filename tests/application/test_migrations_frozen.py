@@ -16,8 +16,7 @@ from sqlalchemy import inspect, select, text
 from agreements.store.database import Database
 from agreements.store.migrate import _config, upgrade
 from agreements.store.tables import Agreement, Event
-from tests.application.test_summaries import assert_summaries_match
-from tests.conftest import ROOT, _pg_url, pg_schema, trigger_names
+from tests.support import ROOT, assert_summaries_match, pg_schema, pg_url, trigger_names
 from workflows.stall_summary import SUMMARY_COLUMNS
 
 MIGRATIONS = ROOT / "agreements" / "store" / "migrations"
@@ -111,7 +110,7 @@ def other_url(backend, tmp_path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    with pg_schema(_pg_url()) as url:
+    with pg_schema(pg_url()) as url:
         yield url
 
 

@@ -16,8 +16,7 @@ from agreements.transfer.importer import import_records
 from agreements.transfer.reading import read_records
 from agreements.writes import commands as services
 from agreements.writes.apply import EventSpec, append_event
-from tests.conftest import SEED, TODAY
-from tests.support import clock_at
+from tests.support import SEED, TODAY, clock_at
 from workflows.chronology import When
 
 

@@ -135,7 +135,7 @@ def test_postgres_search(pg_db, cli, monkeypatch):
     from sqlalchemy.engine import make_url
 
     monkeypatch.setenv("AGREEMENTS_DB", pg_db.url)
-    from tests.conftest import SEED
+    from tests.support import SEED
 
     code, _out, err = cli("import", str(SEED))
     assert code == 0, err

@@ -12,8 +12,7 @@ from agreements.store.lookup import load
 from agreements.store.tables import Agreement, Event
 from agreements.writes import commands as services
 from agreements.writes.apply import EventSpec, append_event
-from tests.conftest import TODAY
-from tests.support import clock_at
+from tests.support import TODAY, clock_at
 from workflows.chronology import When
 
 

@@ -17,46 +17,12 @@ from agreements.writes import commands as services
 from agreements.writes import stall_flags
 from agreements.writes.commands import Details
 from agreements.writes.summaries import backfill_summaries
-from tests.conftest import SEED, TODAY, column_names, trigger_names
-from tests.support import clock_at
-from workflows.chronology import DAY, UNKNOWN, standing_on
-from workflows.events import SUBSTANTIVE_KINDS
-from workflows.stall import assess_events, clock_start
+from tests.support import SEED, TODAY, assert_summaries_match, clock_at, column_names, stored, trigger_names
+from workflows.chronology import standing_on
+from workflows.stall import assess_events
 from workflows.stall_summary import SUMMARY_COLUMNS
 
 ME = Details(actor="tester")
-
-
-def replayed(session, agreement: Agreement) -> dict:
-    """The summaries computed the slow way, from the stored events."""
-    events = list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
-    dated = [e for e in events if e.occurred_on is not None and e.date_precision != UNKNOWN]
-    substantive = [e for e in dated if e.date_precision == DAY and e.kind in SUBSTANTIVE_KINDS]
-    acks = [e for e in dated if e.kind == "ack"]
-    flags = [e for e in dated if e.kind == "flag"]
-    days = [e.occurred_on for e in substantive] + [e.occurred_until for e in substantive if e.occurred_until]
-    return {
-        "last_event_on": max((e.occurred_on for e in dated), default=None),
-        "undated_events": len(events) - len(dated),
-        "last_substantive_on": max(days, default=None),
-        "clock_since": clock_start(dated),
-        "ack_until": acks[-1].occurred_until if acks else None,
-        "ack_note": acks[-1].note if acks else None,
-        "ack_max_until": max((e.occurred_until for e in acks), default=None),
-        "last_flag": flags[-1].outcome if flags else None,
-    }
-
-
-def stored(agreement: Agreement) -> dict:
-    return {c: getattr(agreement, c) for c in SUMMARY_COLUMNS}
-
-
-def assert_summaries_match(db) -> int:
-    with db.read() as session:
-        agreements = list(session.scalars(select(Agreement).order_by(Agreement.code)))
-        for agreement in agreements:
-            assert stored(agreement) == replayed(session, agreement), agreement.code
-    return len(agreements)
 
 
 def slow_assess_all(db, config, day):

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tests.conftest import SEED
+from tests.support import SEED
 
 SEED_STAGES = {
     "MC-RUS": "internal_approval",

@@ -11,8 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from agreements.store.tables import Agreement, Event, Recipient, User
-from tests.conftest import SEED, TODAY
-from tests.support import clock_at
+from tests.support import SEED, TODAY, clock_at
 
 
 def ok(result):

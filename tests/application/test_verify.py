@@ -8,8 +8,7 @@ from sqlalchemy import text
 from agreements.store.migrate import upgrade
 from agreements.transfer.importer import import_records
 from agreements.transfer.reading import read_records
-from tests.conftest import SEED, TODAY, column_names
-from tests.support import clock_at
+from tests.support import SEED, TODAY, clock_at, column_names
 
 
 def _lift_triggers(db):

@@ -1,6 +1,6 @@
 """The README's main job: init, import the seed history, list the pipeline."""
 
-from tests.conftest import SEED
+from tests.support import SEED
 
 
 def test_init_import_list_on_a_fresh_database(cli, isolated):

@@ -53,8 +53,7 @@ from agreements.cli import AgreementsGroup, main
 from agreements.digest.recipients import add_recipient
 from agreements.store.database import Database
 from agreements.store.tables import Agreement, Event, OutboxMessage
-from tests.application.test_summaries import replayed
-from tests.support import Server, clock_at, smtp_config_file
+from tests.support import Server, clock_at, replayed, smtp_config_file
 
 NOW = clock_at(date(2026, 11, 25)).now()  # when the test records things
 

@@ -50,8 +50,7 @@ from agreements.digest.plans import record_plan
 from agreements.digest.week import build_digest, collect
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
-from tests.conftest import ROOT, pg_schema
-from tests.support import Server, clock_at, database_rows, ok, refused, smtp_config_file
+from tests.support import ROOT, Server, clock_at, database_rows, ok, pg_schema, refused, smtp_config_file
 
 HOSTILE = {
     "sql": "'; DROP TABLE events; --",

@@ -32,8 +32,7 @@ from hypothesis import HealthCheck, currently_in_test_context, event, example, g
 from hypothesis import strategies as st
 
 from agreements.clock import Clock
-from tests.conftest import SEED
-from tests.support import DatabaseRows
+from tests.support import SEED, DatabaseRows
 from workflows.stages import HOLDERS, KINDS, STAGE_NAMES, STAGES
 
 TODAY = Clock().today()  # the product dates against the real clock (Asia/Baku)

@@ -37,8 +37,7 @@ from agreements.config.file import load_config
 from agreements.store.database import Database
 from notifications.settings import SmtpSettings
 from notifications.transport import DeliveryError, SmtpTransport
-from tests.conftest import ROOT
-from tests.support import Server, Sink, free_port
+from tests.support import ROOT, Server, Sink, free_port
 
 PASSWORD = "Zq9-hunter2-s3cr3t!"
 USER = "digest"

@@ -146,3 +146,15 @@ def test_modules_and_functions_are_small():
                 if length > MAX_FUNCTION_LINES:
                     big_functions.append(f"{path.relative_to(ROOT)}:{node.name} ({length} lines)")
     assert big_modules == [] and big_functions == []
+
+
+def test_tests_share_code_through_the_support_module_only():
+    """No test module imports another (conftest included): what they share is
+    in tests/support.py."""
+    crossing = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests."):
+                if node.module != "tests.support":
+                    crossing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
+    assert crossing == []
