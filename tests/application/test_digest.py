@@ -10,7 +10,6 @@ from email.header import decode_header, make_header
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from agreements.config.file import load_config
@@ -25,7 +24,7 @@ from agreements.store.tables import OutboxMessage
 from agreements.writes.commands import Details, add_agreement, add_note, advance, record_round
 from agreements.writes.stall_flags import acknowledge
 from notifications.render import render_html, render_text
-from tests.support import Server, Sink, clock_at, free_port, smtp_config
+from tests.support import Server, clock_at, free_port, smtp_config
 from workflows.errors import BadInput
 
 WEEK = "2017-W09"  # Monday 27 February 2017; "moved last week" = 20-26 February
@@ -476,11 +475,8 @@ def test_smtp_login_reads_the_password_from_the_environment(recipients, tmp_path
         logins.append(ok)
         return AuthResult(success=ok)
 
-    sink, port = Sink(), free_port()
-    controller = Controller(
-        sink, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_required=True, auth_require_tls=False
-    )
-    controller.start()
+    server = Server(authenticator=authenticator).start()
+    port = server.port
     try:
         (tmp_path / "config.toml").write_text(
             f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "plain"\nuser = "digest"\n'
@@ -502,7 +498,7 @@ def test_smtp_login_reads_the_password_from_the_environment(recipients, tmp_path
             for r in outbox_rows(recipients).values()
         )
     finally:
-        controller.stop()
+        server.stop()
 
 
 def test_an_interrupted_send_is_not_resent_until_an_operator_says_so(recipients, server, tmp_path, cli):
