@@ -64,8 +64,9 @@ def import_records(
         insert_events = insert(cast(Table, Event.__table__))  # declarative types __table__ as any FromClause
         for record in records:
             known = record.code in existing
-            new = _append_history(session, record, by_code[record.code], known, day, now, rows, report)
-            needs_head = needs_head or any(spec.to and needed_to_enter(spec.to) == HEAD for spec in new)
+            entered = _append_history(session, record, by_code[record.code], known, day, now, rows, report)
+            # the stages the events really entered (a signature has no `to` but enters signing)
+            needs_head = needs_head or any(needed_to_enter(stage) == HEAD for stage in entered)
             if len(rows) >= INSERT_BATCH:
                 session.execute(insert_events, rows)
                 rows = []
@@ -180,10 +181,10 @@ def _append_history(
     now: datetime,
     rows: list[dict[str, Any]],
     report: ImportReport,
-) -> list[EventSpec]:
+) -> set[str]:
     """Check the stored events of a ``known`` agreement against the file's,
-    then apply the file's later events, their rows appended to ``rows``;
-    those new events."""
+    then apply the file's later events, their rows appended to ``rows``; the
+    stages those events entered, once the rules have fired."""
     stored = (
         list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
         if known
@@ -194,14 +195,18 @@ def _append_history(
     if not new and known:
         report.agreements_unchanged += 1
     scratch = Scratch(agreement)
+    entered: set[str] = set()
     for index, spec in enumerate(new, len(stored) + 1):
+        before = scratch.stage if index > 1 else None  # an opening event enters its first stage
         try:
             append_event(session, scratch, spec, day, now=now, rows=rows)
         except DomainError as exc:
             raise BadInput(f"{record.code}, event {index}: {exc}") from None
+        if scratch.stage != before:
+            entered.add(scratch.stage)
         report.events_added += 1
     scratch.write_back(agreement)
-    return new
+    return entered
 
 
 def _check_history(record: AgreementRecord, stored: list[Event]) -> None:

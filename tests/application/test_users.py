@@ -363,3 +363,65 @@ def test_a_writer_connection_appends_but_cannot_rewrite(pg_db, login_role, cli):
             conn.execute(text(statement))
     engine.dispose()
     assert ok(cli("--db", writer, "verify")).startswith("All 18 chain(s) intact (30 events)")
+
+
+def test_a_signature_in_an_import_needs_a_head_like_sign_does(staffed, cli, tmp_path):
+    """A signature has no `to`, yet it moves an agreement at the MFA into
+    signing: an officer may not do by import what `sign` refuses them."""
+    opened = {
+        "kind": "opened",
+        "from": None,
+        "to": "mfa",
+        "on": "2020-01-10",
+        "date_precision": "day",
+        "until": None,
+        "place": None,
+        "outcome": None,
+        "open_articles": None,
+        "actor": "mammadova",
+        "note": "Text at the MFA.",
+        "reason": None,
+        "reference": None,
+        "awaiting": None,
+        "source": None,
+        "recorded_at": None,
+    }
+    signed = dict(opened, kind="signature", to=None, on="2020-02-03", place="Bakı", note="Signed.")
+    agreement = {
+        "code": "XS-SIGN",
+        "title_az": "Saziş",
+        "title_en": "Agreement",
+        "kind": "readmission",
+        "parties": ["GEO"],
+        "parent": None,
+        "officer": None,
+        "events": [opened, signed],
+    }
+    path = tmp_path / "signed.json"
+    path.write_text(json.dumps({"format": "agreements-history", "version": 1, "agreements": [agreement]}), "utf-8")
+    ok(
+        cli(
+            "add",
+            "XS-MFA",
+            "--title-az",
+            "S",
+            "--title-en",
+            "A",
+            "--kind",
+            "readmission",
+            "--party",
+            "GEO",
+            "--stage",
+            "mfa",
+            "--on",
+            "2020-01-10",
+            "--as",
+            "mammadova",
+        )
+    )
+    refused(cli("sign", "XS-MFA", "--on", "2020-02-03", "--as", "mammadova"), "needs the head role")
+    before = snapshot(staffed)
+    refused(cli("import", str(path), "--as", "mammadova"), "needs the head role")
+    assert snapshot(staffed) == before
+    ok(cli("import", str(path), "--as", "aliyev"))
+    assert json.loads(ok(cli("show", "XS-SIGN", "--format", "json")))["stage"] == "signing"
