@@ -154,7 +154,7 @@ def test_tests_share_code_through_the_support_module_only():
     crossing = []
     for path in (ROOT / "tests").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests."):
-                if node.module != "tests.support":
-                    crossing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
+            module = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
+            if module.startswith("tests.") and module != "tests.support":
+                crossing.append(f"{path.relative_to(ROOT)}:{node.lineno} {module}")
     assert crossing == []
