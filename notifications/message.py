@@ -9,7 +9,7 @@ so a name such as ``"Ali\\r\\nBcc: x@evil"`` cannot add a header.
 from __future__ import annotations
 
 from datetime import datetime
-from email import policy
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -17,13 +17,15 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from notifications.model import Digest, Person
 from notifications.render import RenderedDigest, render
 from workflows.inputs import BadAddress, check_address, header_text
-from workflows.text import CONTROL
+from workflows.text import CONTROL, MAX_NAME
 
 
 def address(person: Person, local_ok: bool = False) -> Address:
     email = check_address(person.email, local_ok)
     local, _, domain = email.rpartition("@")
-    return Address(display_name=header_text(person.name), username=local, domain=domain)
+    # a name is at most MAX_NAME characters when entered; one stored otherwise
+    # (by SQL) is cut, so that folding a long header cannot change its meaning
+    return Address(display_name=header_text(person.name)[:MAX_NAME], username=local, domain=domain)
 
 
 def parse_person(text: str, local_ok: bool = False) -> Person:
@@ -62,7 +64,32 @@ def build_message(
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     msg["Content-Language"] = locale  # after the parts: set_content drops Content-* headers
+    check_round_trip(msg, expected=_HEADERS | {header_text(n) for n in extra_headers or {}}, to=msg["To"].addresses[0])
     return msg
+
+
+# every header build_message writes, besides the extra ones it is given
+_HEADERS = frozenset(
+    {"Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted", "X-Auto-Response-Suppress"}
+    | {"MIME-Version", "Content-Type", "Content-Language"}
+)
+
+
+def check_round_trip(msg: EmailMessage, *, expected: set[str] | frozenset[str], to: Address) -> None:
+    """Parse the message's bytes back, as a server and a mail reader will: they
+    must show exactly the ``expected`` headers, once each, and one recipient,
+    ``to``. Otherwise some text changed the message's structure, and it is
+    refused rather than sent from the tracker's address."""
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    names = parsed.keys()  # a list: a header written twice shows twice
+    if sorted(names) != sorted(expected):
+        unexpected = ", ".join(sorted(set(names) ^ set(expected)))[:200]
+        raise BadAddress(f"refused to build a message whose headers would differ from those written ({unexpected})")
+    recipients = parsed["To"].addresses
+    if len(recipients) != 1 or recipients[0].addr_spec != to.addr_spec:
+        raise BadAddress(
+            f"refused to build a message to {to.addr_spec} whose To header would not read back as that one address"
+        )
 
 
 def digest_message(

@@ -15,6 +15,10 @@ from workflows.text import CONTROL, MAX_NAME, MAX_TEXT, TEXT_LIMITS
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 PARTY_RE = re.compile(r"^[A-Z]{2,12}$")
+#: the start of an RFC 2047 encoded word (``=?utf-8?q?...?=``): a mail reader,
+#: and Python's email package while it writes a header, decodes it into any
+#: character, a line break included (CPython's CVE-2024-6923 is of this class)
+ENCODED_WORD_START = "=?"
 #: a sender on a local network, e.g. agreements@localhost
 _LOCAL_ADDRESS = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 
@@ -77,6 +81,8 @@ def single_line(what: str, value: str | None, required: bool = False) -> str | N
         return None
     if CONTROL.search(value):
         raise BadInput(f"{what} cannot contain line breaks or control characters")
+    if ENCODED_WORD_START in value:
+        raise BadInput(f"{what} cannot contain '=?', which starts a MIME encoded word that a mail reader decodes")
     if len(value) > MAX_NAME:
         raise BadInput(f"{what} is longer than {MAX_NAME} characters")
     return " ".join(value.split())
@@ -84,8 +90,9 @@ def single_line(what: str, value: str | None, required: bool = False) -> str | N
 
 def header_text(text: str | None) -> str:
     """Text safe for one line (a mail header, a log line): control characters
-    become spaces, runs of space collapse."""
-    return " ".join(CONTROL.sub(" ", text or "").split())
+    become spaces, runs of space collapse, and ``=?`` becomes ``= ?`` so that
+    no MIME encoded word (which could decode to a line break) reaches a header."""
+    return " ".join(CONTROL.sub(" ", text or "").split()).replace(ENCODED_WORD_START, "= ?")
 
 
 def check_address(email: str, local_ok: bool = False) -> str:

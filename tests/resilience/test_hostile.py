@@ -1082,3 +1082,77 @@ def test_the_eml_preview_of_a_hostile_week_has_the_header_set_only(hostile_week,
     assert one_spaced(msg["To"].addresses[0].display_name) == NAME
     digest = build_digest(collect(hostile_week, load_config(None), WEEK), locale="en")
     assert any(item.title == f"En {MIXED}" for item in digest.needs_action)  # the hostile title is in the week
+
+
+def _encoded(text: str, encoding: str = "b") -> str:
+    import base64
+    import quopri
+
+    if encoding == "b":
+        return "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="
+    return "=?utf-8?q?" + quopri.encodestring(text.encode(), header=True).decode().replace("\n", "=0A") + "?="
+
+
+# names that decode to a line break once a mail reader (or Python's email
+# package while it writes a header) decodes RFC 2047 encoded words
+ENCODED_INJECTIONS = [
+    "=?utf-8?q?Ali=0D=0AReply-To:_evil@example.com?=",
+    _encoded("Ali\r\nBcc: evil@example.com"),
+    _encoded("Ali\r\nContent-Type: text/html\r\n\r\n<h1>pay here</h1>", "q"),
+    "=?UTF-8?Q?x?=\r\n =?UTF-8?Q?=0D=0AX-Evil:_1?=",  # folded
+    "Ali\u2028=?utf-8?q?=0A?=Content-Type: text/html",
+    "A" * 3000 + "=?utf-8?q?=0D=0ABcc:_x@evil.example?=",  # overlong
+    "=?iso-8859-1?b?" + "QWxpDQpCY2M6IGV2aWxAZXhhbXBsZS5jb20=" + "?=",
+]
+
+
+@pytest.mark.parametrize("name", ENCODED_INJECTIONS[:3])
+def test_an_encoded_word_in_a_name_is_refused_at_entry(db, cli, name):
+    before = database_rows(db)
+    refused(cli("recipients", "add", "ali@migration.gov.az", "--name", name, "--locale", "en"), "--name")
+    assert database_rows(db) == before
+
+
+def test_encoded_line_breaks_in_stored_names_cannot_reach_a_header(hostile_week, cli, tmp_path, smtp_server):
+    port, sink = smtp_server
+    config = smtp_config_file(tmp_path, port)
+    with hostile_week.engine.begin() as connection:  # rows written by something else than the tracker
+        for n, name in enumerate(ENCODED_INJECTIONS):
+            connection.execute(
+                text(
+                    "INSERT INTO recipients (email, name, locale, only_needs_action, created_at, created_by) "
+                    "VALUES (:e, :n, 'en', :f, :t, 'sql')"
+                ),
+                {"e": f"r{n}@migration.gov.az", "n": name, "f": False, "t": Clock().now().replace(tzinfo=None)},
+            )
+    ok(cli("--config", str(config), "digest", "send", "--week", WEEK))
+    assert sorted(e.rcpt_tos[0] for e in sink.envelopes) == sorted(
+        f"r{n}@migration.gov.az" for n in range(len(ENCODED_INJECTIONS))
+    )
+    for envelope in sink.envelopes:
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        assert sorted(msg.keys()) == sorted(HEADERS), sorted(msg.keys())
+        assert [a.addr_spec for a in msg["To"].addresses] == envelope.rcpt_tos
+        assert msg.get_content_type() == "multipart/alternative"
+        head = b"\r\n" + envelope.content.split(b"\r\n\r\n", 1)[0]
+        for forged in (b"Reply-To:", b"Bcc:", b"X-Evil:", b"Content-Type: text/html"):
+            assert b"\r\n" + forged not in head  # (inside a quoted name it is only text)
+        assert "pay here" not in msg.get_body(("html",)).get_content()
+
+
+def test_a_message_whose_bytes_read_back_otherwise_is_refused():
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+
+    from notifications.message import check_round_trip
+    from workflows.inputs import BadAddress
+
+    msg = EmailMessage()
+    msg["To"] = Address("Ali", "ali", "migration.gov.az")
+    msg["Subject"] = "Weekly"
+    check_round_trip(msg, expected={"To", "Subject"}, to=msg["To"].addresses[0])
+    msg["Bcc"] = "evil@example.com"
+    with pytest.raises(BadAddress, match="headers"):
+        check_round_trip(msg, expected={"To", "Subject"}, to=msg["To"].addresses[0])
+    with pytest.raises(BadAddress, match="To header"):
+        check_round_trip(msg, expected={"To", "Subject", "Bcc"}, to=Address("X", "x", "migration.gov.az"))
