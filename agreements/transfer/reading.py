@@ -25,6 +25,7 @@ from workflows.stages import KINDS, STAGE_NAMES
 def read_records(text: str, name: str, fmt: str | None = None) -> list[AgreementRecord]:
     """Parse a history file; ``fmt`` ("json" or "csv") defaults to the file name's, else JSON."""
     fmt = fmt or ("csv" if name.lower().endswith(".csv") else "json")
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Excel's "CSV UTF-8") is not content
     with no_cyclic_gc():
         return parse_csv(text, name) if fmt == "csv" else parse_json(text, name)
 

@@ -704,6 +704,15 @@ def test_csv_control_the_unchanged_export_imports_into_an_empty_database(db, cli
     assert report_numbers(out) == (18, 29, 0)
 
 
+def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_imports(db, cli, tmp_path):
+    other = tmp_path / "source.db"
+    assert_ok(cli("--db", str(other), "init"))
+    assert_ok(cli("--db", str(other), "import", str(SEED)))
+    text = export_text(cli, "--db", str(other), fmt="csv")
+    out = assert_ok(cli("import", write(tmp_path, "excel.csv", "\ufeff" + text)))
+    assert report_numbers(out) == (18, 29, 0)
+
+
 @pytest.mark.parametrize(
     "args",
     [
