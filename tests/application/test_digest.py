@@ -24,7 +24,7 @@ from agreements.store.tables import OutboxMessage
 from agreements.writes.commands import Details, add_agreement, add_note, advance, record_round
 from agreements.writes.stall_flags import acknowledge
 from notifications.render import render_html, render_text
-from tests.support import Server, clock_at, free_port, smtp_config
+from tests.support import Server, clock_at, free_port, refused, smtp_config
 from workflows.errors import BadInput
 
 WEEK = "2017-W09"  # Monday 27 February 2017; "moved last week" = 20-26 February
@@ -530,3 +530,11 @@ def test_an_interrupted_send_is_not_resent_until_an_operator_says_so(recipients,
     assert code == 0, err
     assert "gozel@migration.gov.az" in server.sink.by_recipient()
     assert outbox_rows(recipients)["gozel@migration.gov.az"].message_id == rows["gozel@migration.gov.az"].message_id
+
+
+def test_a_week_out_of_range_and_an_unwritable_out_are_one_line_errors(seeded, cli, tmp_path):
+    refused(cli("digest", "preview", "--week", "9999-W52"), "9999-W52", "out of range")
+    assert cli("digest", "preview", "--week", "9998-W52")[0] == 0
+    missing = tmp_path / "no-such-folder" / "digest.html"
+    refused(cli("digest", "preview", "--week", WEEK, "--format", "html", "--out", str(missing)), "cannot write")
+    assert not missing.parent.exists()
