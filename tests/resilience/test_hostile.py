@@ -1101,7 +1101,7 @@ ENCODED_INJECTIONS = [
     _encoded("Ali\r\nContent-Type: text/html\r\n\r\n<h1>pay here</h1>", "q"),
     "=?UTF-8?Q?x?=\r\n =?UTF-8?Q?=0D=0AX-Evil:_1?=",  # folded
     "Ali\u2028=?utf-8?q?=0A?=Content-Type: text/html",
-    "A" * 3000 + "=?utf-8?q?=0D=0ABcc:_x@evil.example?=",  # overlong
+    "A" * 160 + "=?utf-8?q?=0D=0ABcc:_x@evil.example?=",  # long: folded by the header writer
     "=?iso-8859-1?b?" + "QWxpDQpCY2M6IGV2aWxAZXhhbXBsZS5jb20=" + "?=",
 ]
 
