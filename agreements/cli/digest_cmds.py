@@ -225,8 +225,9 @@ def digest_send(app, week, dry_run, actor) -> None:
 @digest.command("resend")
 @click.argument("email")
 @click.option("--week", metavar="YYYY-Www", required=True, help="The week of the failed digest.")
+@actor_option
 @click.pass_obj
-def digest_resend(app, email, week) -> None:
+def digest_resend(app, email, week, actor) -> None:
     """Queue a failed digest again (after checking it did not arrive).
 
     \b
@@ -237,7 +238,7 @@ def digest_resend(app, email, week) -> None:
     from workflows.inputs import normalise_email
 
     address = normalise_email(email)
-    resend(app.db, _week(app, week), address, app.clock.now())
+    resend(app.db, _week(app, week), address, app.clock.now(), app.actor(actor))
     click.echo(f"Queued the {week} digest for {address} again; `agreements digest send --week {week}` sends it.")
 
 

@@ -24,8 +24,10 @@ from agreements.digest.week import build_digest, collect
 from agreements.errors import DomainError
 from agreements.store.database import Database, rows_changed
 from agreements.store.tables import OutboxMessage, Recipient
+from agreements.writes.users import authorise
 from notifications.message import digest_message
 from notifications.model import Digest, Person
+from workflows.roles import OFFICER
 
 
 @dataclass
@@ -117,9 +119,10 @@ def list_outbox(db: Database, status: str | None = None, week: str | None = None
         return list(session.scalars(query))
 
 
-def resend(db: Database, week: str, recipient: str, now: datetime) -> None:
+def resend(db: Database, week: str, recipient: str, now: datetime, actor: str) -> None:
     """Put a failed digest back in the queue (an operator's decision, after checking)."""
     with db.sessions().begin() as session:
+        authorise(session, actor, OFFICER, "queueing a digest again")
         changed = rows_changed(
             session,
             update(OutboxMessage)

@@ -112,12 +112,11 @@ def find_recipient(db: Database, email: str) -> Recipient:
     return row
 
 
-def remove_recipient(db: Database, email: str, actor: str | None = None) -> str:
+def remove_recipient(db: Database, email: str, actor: str) -> str:
     """Remove a recipient; their past digests stay in the outbox."""
     address = normalise_email(email)
     with db.sessions().begin() as session:
-        if actor is not None:
-            authorise(session, actor, OFFICER, "removing a digest recipient")
+        authorise(session, actor, OFFICER, "removing a digest recipient")
         changed = rows_changed(session, delete(Recipient).where(Recipient.email == address))
         if changed != 1:
             raise RecipientNotFound(address)

@@ -145,6 +145,8 @@ WRITES = [
     ("import", str(SEED.parent / "nothing.json")),
     ("recipients", "add", "x@example.org", "--name", "X", "--locale", "en"),
     ("digest", "send", "--week", "2026-W48"),
+    ("recipients", "remove", "x@example.org"),
+    ("digest", "resend", "x@example.org", "--week", "2026-W48"),
 ]
 
 
