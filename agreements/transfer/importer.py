@@ -142,6 +142,7 @@ def _link_new_parents(
     by_code: dict[str, Agreement],
 ) -> None:
     """Give each new agreement its parent, from the file or the database."""
+    _refuse_parent_cycles({r.code: r.parent for r in records if r.code not in existing})
     for record in records:
         if record.parent is None or record.code in existing:
             continue
@@ -149,6 +150,20 @@ def _link_new_parents(
         if parent is None:
             raise BadInput(f"{record.code}: parent agreement {record.parent} is neither stored nor in the file")
         by_code[record.code].parent = parent
+
+
+def _refuse_parent_cycles(parents: dict[str, str | None]) -> None:
+    """New agreements whose parents lead back to themselves cannot be stored
+    (a stored agreement's parent is fixed, so a cycle lies among the new ones)."""
+    for start in parents:
+        seen = [start]
+        parent = parents[start]
+        while parent is not None and parent in parents:
+            if parent in seen:
+                cycle = " -> ".join([*seen[seen.index(parent) :], parent])
+                raise BadInput(f"{parent}: its parents form a cycle ({cycle}); an agreement cannot be its own ancestor")
+            seen.append(parent)
+            parent = parents[parent]
 
 
 def _check_same(existing: Agreement, record: AgreementRecord, parent_code: str | None) -> None:

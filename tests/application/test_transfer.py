@@ -836,3 +836,19 @@ def test_export_is_one_moment_even_while_others_write(seeded):
     assert len(exported) == 18
     # and the next export has both
     assert {"RA-NEW", "RA-MDA"} <= {a["code"] for a in iter_agreements(seeded)}
+
+
+@pytest.mark.parametrize(
+    ("parents", "message"),
+    [
+        ({"XA-1": "XA-2", "XA-2": "XA-1"}, "XA-1: its parents form a cycle (XA-1 -> XA-2 -> XA-1)"),
+        ({"XA-1": "XA-2", "XA-2": "XA-2"}, "XA-2: its parents form a cycle (XA-2 -> XA-2)"),
+    ],
+)
+def test_parents_that_form_a_cycle_are_refused_whole(db, cli, tmp_path, parents, message):
+    doc = json.loads(SEED.read_text(encoding="utf-8"))
+    template = doc["agreements"][0]
+    doc["agreements"] = [dict(template, code=code, parent=parent) for code, parent in parents.items()]
+    code, out, err = cli("import", write(tmp_path, "cycle.json", json.dumps(doc)))
+    assert code == 1 and err.strip().splitlines() == [f"Error: {message}; an agreement cannot be its own ancestor"]
+    assert json.loads(assert_ok(cli("list", "--format", "json"))) == []
