@@ -849,6 +849,6 @@ def test_parents_that_form_a_cycle_are_refused_whole(db, cli, tmp_path, parents,
     doc = json.loads(SEED.read_text(encoding="utf-8"))
     template = doc["agreements"][0]
     doc["agreements"] = [dict(template, code=code, parent=parent) for code, parent in parents.items()]
-    code, out, err = cli("import", write(tmp_path, "cycle.json", json.dumps(doc)))
+    code, _out, err = cli("import", write(tmp_path, "cycle.json", json.dumps(doc)))
     assert code == 1 and err.strip().splitlines() == [f"Error: {message}; an agreement cannot be its own ancestor"]
     assert json.loads(assert_ok(cli("list", "--format", "json"))) == []
