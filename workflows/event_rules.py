@@ -94,6 +94,10 @@ def _check_opening(agreement: Recordable, spec: EventRequest) -> None:
             raise IllegalMove(f"{agreement.code} already has a history; only its first event opens it")
         if spec.to not in STAGE_NAMES:
             raise BadInput(f"an opening event needs a stage; one of: {', '.join(STAGE_NAMES)}")
+        if spec.to == SUSPENDED:  # a suspension remembers the stage it left: there is none to resume to
+            raise BadInput(
+                "a history cannot open suspended: open it at the stage it was suspended from, then suspend it"
+            )
     elif not agreement.event_count:
         raise IllegalMove(f"{agreement.code} has no opening event yet")
 

@@ -852,3 +852,13 @@ def test_parents_that_form_a_cycle_are_refused_whole(db, cli, tmp_path, parents,
     code, _out, err = cli("import", write(tmp_path, "cycle.json", json.dumps(doc)))
     assert code == 1 and err.strip().splitlines() == [f"Error: {message}; an agreement cannot be its own ancestor"]
     assert json.loads(assert_ok(cli("list", "--format", "json"))) == []
+
+
+def test_an_agreement_opened_suspended_is_refused_for_it_could_never_resume(db, cli, tmp_path):
+    doc = json.loads(SEED.read_text(encoding="utf-8"))
+    template = doc["agreements"][0]
+    opened = dict(template["events"][0], to="suspended")
+    doc["agreements"] = [dict(template, code="XA-SUS", parent=None, events=[opened])]
+    code, _out, err = cli("import", write(tmp_path, "suspended.json", json.dumps(doc)))
+    assert code == 1 and err.startswith("Error: XA-SUS, event 1: a history cannot open suspended")
+    assert json.loads(assert_ok(cli("list", "--format", "json"))) == []

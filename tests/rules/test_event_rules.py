@@ -125,6 +125,11 @@ def test_an_opening_needs_a_known_stage():
     assert message.startswith("an opening event needs a stage; one of: draft, expert_talks")
 
 
+def test_a_history_cannot_open_suspended_for_it_could_never_resume():
+    message = refused(BadInput, Row(event_count=0), Spec("opened", to="suspended"))
+    assert message.startswith("a history cannot open suspended")
+
+
 def test_only_the_first_event_opens_a_history():
     message = refused(IllegalMove, Row(), Spec("opened", to="draft"))
     assert message == "RA-XYZ already has a history; only its first event opens it"
