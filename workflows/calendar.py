@@ -15,8 +15,6 @@ from datetime import date
 from functools import cache
 from typing import Protocol
 
-import holidays
-
 COUNTRY = "AZ"
 SATURDAY = 5  # date.weekday() of Saturday; Saturday and Sunday are not worked
 
@@ -27,6 +25,8 @@ def public_holidays(year: int) -> frozenset[date]:
     included."""
     # Ask for the neighbouring years too: an observed day of a holiday late in
     # December may fall in January, and we want it in the year it falls in.
+    import holidays  # 20 ms: only when working days are counted, not for every command that reads the zone
+
     table = holidays.country_holidays(COUNTRY, years=(year - 1, year, year + 1))
     return frozenset(d for d in table if d.year == year)
 

@@ -49,3 +49,16 @@ def test_help_and_one_command_import_only_what_they_need():
     )
     out = subprocess.run([sys.executable, "-c", probe.format(args=["workflow"])], capture_output=True, text=True).stdout
     assert out.strip() == "0 []"
+
+
+def test_reading_one_agreement_loads_no_holiday_tables_nor_the_scheduler(tmp_path):
+    """`history` reads the configured time zone, not the working-day calendar."""
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from agreements.cli import main\n"
+        "r = CliRunner().invoke(main, ['--db', sys.argv[1], 'history', 'RA-MDA'])\n"
+        "print(r.exit_code, sorted(m for m in ('holidays', 'apscheduler', 'jinja2', 'babel') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "none.db")], capture_output=True, text=True)
+    assert out.stdout.strip() == "1 []", out
