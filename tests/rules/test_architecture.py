@@ -158,3 +158,13 @@ def test_tests_share_code_through_the_support_module_only():
             if module.startswith("tests.") and module != "tests.support":
                 crossing.append(f"{path.relative_to(ROOT)}:{node.lineno} {module}")
     assert crossing == []
+
+
+def test_the_readme_layout_names_every_module():
+    layout = (ROOT / "README.md").read_text(encoding="utf-8").split("## Layout", 1)[1]
+    unnamed = [
+        str(path.relative_to(ROOT))
+        for path in MODULES.values()
+        if path.name not in ("__init__.py", "__main__.py") and f"`{path.name}`" not in layout
+    ]
+    assert unnamed == []
