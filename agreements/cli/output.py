@@ -30,6 +30,8 @@ EVENT_COLUMNS = (
     "awaiting",
     "source",
     "recorded_at",
+    "stated_actor",
+    "stated_recorded_at",
 )
 
 FORMATS = ("table", "json", "csv")
@@ -125,4 +127,7 @@ def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True)
         details.append(f"open articles: {event['open_articles']}")
     if event["reference"]:
         details.append(f"ref: {event['reference']}")
+    if event.get("stated_actor") or event.get("stated_recorded_at"):
+        stated = ", ".join(x for x in (event.get("stated_actor"), event.get("stated_recorded_at")) if x)
+        details.append(f"imported by {event['actor']} at {event['recorded_at']}; the file states {stated}")
     event["details"] = " | ".join(details)

@@ -69,6 +69,14 @@ def event_dict(event: Event, zone: ZoneInfo) -> dict[str, Any]:
         "awaiting": event.awaiting,
         "source": event.source,
         "recorded_at": event.recorded_at.astimezone(zone).isoformat(timespec="seconds"),
+        # what an import file said, when the tracker's own record (who
+        # imported, when) is different
+        "stated_actor": event.stated_actor if event.stated_actor != event.actor else None,
+        "stated_recorded_at": (
+            event.stated_recorded_at.astimezone(zone).isoformat(timespec="seconds")
+            if event.stated_recorded_at is not None and event.stated_recorded_at != event.recorded_at
+            else None
+        ),
     }
 
 

@@ -66,7 +66,8 @@ def _conditions(
         where.append("coalesce(e.to_stage, e.from_stage) = :stage")
         params["stage"] = stage
     if actor:
-        where.append("e.actor = :actor")
+        # who recorded it, or who an imported file says did
+        where.append("(e.actor = :actor OR e.stated_actor = :actor)")
         params["actor"] = actor
     if event_kind:
         where.append("e.kind = :event_kind")

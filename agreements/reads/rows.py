@@ -28,7 +28,7 @@ HEAD_SQL = (
 EVENT_COLUMNS = (
     "e.id, e.agreement_id, e.seq, e.kind, e.occurred_on, e.date_precision, e.occurred_until, "
     "e.from_stage, e.to_stage, e.actor, e.place, e.outcome, e.open_articles, e.note, e.reason, "
-    "e.reference, e.awaiting, e.source, e.recorded_at"
+    "e.reference, e.awaiting, e.source, e.recorded_at, e.stated_actor, e.stated_recorded_at"
 )
 
 
@@ -151,6 +151,8 @@ def event_row(
         awaiting,
         source,
         recorded_at,
+        stated_actor,
+        stated_at,
     ) = row
     # (iso inline: this runs for every event shown)
     if on is not None and on.__class__ is not str:
@@ -176,4 +178,9 @@ def event_row(
     item["awaiting"] = awaiting
     item["source"] = source
     item["recorded_at"] = local(recorded_at)
+    # what an import file said, where the tracker's own record differs
+    item["stated_actor"] = stated_actor if stated_actor != actor else None
+    item["stated_recorded_at"] = None
+    if stated_at is not None and _utc(stated_at) != _utc(recorded_at):
+        item["stated_recorded_at"] = local(stated_at)
     return item

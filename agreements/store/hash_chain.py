@@ -9,9 +9,10 @@ id, so an export imported elsewhere keeps the same chain.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 HASHED_FIELDS = (
@@ -32,6 +33,9 @@ HASHED_FIELDS = (
     "open_articles",
     "awaiting",
     "source",
+    "subject",
+    "stated_actor",
+    "stated_recorded_at",
 )
 
 
@@ -52,15 +56,40 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _utc(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds")
+
+
+def subject_of(
+    *,
+    title_az: str,
+    title_en: str,
+    kind: str,
+    parties: Sequence[str],
+    parent: str | None,
+    officer: str | None,
+) -> str:
+    """An agreement's own fields as one canonical text, recorded on its
+    opening event so that the chain covers them."""
+    fields = {
+        "title_az": title_az,
+        "title_en": title_en,
+        "kind": kind,
+        "parties": list(parties),
+        "parent": parent,
+        "officer": officer,
+    }
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def event_hash(code: str, prev_hash: str | None, values: EventFields) -> str:
     """The hash of one event given the hash of the one before it.
 
     Written out field by field (not a loop over HASHED_FIELDS): an import
     hashes a million events, and this is most of its cost.
     """
-    moment = values["recorded_at"]
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     payload = [
         code,
         prev_hash or "",
@@ -71,7 +100,7 @@ def event_hash(code: str, prev_hash: str | None, values: EventFields) -> str:
         _day(values["occurred_on"]),
         values["date_precision"],
         _day(values["occurred_until"]),
-        moment.isoformat(timespec="microseconds"),
+        _utc(values["recorded_at"]),
         values["actor"],
         values["place"],
         values["note"],
@@ -82,6 +111,10 @@ def event_hash(code: str, prev_hash: str | None, values: EventFields) -> str:
         values["awaiting"],
         values["source"],
     ]
+    subject, stated_actor, stated_at = values["subject"], values["stated_actor"], values["stated_recorded_at"]
+    # hashed only when set, so that events written before migration 0009 keep their hashes
+    if subject is not None or stated_actor is not None or stated_at is not None:
+        payload += [subject, stated_actor, _utc(stated_at) if stated_at is not None else None]
     return hashlib.sha256(_SEPARATOR.join(map(repr, payload)).encode("utf-8")).hexdigest()
 
 

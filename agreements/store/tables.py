@@ -134,6 +134,11 @@ class Event(Base):
     open_articles: Mapped[int | None] = mapped_column(Integer)
     awaiting: Mapped[str | None] = mapped_column(String(16))
     source: Mapped[str | None] = mapped_column(Text)
+    # an opening event's record of the agreement's own fields (hash_chain.subject_of),
+    # and what an import file stated as actor and recording time (0009)
+    subject: Mapped[str | None] = mapped_column(Text)
+    stated_actor: Mapped[str | None] = mapped_column(String(200))
+    stated_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # sha256 of this event's content and of the previous event's hash (0006)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))

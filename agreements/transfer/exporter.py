@@ -27,13 +27,15 @@ def _export_event(event: Any) -> dict[str, Any]:
         "place": event.place,
         "outcome": event.outcome,
         "open_articles": event.open_articles,
-        "actor": event.actor,
+        # an imported event is exported as its file stated it: re-importing
+        # the export then finds the same history
+        "actor": event.stated_actor if event.stated_actor is not None else event.actor,
         "note": event.note,
         "reason": event.reason,
         "reference": event.reference,
         "awaiting": event.awaiting,
         "source": event.source,
-        "recorded_at": event.recorded_at.isoformat(),
+        "recorded_at": (event.stated_recorded_at or event.recorded_at).isoformat(),
     }
 
 
@@ -55,6 +57,8 @@ _EXPORT_EVENT_COLUMNS = (
     "awaiting",
     "source",
     "recorded_at",
+    "stated_actor",
+    "stated_recorded_at",
 )
 
 

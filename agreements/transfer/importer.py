@@ -8,7 +8,7 @@ history is refused whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agreements.clock import Clock
 from agreements.errors import BadInput, DomainError, ImportConflict
 from agreements.store.database import Database
+from agreements.store.hash_chain import subject_of
 from agreements.store.tables import Agreement, AgreementParty, Event
 from agreements.transfer.bulk import DeferredSearchIndex, Scratch, no_cyclic_gc
 from agreements.transfer.formats import AgreementRecord
@@ -40,20 +41,19 @@ class ImportReport:
     agreements_unchanged: int = 0
 
 
-def import_records(
-    db: Database, records: list[AgreementRecord], clock: Clock, actor: str | None = None
-) -> ImportReport:
+def import_records(db: Database, records: list[AgreementRecord], clock: Clock, actor: str) -> ImportReport:
     """Add what is new in ``records`` in one transaction; refuse contradictions.
 
-    ``actor``, when given, must be allowed to record what the file adds
-    (an officer; a head when it moves an agreement into a head's stage).
+    ``actor`` imports: they must be allowed to record what the file adds
+    (an officer; a head when it moves an agreement into a head's stage), and
+    each added event records them and the import time as the tracker's own
+    record, the file's actor and recording time as stated.
     """
     day, now = clock.today(), clock.now()
     report = ImportReport()
 
     def work(session: Session) -> ImportReport:
-        if actor is not None:
-            authorise(session, actor, OFFICER, "importing")
+        authorise(session, actor, OFFICER, "importing")
         existing = _stored_agreements(session, records)
         by_code = _check_or_add_agreements(session, records, existing, now, report)
         _link_new_parents(session, records, existing, by_code)
@@ -64,13 +64,13 @@ def import_records(
         insert_events = insert(cast(Table, Event.__table__))  # declarative types __table__ as any FromClause
         for record in records:
             known = record.code in existing
-            entered = _append_history(session, record, by_code[record.code], known, day, now, rows, report)
+            entered = _append_history(session, record, by_code[record.code], known, (day, now, actor), rows, report)
             # the stages the events really entered (a signature has no `to` but enters signing)
             needs_head = needs_head or any(needed_to_enter(stage) == HEAD for stage in entered)
             if len(rows) >= INSERT_BATCH:
                 session.execute(insert_events, rows)
                 rows = []
-        if actor is not None and needs_head:
+        if needs_head:
             authorise(session, actor, HEAD, "importing moves into " + ", ".join(sorted(HEAD_STAGES)))
         if rows:
             session.execute(insert_events, rows)
@@ -192,8 +192,7 @@ def _append_history(
     record: AgreementRecord,
     agreement: Agreement,
     known: bool,
-    day: date,
-    now: datetime,
+    when_who: tuple[date, datetime, str],
     rows: list[dict[str, Any]],
     report: ImportReport,
 ) -> set[str]:
@@ -211,10 +210,13 @@ def _append_history(
         report.agreements_unchanged += 1
     scratch = Scratch(agreement)
     entered: set[str] = set()
+    day, now, actor = when_who
     for index, spec in enumerate(new, len(stored) + 1):
         before = scratch.stage if index > 1 else None  # an opening event enters its first stage
+        if index == 1:
+            spec = replace(spec, subject=_subject(record))
         try:
-            append_event(session, scratch, spec, day, now=now, rows=rows)
+            append_event(session, scratch, spec, day, now=now, rows=rows, imported_by=actor)
         except DomainError as exc:
             raise BadInput(f"{record.code}, event {index}: {exc}") from None
         if scratch.stage != before:
@@ -222,6 +224,17 @@ def _append_history(
         report.events_added += 1
     scratch.write_back(agreement)
     return entered
+
+
+def _subject(record: AgreementRecord) -> str:
+    return subject_of(
+        title_az=record.title_az,
+        title_en=record.title_en,
+        kind=record.kind,
+        parties=record.parties,
+        parent=record.parent,
+        officer=record.officer,
+    )
 
 
 def _check_history(record: AgreementRecord, stored: list[Event]) -> None:
@@ -252,7 +265,7 @@ def _differences(event: Event, spec: EventSpec) -> list[str]:
         "reason": (event.reason, spec.reason),
         "reference": (event.reference, spec.reference),
         "source": (event.source, spec.source),
-        "actor": (event.actor, spec.actor),
+        "actor": (event.stated_actor if event.stated_actor is not None else event.actor, spec.actor),
     }
     stated = {
         "from": (event.from_stage, spec.from_),

@@ -41,6 +41,7 @@ class EventSpec:
     awaiting: str | None = None
     source: str | None = None
     recorded_at: datetime | None = None
+    subject: str | None = None  # an opening's record of the agreement's own fields
 
 
 class Appendable(Recordable, Protocol):
@@ -53,13 +54,27 @@ class Appendable(Recordable, Protocol):
 
 @overload
 def append_event(
-    session: Session, agreement: Agreement, spec: EventSpec, today: date, *, now: datetime, rows: None = None
+    session: Session,
+    agreement: Agreement,
+    spec: EventSpec,
+    today: date,
+    *,
+    now: datetime,
+    rows: None = None,
+    imported_by: str | None = None,
 ) -> Event: ...
 
 
 @overload
 def append_event(
-    session: Session, agreement: Appendable, spec: EventSpec, today: date, *, now: datetime, rows: list[dict[str, Any]]
+    session: Session,
+    agreement: Appendable,
+    spec: EventSpec,
+    today: date,
+    *,
+    now: datetime,
+    rows: list[dict[str, Any]],
+    imported_by: str | None = None,
 ) -> None: ...
 
 
@@ -71,6 +86,7 @@ def append_event(
     *,
     now: datetime,
     rows: list[dict[str, Any]] | None = None,
+    imported_by: str | None = None,
 ) -> Event | None:
     """Validate ``spec`` against the agreement, apply it, and add its event.
 
@@ -79,13 +95,19 @@ def append_event(
     event is not made an ORM object: its column values are appended to
     ``rows`` for the caller to insert in batches in the same transaction (the
     agreement must then have its id, i.e. be flushed), and None is returned.
+
+    With ``imported_by``, the event comes from a file: its actor and
+    recording time are kept as stated, and the tracker's own record is who
+    imported it and when.
     """
     check_event(agreement, spec, today)
     previous_awaiting = agreement.awaiting
     stage_before = apply_event(agreement, spec)
 
     agreement.event_count = (agreement.event_count or 0) + 1
-    recorded_at = spec.recorded_at or now
+    actor, recorded_at, stated_actor, stated_at = spec.actor, spec.recorded_at or now, None, None
+    if imported_by is not None:
+        actor, recorded_at, stated_actor, stated_at = imported_by, now, spec.actor, spec.recorded_at
     values = dict(
         seq=agreement.event_count,
         kind=spec.kind,
@@ -95,7 +117,7 @@ def append_event(
         date_precision=spec.when.precision,
         occurred_until=spec.until,
         recorded_at=recorded_at,
-        actor=spec.actor,
+        actor=actor,
         place=spec.place,
         note=spec.note,
         reason=spec.reason,
@@ -104,6 +126,9 @@ def append_event(
         open_articles=spec.open_articles,
         awaiting=agreement.awaiting,
         source=spec.source,
+        subject=spec.subject,
+        stated_actor=stated_actor,
+        stated_recorded_at=stated_at,
     )
     if recorded_at.tzinfo is None:
         raise BadInput("recorded_at needs a UTC offset")

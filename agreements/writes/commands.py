@@ -22,6 +22,7 @@ from agreements.errors import (
     StaleWrite,
 )
 from agreements.store.database import Database
+from agreements.store.hash_chain import subject_of
 from agreements.store.lookup import load
 from agreements.store.tables import Agreement, AgreementParty, Event
 from agreements.writes.apply import EventSpec, append_event
@@ -172,6 +173,14 @@ def add_agreement(
             note=note or "Agreement entered in the tracker.",
             reference=reference,
             awaiting=awaiting,
+            subject=subject_of(
+                title_az=agreement.title_az,
+                title_en=agreement.title_en,
+                kind=kind,
+                parties=codes,
+                parent=parent_row.code if parent_row is not None else None,
+                officer=officer,
+            ),
         )
         event = append_event(session, agreement, spec, day, now=now)
         return Recorded(code, event, agreement.stage)

@@ -22,7 +22,9 @@ from workflows.chronology import When
 
 @pytest.fixture
 def pg_seeded(pg_db):
-    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
+    import_records(
+        pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY), actor="postgres"
+    )
     return pg_db
 
 

@@ -315,7 +315,9 @@ def test_a_reader_connection_cannot_write(pg_db, login_role, cli):
     from agreements.transfer.importer import import_records
     from agreements.transfer.reading import read_records
 
-    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
+    import_records(
+        pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY), actor="postgres"
+    )
     before = snapshot(pg_db)
     reader = login_role("agreements_reader")
     assert "RA-MDA" in ok(cli("--db", reader, "list"))
@@ -339,7 +341,9 @@ def test_a_writer_connection_appends_but_cannot_rewrite(pg_db, login_role, cli):
     from agreements.transfer.importer import import_records
     from agreements.transfer.reading import read_records
 
-    import_records(pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY))
+    import_records(
+        pg_db, read_records(SEED.read_text(encoding="utf-8"), str(SEED)), clock=clock_at(TODAY), actor="postgres"
+    )
     with pg_db.engine.begin() as conn:  # as the owner, a table made after init (APScheduler's)
         conn.execute(text("CREATE TABLE made_later (x integer)"))
     writer = login_role("agreements_writer")

@@ -49,6 +49,8 @@ EVENT_COLUMNS = [
     "awaiting",
     "source",
     "recorded_at",
+    "stated_actor",
+    "stated_recorded_at",
 ]
 AZ_LABELS = {
     "draft": "layihə",

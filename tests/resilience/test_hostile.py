@@ -88,7 +88,7 @@ def stored_events(db: Database, code: str) -> list[dict]:
         rows = (
             connection.execute(
                 text(
-                    "SELECT e.seq, e.kind, e.place, e.outcome, e.note, e.reason, e.reference, e.actor, e.source "
+                    "SELECT e.seq, e.kind, e.place, e.outcome, e.note, e.reason, e.reference, COALESCE(e.stated_actor, e.actor) AS actor, e.source "
                     "FROM events e JOIN agreements a ON a.id = e.agreement_id WHERE a.code = :c ORDER BY e.seq"
                 ),
                 {"c": code},
