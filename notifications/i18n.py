@@ -69,6 +69,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "scope_officer": "officer {value}",
         "scope_only": "needs action only",
         "week_of": "Week {week}",
+        "more": "… and {n} more; the full list:",
+        "shortened": "This e-mail was shortened to fit the mail server's size limit: each list shows its first {n} entries.",
+        "anchor": "History anchor: the record as it stood at {moment}. Keep this e-mail: it proves later that nothing recorded by then was rewritten.",
+        "anchor_check": "Check it with:",
+        "moment": "{date}, {time}",
     },
     AZ: {
         "title": "Həftəlik icmal",
@@ -126,6 +131,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "scope_officer": "məsul şəxs {value}",
         "scope_only": "yalnız diqqət tələb edənlər",
         "week_of": "{week} həftəsi",
+        "more": "… və daha {n} qeyd; tam siyahı:",
+        "shortened": "Bu məktub poçt serverinin ölçü həddinə sığması üçün qısaldılıb: hər siyahıda ilk {n} qeyd göstərilir.",
+        "anchor": "Tarixçənin lövbəri: qeydlərin {moment} tarixinə olan vəziyyəti. Bu məktubu saxlayın: o, həmin vaxtadək qeydə alınanların sonradan dəyişdirilmədiyini sübut edir.",
+        "anchor_check": "Yoxlamaq üçün:",
+        "moment": "{date}, saat {time}",
     },
 }
 
@@ -149,6 +159,12 @@ class Translator:
         from babel.dates import format_date  # why: Babel loads its locale data only when a date is written
 
         return format_date(day, "d MMMM y", locale=self.locale)
+
+    def moment(self, when: dt.datetime | None) -> str:
+        """ "23 noyabr 2026, saat 00:00" / "23 November 2026, 00:00" (in ``when``'s own zone)."""
+        if when is None:
+            return ""
+        return self("moment", date=self.date(when.date()), time=f"{when:%H:%M}")
 
     def date_range(self, start: dt.date, end: dt.date | None) -> str:
         """ "23–24 fevral 2017", "28 February – 1 March 2017", or two full dates across years."""

@@ -7,7 +7,7 @@ fills these from its database and ``notifications`` turns them into a message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from workflows.locales import LOCALES
 
@@ -98,6 +98,10 @@ class Digest:
     parties: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     officer: str | None = None
+    # the history anchor of the footer: a root line (``ROOT_HEX@ISO_MOMENT``,
+    # computed by the application) and the moment it covers; "" = none
+    anchor: str = ""
+    anchor_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.locale not in LOCALES:

@@ -183,33 +183,65 @@ def _words(t: Translator, digest: Digest) -> dict[str, str]:
         "moved_none": t("moved_none", moved_from=t.date(digest.moved_from), moved_to=t.date(digest.moved_to)),
         "coming_none": t("coming_none", until=t.date(digest.coming_until)),
         "pipeline_total": t("pipeline_total", n=sum(row.count for row in digest.pipeline)),
+        "anchor": t("anchor", moment=t.moment(digest.anchor_at)) if digest.anchor else "",
+        "anchor_check": f"agreements verify --against {digest.anchor}" if digest.anchor else "",
     }
 
 
-def context(digest: Digest) -> dict:
-    """What the templates see: the digest with every word and date already localised."""
+def _full_lists(digest: Digest) -> dict[str, str]:
+    """The command that prints each list whole, for a digest shortened to fit the mail server."""
+    return {
+        "needs_action": f"agreements stalled --as-of {digest.as_of.isoformat()}",
+        "acknowledged": f"agreements stalled --all --as-of {digest.as_of.isoformat()}",
+        "moved": f"agreements log --since {digest.moved_from.isoformat()} --until {digest.moved_to.isoformat()}",
+        "coming": "agreements log --event-kind plan",
+    }
+
+
+def context(digest: Digest, keep: int | None = None) -> dict:
+    """What the templates see: the digest with every word and date already localised.
+
+    ``keep``: each list shows at most its first ``keep`` entries, followed by
+    how many more there are and the command that lists them all (a digest
+    shortened to fit the mail server's ``SIZE``); the headings keep the full
+    counts. ``None``, or a ``keep`` no list exceeds, is the whole digest.
+    """
     t = Translator(digest.locale)
+    lists = {
+        "needs_action": [_action_row(t, i) for i in digest.needs_action],
+        "acknowledged": [_action_row(t, i) for i in digest.acknowledged],
+        "moved": _moved_rows(t, digest),
+        "coming": _coming_rows(t, digest),
+    }
+    counts = {name: len(rows) for name, rows in lists.items()}
+    more: dict[str, dict[str, str] | None] = dict.fromkeys(lists)
+    if keep is not None:
+        commands = _full_lists(digest)
+        for name, rows in lists.items():
+            if len(rows) > keep:
+                more[name] = {"text": t("more", n=len(rows) - keep), "command": commands[name]}
+                lists[name] = rows[:keep]
     return {
         "digest": digest,
         "lang": digest.locale,
         "t": t,
         "w": _words(t, digest),
         "subject": t.subject(digest.week, digest.action_count),
-        "needs_action": [_action_row(t, i) for i in digest.needs_action],
-        "acknowledged": [_action_row(t, i) for i in digest.acknowledged],
-        "moved": _moved_rows(t, digest),
-        "coming": _coming_rows(t, digest),
+        **lists,
+        "counts": counts,
+        "more": more,
+        "shortened": t("shortened", n=keep) if any(more.values()) else "",
         "pipeline": _pipeline_rows(t, digest),
         "full": not digest.only_needs_action,
     }
 
 
-def render_text(digest: Digest) -> str:
-    return environment().get_template("digest.txt").render(context(digest))
+def render_text(digest: Digest, keep: int | None = None) -> str:
+    return environment().get_template("digest.txt").render(context(digest, keep))
 
 
-def render_html(digest: Digest, inline_css: bool = True) -> str:
-    html = environment().get_template("digest.html").render(context(digest))
+def render_html(digest: Digest, inline_css: bool = True, keep: int | None = None) -> str:
+    html = environment().get_template("digest.html").render(context(digest, keep))
     if inline_css:
         import css_inline  # why: the CSS inliner loads only for the HTML part
 
@@ -217,10 +249,16 @@ def render_html(digest: Digest, inline_css: bool = True) -> str:
     return html
 
 
-def render(digest: Digest) -> RenderedDigest:
+def longest_list(digest: Digest) -> int:
+    """The length of the digest's longest list: a ``keep`` of that or more shortens nothing."""
+    return max(len(digest.needs_action), len(digest.acknowledged), len(digest.moved), len(digest.coming))
+
+
+def render(digest: Digest, keep: int | None = None) -> RenderedDigest:
+    """Both parts of the digest (``keep``: shortened, as :func:`context` says)."""
     t = Translator(digest.locale)
     return RenderedDigest(
         subject=t.subject(digest.week, digest.action_count),
-        text=render_text(digest),
-        html=render_html(digest),
+        text=render_text(digest, keep),
+        html=render_html(digest, keep=keep),
     )

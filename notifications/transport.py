@@ -4,6 +4,10 @@ Both take ready message bytes. A failure is a :class:`DeliveryError` that
 says whether retrying can help (``permanent=False``: the server is down, busy
 or answered 4xx) or not (``permanent=True``: the server refused the message
 or the recipient with a 5xx answer).
+
+A session also says the largest message its server takes (``max_size``: the
+SMTP ``SIZE`` extension, RFC 1870; ``None`` when there is no limit), counted
+as :func:`wire_size` counts a message.
 """
 
 from __future__ import annotations
@@ -34,7 +38,20 @@ class DeliveryError(Exception):
         self.in_doubt = in_doubt
 
 
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def wire_size(raw: bytes) -> int:
+    """The size of ``raw`` as an SMTP server counts it against its ``SIZE``:
+    the bytes of the DATA lines as sent (dot-stuffed, ending with CRLF)."""
+    stuffed = len(raw) + len(_LEADING_DOT.findall(raw))
+    return stuffed if raw.endswith(b"\r\n") else stuffed + 2
+
+
 class Session(Protocol):
+    #: the largest message the server takes (:func:`wire_size`), if it says
+    max_size: int | None
+
     def send(
         self, raw: bytes, sender: str, recipients: Sequence[str], name: str, hand_over: Callable[[], None] | None = None
     ) -> None:
@@ -84,7 +101,7 @@ class _HandOver(smtplib.SMTP):
             raise smtplib.SMTPDataError(code, reply)
         if isinstance(msg, str):  # sendmail passes bytes; re.sub with a bytes pattern raises this for a str
             raise TypeError("cannot use a bytes pattern on a string-like object")
-        body = re.sub(rb"(?m)^\.", b"..", msg)  # as smtplib: dot-stuffing, bytes sent as they are
+        body = _LEADING_DOT.sub(b"..", msg)  # as smtplib: dot-stuffing, bytes sent as they are
         if body[-2:] != b"\r\n":
             body += b"\r\n"
         self.send(body)
@@ -114,6 +131,7 @@ class _SmtpSession:
         self.client = client
         self.where = where
         self.broken: str | None = None
+        self.max_size = _size_limit(client)
 
     def send(
         self,
@@ -155,6 +173,12 @@ class _SmtpSession:
         if refused:
             detail = "; ".join(f"{rcpt}: {code}" for rcpt, (code, _m) in refused.items())
             raise DeliveryError(f"recipient refused by {self.where}: {detail}", permanent=True)
+
+
+def _size_limit(client: smtplib.SMTP) -> int | None:
+    """The server's ``SIZE`` (from its EHLO answer); none, 0 or unreadable: no limit known."""
+    value = client.esmtp_features.get("size", "").strip() if client.does_esmtp else ""
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 class SmtpTransport:
@@ -230,6 +254,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 
 class _FileSession:
+    max_size: int | None = None  # a folder takes any size
+
     def __init__(self, folder: Path):
         self.folder = folder
 

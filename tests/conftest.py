@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
-from agreements.cli import main
+from agreements.cli import Edges, main
+from agreements.clock import wall_time
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
 from tests.support import PG_URL_ENV, REQUIRE_PG_ENV, SEED, clock_at, pg_schema, pg_url
@@ -39,7 +44,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("AGREEMENTS_DB", str(tmp_path / "agreements.db"))
-    monkeypatch.setenv("AGREEMENTS_USER", "tester")
+    monkeypatch.delenv("AGREEMENTS_USER", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("AGREEMENTS_DEBUG", raising=False)
     monkeypatch.delenv("AGREEMENTS_LANG", raising=False)
@@ -93,10 +98,12 @@ def cli(store_url):
     """Run the command line in-process; returns (exit code, stdout, stderr)."""
     runner = CliRunner()
 
-    def run(*args: str, input: str | None = None, at: date | datetime | None = None):
-        """``at``: run on a clock stopped then (a bare day: noon in Asia/Baku)."""
-        source = clock_at(at).source if at is not None else None
-        result = runner.invoke(main, list(args), input=input, catch_exceptions=False, obj=source)
+    def run(*args: str, input: str | None = None, at: date | datetime | None = None, login: str = "tester"):
+        """``at``: run on a clock stopped then (a bare day: noon in Asia/Baku);
+        ``login``: the OS login the command runs as (the actor on SQLite)."""
+        source = clock_at(at).source if at is not None else wall_time
+        edges = Edges(time_source=source, login_source=lambda: login)
+        result = runner.invoke(main, list(args), input=input, catch_exceptions=False, obj=edges)
         return result.exit_code, result.stdout, result.stderr
 
     return run
@@ -122,3 +129,25 @@ def pg_db():
             yield database
         finally:
             database.dispose()
+
+
+@pytest.fixture
+def pg_login(pg_db):
+    """Make a PostgreSQL login, a member of the given group roles, for the
+    test's schema: (name, URL); dropped afterwards."""
+    admin = create_engine(pg_url(), poolclass=NullPool)  # the superuser: it drops what the logins own
+    made: list[str] = []
+
+    def make(*groups: str) -> tuple[str, str]:
+        name = f"t_{groups[0].split('_')[1] if groups else 'none'}_{uuid.uuid4().hex[:8]}"
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE ROLE {name} LOGIN" + (f" IN ROLE {', '.join(groups)}" if groups else "")))
+        made.append(name)
+        return name, make_url(pg_db.url).set(username=name).render_as_string(hide_password=False)
+
+    yield make
+    with admin.begin() as conn:
+        for name in made:
+            conn.execute(text(f"DROP OWNED BY {name}"))
+            conn.execute(text(f"DROP ROLE {name}"))
+    admin.dispose()

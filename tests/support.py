@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from agreements.clock import DEFAULT_TIMEZONE, Clock
@@ -229,24 +230,40 @@ def pg_url() -> str | None:
 
 @contextmanager
 def pg_schema(url: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL schema; yields a URL whose search_path is it."""
+    """A fresh, empty PostgreSQL schema owned by the login :data:`PG_OWNER`
+    (as `docs/deployment.md` makes the tracker's owner: LOGIN CREATEROLE,
+    no superuser); yields a URL that connects as that login, whose
+    search_path is the schema."""
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = create_engine(url, poolclass=NullPool)
     try:
         with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            conn.execute(text(_CREATE_OWNER))
+            conn.execute(text(f"CREATE SCHEMA {schema} AUTHORIZATION {PG_OWNER}"))
     except Exception as exc:
         admin.dispose()
         if os.environ.get(REQUIRE_PG_ENV):
             pytest.fail(f"PostgreSQL at {url} is required ({REQUIRE_PG_ENV}=1) but unusable: {exc}")
         pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
     sep = "&" if "?" in url else "?"
+    owner_url = make_url(url).set(username=PG_OWNER).render_as_string(hide_password=False)
     try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+        yield f"{owner_url}{sep}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+# the login that owns each test's schema, the tracker's administrator there;
+# named as the tests' SQLite OS login, so that a history records the same actor
+PG_OWNER = "tester"
+_CREATE_OWNER = f"""
+DO $$ BEGIN
+  CREATE ROLE {PG_OWNER} LOGIN CREATEROLE;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$
+"""
 
 
 def trigger_names(db: Database) -> list[str]:
@@ -300,3 +317,54 @@ def assert_summaries_match(db) -> int:
         for agreement in agreements:
             assert stored(agreement) == replayed(session, agreement), agreement.code
     return len(agreements)
+
+
+# --------------------------------------------------------------------------- an attacker with write access
+
+
+@contextmanager
+def as_attacker(db: Database) -> Iterator:
+    """A connection (one transaction) with the rules the database enforces
+    lifted, as someone who can write the SQLite file, or a PostgreSQL
+    superuser, can: every trigger dropped (SQLite) or disabled (PostgreSQL,
+    ``ALTER TABLE ... DISABLE TRIGGER ALL``), and restored before it commits."""
+    if db.is_sqlite:
+        with db.engine.begin() as connection:
+            triggers = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+            for name, _sql in triggers:
+                connection.exec_driver_sql(f"DROP TRIGGER {name}")
+            yield connection
+            for _name, sql in triggers:
+                connection.exec_driver_sql(sql)
+        return
+    superuser = make_url(pg_url() or "")
+    url = make_url(db.url).set(username=superuser.username, password=superuser.password)
+    engine = create_engine(url, poolclass=NullPool)
+    tables = ("events", "agreements", "agreement_parties")
+    try:
+        with engine.begin() as connection:
+            for table in tables:
+                connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+            yield connection
+            for table in tables:
+                connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+    finally:
+        engine.dispose()
+
+
+def rehash_chain(connection, code: str) -> str | None:
+    """Recompute every hash of ``code``'s chain as it now stands (an
+    attacker's edits included) and set the row's head: a rewritten chain
+    that is consistent again. The new head."""
+    from agreements.store.hash_chain import event_hash
+
+    events = Event.__table__
+    agreement_id = connection.execute(select(Agreement.id).where(Agreement.code == code)).scalar_one()
+    history = connection.execute(select(events).where(events.c.agreement_id == agreement_id).order_by(events.c.seq))
+    previous = None
+    for row in history.mappings().all():
+        digest = event_hash(code, previous, row)
+        connection.execute(events.update().where(events.c.id == row["id"]).values(prev_hash=previous, hash=digest))
+        previous = digest
+    connection.execute(Agreement.__table__.update().where(Agreement.id == agreement_id).values(last_hash=previous))
+    return previous

@@ -7,9 +7,11 @@ until a command runs, so ``agreements --help`` stays fast.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,26 @@ from workflows.errors import DomainError
 DEBUG_ENV = "AGREEMENTS_DEBUG"
 
 
+def os_login() -> str:
+    """The operating system's name for whoever runs the command."""
+    import getpass  # lazy: only commands that write ask
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class Edges:
+    """What a caller may hand in as ``obj`` (``main(obj=Edges(...))``), so that
+    simulations and tests run the real commands: the time source and the
+    source of the OS login name. A bare callable is taken as the time source."""
+
+    time_source: Callable[[], datetime] = wall_time
+    login_source: Callable[[], str] = os_login
+
+
 @dataclass
 class App:
     """What every command gets: the database (opened on first use), the
@@ -33,6 +55,7 @@ class App:
     db_option: str | None
     config_option: str | None = None
     time_source: Callable[[], datetime] = wall_time
+    login_source: Callable[[], str] = os_login
     _db: Any = field(default=None, repr=False)
     _config: Any = field(default=None, repr=False)
 
@@ -60,12 +83,16 @@ class App:
         return self._db
 
     def actor(self, option: str | None) -> str:
-        from agreements.config.locations import resolve_actor  # lazy: only commands that write need it
+        """Who acts: the database login (PostgreSQL) or the OS login (SQLite);
+        ``--as``/$AGREEMENTS_USER only where ``writes.identity`` allows it."""
+        from agreements.config.locations import stated_actor  # lazy: only commands that write need it
+        from agreements.writes.identity import acting_user  # lazy: only commands that write need it
         from workflows.inputs import check_text  # lazy: only commands that write need it
 
-        actor = resolve_actor(option)
-        check_text("actor", actor)  # before any query uses it (PostgreSQL refuses NUL even there)
-        return actor
+        stated = stated_actor(option)
+        if stated is not None:
+            check_text("actor", stated)  # before any query uses it (PostgreSQL refuses NUL even there)
+        return acting_user(self.db, stated, self.login_source())
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -89,7 +116,74 @@ def _database_message(exc: Exception, app: App | None) -> str | None:
         return f"the database at {where} refused: {text.splitlines()[0]} (this connection's role may not do that)"
     if "append-only" in text:
         return "history events are append-only: the database refused to change one"
+    if "database or disk is full" in text or "No space left on device" in text or _disk_full(exc, app):
+        return f"no space left on the device of the database at {where}; nothing was recorded (free some space and try again)"
     return f"database error: {text.splitlines()[0] if text else type(exc).__name__}"
+
+
+def _disk_full(exc: Exception, app: App | None) -> bool:
+    """A disk I/O error of SQLite on a file system with (almost) no space left:
+    SQLite reports a full disk that way when its WAL index cannot grow."""
+    if "disk I/O error" not in str(exc) or app is None or app._db is None or not app._db.is_sqlite:
+        return False
+    from sqlalchemy.engine import make_url  # lazy: only after a database error
+
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.abspath(make_url(app._db.url).database or ".")))
+    except (OSError, ValueError):
+        return False
+    return stats.f_bavail * stats.f_frsize < 1 << 20
+
+
+def _system_message(exc: Exception) -> str | None:
+    """A one-line explanation for a full disk or text that is not UTF-8."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        what = exc.filename or "the output"
+        _silence_stdout()  # what is still buffered cannot be written either: no second complaint at exit
+        return f"no space left on the device while writing {what}; the output is incomplete (free some space and try again)"
+    if isinstance(exc, UnicodeEncodeError) and "surrogates" in exc.reason:
+        shown = _shown(exc.object[exc.start : exc.end])
+        return f"some text ({shown}) is not valid UTF-8; check the file names and settings in use"
+    return None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's final
+    flush of what could not be written raises nothing more."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        except (OSError, ValueError, AttributeError):  # no real file behind it (a test's buffer)
+            pass
+
+
+# the lone surrogates by which Python hands in undecodable bytes (PEP 383), or any other
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted, its undecodable bytes shown as escapes (\\xff), shortened."""
+    try:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "'" + (shown if len(shown) <= 40 else shown[:37] + "...") + "'"
+
+
+def _undecodable_input(args: Sequence[str]) -> str | None:
+    """A usage error for the first argument (or AGREEMENTS_* variable) that is
+    not valid UTF-8: nothing could store, compare or print it as text."""
+    for position, arg in enumerate(args, 1):
+        if isinstance(arg, str) and _SURROGATE.search(arg):
+            return f"argument {position} ({_shown(arg)}) is not valid UTF-8; type it in UTF-8 (check the terminal's encoding)"
+    for name, value in sorted(os.environ.items()):
+        if name.startswith("AGREEMENTS_") and _SURROGATE.search(value):
+            return f"the environment variable {name} ({_shown(value)}) is not valid UTF-8"
+    return None
 
 
 class AgreementsGroup(click.Group):
@@ -123,8 +217,12 @@ class AgreementsGroup(click.Group):
         # as stray lines before the one `Error:` line
         if not logging.getLogger("agreements").handlers:
             logging.getLogger("agreements").addHandler(logging.NullHandler())
+        undecodable = _undecodable_input(sys.argv[1:] if args is None else args)
+        if undecodable is not None:  # before anything runs: nothing can have changed
+            fail(undecodable, 2)
         try:
             result = super().main(args=args, prog_name=prog_name or "agreements", complete_var=complete_var, **extra)
+            sys.stdout.flush()  # here, not at exit: a full disk is then reported like any failure
         except click.UsageError as exc:
             hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
             fail(exc.format_message() + hint, 2)
@@ -137,7 +235,7 @@ class AgreementsGroup(click.Group):
         except Exception as exc:  # last line of defence: never a traceback for a user
             if os.environ.get(DEBUG_ENV):
                 raise
-            message = _database_message(exc, self.app)
+            message = _database_message(exc, self.app) or _system_message(exc)
             if message is None:
                 message = f"unexpected failure: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for details)"
             fail(message, 1)
@@ -179,8 +277,8 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
     """
     # a caller may hand in the time source as ``obj`` (``main(obj=source)``):
     # simulations and tests run the real commands on a clock they control
-    source = ctx.obj if callable(ctx.obj) else wall_time
-    ctx.obj = AgreementsGroup.app = App(db_option, config_option, source)
+    edges = ctx.obj if isinstance(ctx.obj, Edges) else Edges(ctx.obj) if callable(ctx.obj) else Edges()
+    ctx.obj = AgreementsGroup.app = App(db_option, config_option, edges.time_source, edges.login_source)
 
 
 # Each command's module is imported only when that command runs (or for

@@ -200,12 +200,12 @@ def digest_send(app, week, dry_run, actor) -> None:
       agreements digest send --dry-run
       agreements digest send --week 2026-W48
     """
-    from agreements.digest.send import run_week
+    from agreements.digest.send import not_delivered, run_week
 
     if not dry_run:
-        from agreements.writes.users import require
+        from agreements.writes.users import require_sender
 
-        require(app.db, app.actor(actor), what="sending the digest")
+        require_sender(app.db, app.actor(actor), "sending the digest")
     report = run_week(app.db, app.config, _week(app, week), now=app.clock.now(), dry_run=dry_run)
     click.echo(report.summary())
     if dry_run:
@@ -215,11 +215,14 @@ def digest_send(app, week, dry_run, actor) -> None:
             click.echo(f"  would skip (nothing needs action): {email}")
         for email, wk in report.delivery.due:
             click.echo(f"  would send (queued earlier): {email} {wk}")
+    problems = [not_delivered(report.delivery)]
     if report.pending:
-        raise click.ClickException(
+        problems.append(
             f"{len(report.pending)} digest(s) of {report.week} are still queued; they are retried by the next "
             "`agreements digest send` or scheduler run after their retry time (see `agreements outbox`)"
         )
+    if any(problems):
+        raise click.ClickException("; ".join(p for p in problems if p))
 
 
 @digest.command("resend")
@@ -230,16 +233,21 @@ def digest_send(app, week, dry_run, actor) -> None:
 def digest_resend(app, email, week, actor) -> None:
     """Queue a failed digest again (after checking it did not arrive).
 
+    It is sent at once: the same message if it is still the tracker's own,
+    else rendered anew for the registered recipient. A refusal by the server
+    exits with 1, naming the server's answer.
+
     \b
     Example:
       agreements digest resend leyla@migration.gov.az --week 2026-W48
     """
-    from agreements.digest.outbox import resend
+    from agreements.digest.send import resend_now
+    from agreements.writes.users import require_sender
     from workflows.inputs import normalise_email
 
-    address = normalise_email(email)
-    resend(app.db, _week(app, week), address, app.clock.now(), app.actor(actor))
-    click.echo(f"Queued the {week} digest for {address} again; `agreements digest send --week {week}` sends it.")
+    actor = app.actor(actor)
+    require_sender(app.db, actor, "sending a digest again")
+    click.echo(resend_now(app.db, app.config, _week(app, week), normalise_email(email), app.clock.now(), actor))
 
 
 # --------------------------------------------------------------------------- outbox

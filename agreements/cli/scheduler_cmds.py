@@ -92,7 +92,11 @@ def run_cmd(app, once: bool, verbose: bool) -> None:
 
     from agreements.scheduling.claims import FAILED
     from agreements.scheduling.service import Service
+    from agreements.writes.users import require_sender
 
+    # its runs record flags and write the outbox: an officer's right, and on
+    # PostgreSQL the scheduler's role
+    require_sender(app.db, app.actor(None), "running the scheduler")
     configure_logging(verbose)
     service = Service(app.db, app.config, clock=app.clock)  # a bad schedule fails here, naming its key
     stop = threading.Event()

@@ -48,26 +48,95 @@ def workflow(fmt: str) -> None:
 
 @click.command()
 @click.argument("code", required=False)
+@click.option(
+    "--against",
+    "anchors",
+    metavar="ROOT|FILE",
+    multiple=True,
+    help="Also prove that the history extends an anchor kept earlier: a root line (ROOT_HEX@ISO_MOMENT), "
+    "a file of saved root lines (each is checked), or an export whose events carry their hashes. Repeatable.",
+)
+@click.option(
+    "--save-root",
+    "save_root",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="When everything verifies, append the root line to FILE (keep it outside the database).",
+)
 @click.pass_obj
-def verify(app, code) -> None:
+def verify(app, code, anchors, save_root) -> None:
     """Check that stored history is unaltered: recompute every hash chain.
 
     Each event carries a hash of its content and of the previous event's
-    hash; a changed, removed or reordered event breaks the chain. Exit code 1
-    names the first broken event of each agreement.
+    hash; a changed, removed or reordered event breaks the chain. Each
+    history is also replayed through the lifecycle rules: every column the
+    history decides (stage, dates, who holds the move, summaries) must be
+    what the row says, and the agreement's own fields (titles, kind,
+    counterparts, parent, officer) what its history recorded. Exit code 1
+    names the first difference of each agreement.
+
+    Without CODE it prints the root: one hash over every chain, with the
+    moment it covers (ROOT_HEX@ISO_MOMENT). Someone who can write the
+    database file can rewrite and rehash a whole chain; keep roots where they
+    cannot reach (a file on another machine, a printed page, a mail): a root
+    kept earlier proves with --against that the history recorded up to its
+    moment is unchanged. The weekly digest's footer carries one too, and an
+    export (JSON or CSV) carries every event's hash.
 
     \b
     Example:
       agreements verify
       agreements verify RA-MDA
+      agreements verify --save-root /mnt/audit/agreements-roots.txt
+      agreements verify --against /mnt/audit/agreements-roots.txt
+      agreements verify --against "$(tail -n 1 /mnt/audit/agreements-roots.txt)"
+      agreements verify --against backup-2026-12-01.json
     """
-    from agreements.errors import DomainError
+    from agreements.errors import BadInput, DomainError
+    from agreements.reads.anchor import check_export
+    from agreements.reads.anchor_files import exported_chains, read_anchor
     from agreements.reads.verify import verify as check
 
-    result = check(app.db, code)
-    if result.breaks:
-        raise DomainError("; ".join(str(b) for b in result.breaks))
+    if code is not None and (anchors or save_root):
+        raise click.UsageError("--against and --save-root concern every agreement: leave out CODE")
+    files = [read_anchor(value) for value in anchors]
+    roots = [root for anchor in files for root in anchor.roots]
+    result = check(app.db, code, roots)
+    problems = result.findings + result.anchor_mismatches
+    extended = [label for label, _root in roots]
+    for anchor in files:
+        if anchor.export is not None and not problems:
+            difference, compared = check_export(app.db, exported_chains(anchor))
+            if difference is not None:
+                problems.append(f"{difference} ({anchor.name})")
+            extended.append(f"the export {anchor.name} ({compared} events)")
+    if problems:
+        shown = problems[:20] + ([f"and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise DomainError("; ".join(shown))
     click.echo(f"All {result.agreements} chain(s) intact ({result.events} events).")
+    if result.uncovered:
+        named = ", ".join(result.uncovered_codes) + (", …" if result.uncovered > len(result.uncovered_codes) else "")
+        click.echo(
+            f"Every row matches its history; the own fields of {result.uncovered} agreement(s) ({named}) are not "
+            "covered: their history began before openings recorded them."
+        )
+    else:
+        click.echo("Every row matches its history, own fields included.")
+    if result.root is not None:
+        root = result.root.shown_in(app.clock.zone)
+        click.echo(
+            f"Root {root.line} covers {root.events} events of {root.agreements} agreement(s) recorded up to that moment."
+        )
+        if save_root:
+            try:
+                with open(save_root, "a", encoding="utf-8") as out:
+                    out.write(root.line + "\n")
+            except OSError as exc:
+                raise BadInput(f"cannot append the root to {save_root}: {exc.strerror or exc}") from None
+    elif code is None:
+        click.echo("Nothing is recorded yet: there is no root to keep.")
+    for label in extended:
+        click.echo(f"The history extends {label}.")
 
 
 COMMANDS = [init, workflow, verify]

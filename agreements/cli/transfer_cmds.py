@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sys
+from collections.abc import Callable
+from typing import TextIO
 
 import click
 
@@ -32,19 +37,21 @@ def import_(app, file, fmt, actor) -> None:
     """
     from agreements.errors import BadInput  # lazy: loaded when the command runs (cli/__init__.py)
     from agreements.transfer.importer import import_records  # lazy: keeps --help light
-    from agreements.transfer.reading import read_records  # lazy: keeps --help light
+    from agreements.transfer.reading import read_file  # lazy: keeps --help light
 
     try:
-        if file == "-":
-            text = sys.stdin.read()
-        else:
-            with open(file, encoding="utf-8", newline="") as handle:
-                text = handle.read()
+        source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         raise BadInput(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{file}: cannot read it ({exc})") from None
-    records = read_records(text, file, fmt)
+    except OSError as exc:
+        raise BadInput(f"{file}: cannot read it ({exc.strerror})") from None
+    try:  # read as a stream: a file is checked as it is read, never held whole
+        records = read_file(source, file, fmt)
+    except OSError as exc:
+        raise BadInput(f"{file}: cannot read it ({exc.strerror})") from None
+    finally:
+        if file != "-":
+            source.close()
     report = import_records(app.db, records, app.clock, actor=app.actor(actor))
     click.echo(
         f"Imported {report.agreements_added} new agreement(s) and {report.events_added} event(s); "
@@ -57,31 +64,80 @@ def import_(app, file, fmt, actor) -> None:
     "--format", "fmt", type=click.Choice(("json", "csv")), default="json", show_default=True, help="Output format."
 )
 @click.option(
-    "--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output."
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output: whole, or not at all (the file is left as it was).",
+)
+@click.option(
+    "--safe-cells",
+    is_flag=True,
+    help=(
+        "CSV for a spreadsheet: a cell that starts with = + - @, a tab or a carriage return gets a leading "
+        "single quote (') so that it is not run as a formula. Not for import: the quotes would become part "
+        "of the text. Example: agreements export --format csv --safe-cells --out history.csv"
+    ),
 )
 @click.pass_obj
-def export(app, fmt, out) -> None:
+def export(app, fmt, out, safe_cells) -> None:
     """Write every agreement and its whole history (a logical backup).
+
+    Each event carries its stored hash: an export is an anchor of the
+    history as it stood (an import reads the hashes but records none).
 
     \b
     Example:
       agreements export > backup.json
       agreements export --format csv --out history.csv
+      agreements export --format csv --safe-cells --out for-excel.csv
     """
+    from functools import partial  # lazy: only when exporting
+
     from agreements.transfer.exporter import iter_agreements, write_csv, write_json  # lazy: keeps --help light
 
-    writer = write_csv if fmt == "csv" else write_json
-    if out:
-        from agreements.errors import BadInput  # lazy: only a failing --out needs it
+    if safe_cells and fmt != "csv":
+        raise click.UsageError("--safe-cells applies to --format csv only")
+    writer = partial(write_csv, safe_cells=safe_cells) if fmt == "csv" else write_json
+    # closed at once if writing fails: its snapshot of the database ends with it
+    with contextlib.closing(iter_agreements(app.db)) as agreements:
+        if out:
+            _write_whole(out, lambda handle: writer(agreements, handle))
+        else:
+            writer(agreements, sys.stdout)
 
-        try:
-            handle = open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the with below; only opening turns into BadInput
-        except OSError as exc:
-            raise BadInput(f"cannot write {out}: {exc.strerror}") from None
+
+def _write_whole(out: str, write: Callable[[TextIO], None]) -> None:
+    """Let ``write`` fill ``out`` whole or not at all: a regular file is
+    written beside it under a temporary name and renamed over it once
+    complete; a device or a pipe (which cannot be renamed over) directly."""
+    from agreements.errors import BadInput  # lazy: only a failing --out needs it
+
+    path = os.path.realpath(out)  # through a symbolic link: the file it points to is replaced
+    direct = os.path.exists(path) and not os.path.isfile(path)
+    folder, base = os.path.split(path)
+    target = path if direct else os.path.join(folder, f".{base}.{os.getpid()}.part")
+    try:
+        handle = open(target, "w" if direct else "x", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise BadInput(f"cannot write {out}: {exc.strerror}") from None
+    try:
         with handle:
-            writer(iter_agreements(app.db), handle)
-    else:
-        writer(iter_agreements(app.db), sys.stdout)
+            write(handle)
+            handle.flush()
+            if not direct:
+                os.fsync(handle.fileno())  # a backup: on the disk before it replaces the old one
+        if not direct:
+            if os.path.isfile(path):  # keep the permissions of the file it replaces
+                os.chmod(target, os.stat(path).st_mode & 0o7777)
+            os.replace(target, path)
+    except BaseException as exc:
+        if not direct:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        if not isinstance(exc, OSError):
+            raise
+        reason = "no space left on the device" if exc.errno == errno.ENOSPC else exc.strerror
+        left = f"{out} is incomplete" if direct else f"{out} was left as it was"
+        raise BadInput(f"cannot write {out}: {reason}; {left}") from None
 
 
 COMMANDS = [import_, export]

@@ -16,14 +16,17 @@ def users() -> None:
     """Who may act in a shared tracker: viewers read, officers record, heads
     also move agreements into signing, in_force and terminated.
 
-    While no user is registered anyone may act. Once one is, every change
-    must be made as a registered user (--as NAME or $AGREEMENTS_USER). The
-    first user must be a head; after that only a head adds users.
+    You act as your login: the OS login on SQLite, the database login on
+    PostgreSQL. On SQLite, while no user is registered anyone may act (and
+    --as may name someone); once one is, every change is made as your login,
+    which must be registered. The first user must be a head; after that only
+    a head adds users. On PostgreSQL a user is a login, and `users add`
+    (run by the schema owner) grants it the role's group role.
 
     \b
     Example:
       agreements users add aliyev --email r.aliyev@migration.gov.az --role head
-      agreements users add mammadova --email l.mammadova@migration.gov.az --role officer --as aliyev
+      agreements users add mammadova --email l.mammadova@migration.gov.az --role officer
       agreements users list
     """
 
@@ -40,7 +43,10 @@ def users() -> None:
 @actor_option
 @click.pass_obj
 def users_add(app, name, email, role, actor) -> None:
-    """Register a user NAME (the name they act as) with a role.
+    """Register a user NAME (their login) with a role.
+
+    On PostgreSQL NAME must be an existing login; it is granted the role's
+    group role (agreements_reader, agreements_writer, agreements_head).
 
     \b
     Example:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -28,11 +27,7 @@ def resolve_db_url(option: str | None) -> str:
     return "sqlite:///" + str(Path(value).expanduser().absolute())
 
 
-def resolve_actor(option: str | None) -> str:
-    actor = option or os.environ.get(USER_ENV)
-    if not actor:
-        try:
-            actor = getpass.getuser()
-        except Exception:  # no login name in some containers
-            actor = "unknown"
-    return actor
+def stated_actor(option: str | None) -> str | None:
+    """The name given with ``--as``, else ``$AGREEMENTS_USER``; None when neither
+    (who may act under a given name is ``agreements.writes.identity``'s rule)."""
+    return option or os.environ.get(USER_ENV) or None

@@ -12,6 +12,12 @@ before the rename), the one moment after which it may arrive. Then:
 - no answer after the end of the message: ``failed`` as in doubt (the server
   may have accepted it): not retried automatically.
 
+Before any of this a due row must pass :mod:`agreements.digest.genuine`: its
+recipient registered, its bytes the tracker's own digest. A row that does not
+is never handed to a transport: it is ``failed`` at once, saying why. A
+message larger than the server's ``SIZE`` is shortened to fit (the bytes
+sent are the ones the row keeps).
+
 One connection serves a batch. A connection that fails leaves every message
 of the batch queued, with the error and its next attempt time.
 
@@ -33,12 +39,13 @@ from sqlalchemy import or_, select, update
 
 from agreements.config.settings import Config
 from agreements.digest import LOGGER
+from agreements.digest.genuine import Checker, NotGenuine, Original
 from agreements.digest.mail import make_transport, sender_of
 from agreements.digest.owners import owner_gone, process_owner
 from agreements.digest.statuses import FAILED, QUEUED, SENDING, SENT
 from agreements.store.database import Database, rows_changed
 from agreements.store.tables import OutboxMessage
-from notifications.transport import DeliveryError, Session, Transport
+from notifications.transport import DeliveryError, Session, Transport, wire_size
 
 log = logging.getLogger(LOGGER)
 
@@ -60,6 +67,7 @@ class DeliveryReport:
     interrupted: list[tuple[str, str]] = field(default_factory=list)  # in doubt: not resent
     requeued: list[tuple[str, str]] = field(default_factory=list)  # interrupted before being handed over
     due: list[tuple[str, str]] = field(default_factory=list)  # what a dry run would send
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)  # not the tracker's: never sent
 
 
 def deliver_due(
@@ -69,59 +77,69 @@ def deliver_due(
     transport: Transport | None = None,
     now: datetime,
     dry_run: bool = False,
+    checker: Checker | None = None,
+    only: tuple[str, str] | None = None,
 ) -> DeliveryReport:
-    """Send every queued message that is due, through one connection."""
+    """Send every queued message that is due (``only``: that recipient's digest
+    of that week), through one connection; refuse those that are not the tracker's."""
     report = DeliveryReport()
     if not dry_run:
         _recover_interrupted(db, now, report)
-    due = due_messages(db, now)
+    due = due_messages(db, now, only)
     if not due and not dry_run:
+        return report
+    if dry_run:
+        report.transport = (transport or make_transport(config)).describe()
+        report.due = [(row.recipient, row.week) for row in due]
+        return report
+    checker = checker or Checker(db, config)
+    batch: list[tuple[OutboxMessage, Original]] = []
+    for row in due:
+        try:
+            batch.append((row, checker.check(row)))
+        except NotGenuine as exc:
+            _reject(db, row, str(exc), now, report)
+    if not batch:
         return report
     transport = transport or make_transport(config)
     report.transport = transport.describe()
-    if dry_run:
-        report.due = [(row.recipient, row.week) for row in due]
-        return report
     envelope_from = sender_of(config).email
     try:
         with transport.session() as session:
-            _send_batch(db, config, session, due, envelope_from, now, report)
+            _send_batch(db, config, session, batch, envelope_from, now, report)
     except DeliveryError as exc:  # no connection at all: the whole batch waits
-        for row in due:
+        for row, _original in batch:
             _record_failure(db, config, row, exc, now, False, report)
     return report
 
 
-def due_messages(db: Database, now: datetime) -> list[OutboxMessage]:
+def due_messages(db: Database, now: datetime, only: tuple[str, str] | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == QUEUED,
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+    )
+    if only is not None:
+        query = query.where(OutboxMessage.recipient == only[0], OutboxMessage.week == only[1])
     with db.read() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.status == QUEUED,
-                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-                )
-                .order_by(OutboxMessage.id)
-            )
-        )
+        return list(session.scalars(query.order_by(OutboxMessage.id)))
 
 
 def _send_batch(
     db: Database,
     config: Config,
     session: Session,
-    due: list[OutboxMessage],
+    batch: list[tuple[OutboxMessage, Original]],
     envelope_from: str,
     now: datetime,
     report: DeliveryReport,
 ) -> None:
     """Send each row this run wins; once the connection breaks, the rest wait for a later run."""
     broken: DeliveryError | None = None
-    for row in due:
+    for row, original in batch:
         if broken is not None:
             _record_failure(db, config, row, broken, now, False, report)
         elif _claim(db, row, now):  # else another sender has it
-            broken = _send_claimed(db, config, session, row, envelope_from, now, report)
+            broken = _send_claimed(db, config, session, row, original, envelope_from, now, report)
 
 
 def _send_claimed(
@@ -129,18 +147,23 @@ def _send_claimed(
     config: Config,
     session: Session,
     row: OutboxMessage,
+    original: Original,
     envelope_from: str,
     now: datetime,
     report: DeliveryReport,
 ) -> DeliveryError | None:
     """Send one claimed row and record the outcome; return the error if the connection broke."""
+    raw = row.message
+    if session.max_size is not None and wire_size(raw) > session.max_size:
+        raw = original.fitted(session.max_size)  # still too big: the server's refusal says so
+        log.info("digest %s to %s: shortened to %d bytes for the server's SIZE", row.week, row.recipient, len(raw))
     try:
         session.send(
-            row.message,
+            raw,
             envelope_from,
             [row.recipient],
             name=f"{row.week}-{row.recipient}",
-            hand_over=lambda: _hand_over(db, row, report.transport),
+            hand_over=lambda: _hand_over(db, row, report.transport, None if raw == row.message else raw),
         )
     except DeliveryError as exc:
         if exc.in_doubt:  # no answer after the end of the message: maybe accepted
@@ -190,15 +213,19 @@ class _ClaimLost(Exception):
     """The claimed row is no longer this sender's: a later run took it for abandoned."""
 
 
-def _hand_over(db: Database, row: OutboxMessage, transport: str) -> None:
+def _hand_over(db: Database, row: OutboxMessage, transport: str, shortened: bytes | None) -> None:
     """Record, while the row is still this sender's claim, that the message is
-    about to reach the point after which the server may accept it."""
+    about to reach the point after which the server may accept it (and, when
+    it was shortened to fit the server, the bytes sent instead)."""
+    values: dict[str, object] = {"transport": transport}
+    if shortened is not None:
+        values["message"] = shortened
     with db.sessions().begin() as session:
         changed = rows_changed(
             session,
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id, OutboxMessage.status == SENDING, OutboxMessage.attempts == row.attempts)
-            .values(transport=transport),
+            .values(**values),
         )
         if changed != 1:
             raise _ClaimLost(f"digest {row.week} to {row.recipient}: the claim was taken over; not sent")
@@ -302,6 +329,21 @@ def _record_failure(
         text,
         "given up" if give_up else f"attempt {attempts}, retried later",
     )
+
+
+def _reject(db: Database, row: OutboxMessage, why: str, now: datetime, report: DeliveryReport) -> None:
+    """A row that is not the tracker's own digest: ``failed`` without being sent, saying why."""
+    text = _as_last_error(why)
+    with db.sessions().begin() as session:
+        changed = rows_changed(
+            session,
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == QUEUED, OutboxMessage.attempts == row.attempts)
+            .values(status=FAILED, last_error=text, attempted_at=now, next_attempt_at=None),
+        )
+    if changed == 1:  # else another sender settled it meanwhile
+        report.rejected.append((row.recipient, row.week, text))
+        log.error("digest %s to %s: %s", row.week, row.recipient, text)
 
 
 def _in_doubt_error(why: str) -> str:

@@ -26,7 +26,7 @@ def preview(
 ) -> str:
     """The digest rendered without sending: text, HTML or the whole message (eml)."""
     row = find_recipient(db, recipient) if recipient else None
-    digest = build_digest(collect(db, config, week), row, locale)
+    digest = build_digest(collect(db, config, week, now=now), row, locale)
     if fmt == "html":
         return render_html(digest)
     if fmt == "eml":

@@ -10,12 +10,16 @@ from datetime import datetime
 from agreements.config.settings import Config
 from agreements.digest import LOGGER
 from agreements.digest.delivery import DeliveryReport, deliver_due
-from agreements.digest.outbox import QueueReport, pending, queue_week
+from agreements.digest.genuine import Checker
+from agreements.digest.outbox import QueueReport, pending, queue_week, resend
 from agreements.errors import DomainError
 from agreements.store.database import Database
 from notifications.transport import Transport
 
 log = logging.getLogger(LOGGER)
+
+#: the most of one digest's error that the one line of a failed run shows (the outbox keeps it whole)
+MAX_SHOWN = 400
 
 
 @dataclass
@@ -38,6 +42,7 @@ class WeekReport:
             or d.due
             or d.interrupted
             or d.requeued
+            or d.rejected
         ):
             return f"weekly digest for {self.week}: no recipients (add them with `agreements recipients add`)"
         verb = "would queue" if self.dry_run else "queued"
@@ -54,6 +59,8 @@ class WeekReport:
             parts.append(f"{len(d.retrying)} still queued for a retry ({d.retrying[-1][2]})")
         if d.failed:
             parts.append(f"{len(d.failed)} failed ({d.failed[-1][2]})")
+        if d.rejected:
+            parts.append(f"{len(d.rejected)} refused, not the tracker's to send ({d.rejected[-1][2]})")
         if d.requeued:
             parts.append(f"{len(d.requeued)} interrupted before being handed over, queued again")
         if d.interrupted:
@@ -61,6 +68,16 @@ class WeekReport:
                 f"{len(d.interrupted)} in doubt after an interrupted send, not resent (see `agreements outbox --status failed`)"
             )
         return f"weekly digest for {self.week}: " + "; ".join(parts)
+
+
+def not_delivered(delivery: DeliveryReport) -> str | None:
+    """One line naming each digest a run gave up on (refused by the server, out
+    of attempts, or not the tracker's to send) and why; None if there is none."""
+    failures = delivery.failed + delivery.rejected
+    if not failures:
+        return None
+    each = "; ".join(f"{recipient} ({week}): {error[:MAX_SHOWN]}" for recipient, week, error in failures)
+    return f"{len(failures)} digest(s) not delivered: {each} (see `agreements outbox --status failed`)"
 
 
 def run_week(
@@ -74,7 +91,9 @@ def run_week(
 ) -> WeekReport:
     """Queue the week's digests, then deliver everything due (this week's and earlier retries)."""
     queue = queue_week(db, config, week, now=now, dry_run=dry_run)
-    delivery = deliver_due(db, config, transport=transport, now=now, dry_run=dry_run)
+    checker = Checker(db, config, weeks={week: queue.data} if queue.data is not None else None)
+    checker.produced.update({(recipient, week): raw for recipient, raw in queue.produced.items()})
+    delivery = deliver_due(db, config, transport=transport, now=now, dry_run=dry_run, checker=checker)
     return WeekReport(week, queue, delivery, [] if dry_run else pending(db, week), dry_run)
 
 
@@ -94,6 +113,35 @@ def send_weekly_digest(db: Database, config: Config, week: str, now: datetime) -
     report = run_week(db, config, week, now=now)
     summary = report.summary()
     log.info("%s", summary)
+    if (failures := not_delivered(report.delivery)) is not None:
+        log.error("%s", failures)
     if report.pending:
         raise DigestIncomplete(summary)
     return summary
+
+
+class NotDelivered(DomainError):
+    """A digest sent again that did not go out: the one line says why."""
+
+
+def resend_now(db: Database, config: Config, week: str, recipient: str, now: datetime, actor: str) -> str:
+    """Queue a failed digest again (:func:`~agreements.digest.outbox.resend`) and
+    send it at once; return what was done. :class:`NotDelivered`, naming the
+    server's answer, when it was refused or could not be sent yet."""
+    checker = Checker(db, config)
+    resend(db, config, week, recipient, now, actor, checker=checker)
+    report = deliver_due(db, config, now=now, only=(recipient, week), checker=checker)
+    if recipient in report.sent:
+        return f"Sent the {week} digest to {recipient} again via {report.transport}."
+    problem = not_delivered(report)
+    for who, _week, error in report.retrying:
+        if who == recipient and problem is None:
+            problem = (
+                f"the {week} digest for {recipient} is queued again but not sent yet: {error}; "
+                "the next `agreements digest send` retries it"
+            )
+    if problem is None and (recipient, week) in report.interrupted:
+        problem = f"the {week} digest for {recipient} is in doubt: see `agreements outbox --status failed`"
+    if problem is not None:
+        raise NotDelivered(problem)
+    return f"Queued the {week} digest for {recipient} again; `agreements digest send --week {week}` sends it."

@@ -8,7 +8,18 @@ The digest of week W (e.g. ``2026-W48``) is the one sent on W's Monday:
   the week before (Monday to Sunday);
 - **coming up**: planned dates (``agreements plan``) and acknowledgements that
   expire, from that Monday for ``digest.horizon_days`` (14) days;
-- **pipeline**: how many agreements stand in each stage on that Monday.
+- **pipeline**: how many agreements stand in each stage on that Monday;
+- **the anchor** (in the footer): the root of every chain as recorded when
+  that Monday began in the configured zone (``agreements.reads.anchor``), so
+  that every recipient keeps a copy of it outside the database.
+
+The anchor's moment is fixed by the week, never by the time of rendering, so
+a queued digest renders again to the same bytes (``genuine``): events
+recorded later do not change a root at a moment already past. Only a digest
+rendered before its Monday began (queued early, or previewed) anchors the
+moment it was rendered instead, to the second, as its Date header says: a
+root at a moment still to come would change with every event recorded until
+then, and the copy a recipient keeps would not verify.
 
 :func:`collect` reads the database once for all recipients; :func:`build_digest`
 hands one recipient's plain data to ``notifications``, which renders it.
@@ -18,15 +29,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from agreements.digest.iso_week import parse_week
 from agreements.digest.recipients import Follows, follows
+from agreements.reads.anchor import root_line
 from agreements.reads.stalled import Stall, assess_all
 from agreements.store.tables import Agreement, Event
 from notifications.model import ACK_EXPIRES, ActionItem, Digest, Movement, Person, PipelineRow, Upcoming
@@ -64,6 +77,9 @@ class WeekData:
     moved_from: date
     moved_to: date
     coming_until: date
+    began: datetime  # the Monday's first moment in the configured zone
+    anchor_at: datetime | None = None  # the moment the footer's root covers (see anchor_moment)
+    anchor: str = ""  # its root line, ROOT_HEX@ISO_MOMENT
     agreements: dict[str, AgreementFacts] = field(default_factory=dict)
     stalls: list[Stall] = field(default_factory=list)  # flagged, most severe first
     moved: list[Event] = field(default_factory=list)
@@ -72,8 +88,12 @@ class WeekData:
     stages: dict[str, str] = field(default_factory=dict)  # code -> stage on Monday
 
 
-def collect(db: Database, config: Config, week: str) -> WeekData:
-    """Read the week from the database, once for all recipients."""
+def collect(db: Database, config: Config, week: str, *, now: datetime | None = None) -> WeekData:
+    """Read the week from the database, once for all recipients.
+
+    ``now``: when the digest is rendered (aware; it only matters before the
+    Monday begins, see :func:`anchor_moment`); None for a Monday already begun.
+    """
     monday = parse_week(week)
     data = WeekData(
         week=week,
@@ -81,6 +101,7 @@ def collect(db: Database, config: Config, week: str) -> WeekData:
         moved_from=monday - timedelta(days=7),
         moved_to=monday - timedelta(days=1),
         coming_until=monday + timedelta(days=config.digest.horizon_days - 1),
+        began=first_moment(monday, config.timezone),
     )
     assessed = assess_all(db, config, monday)
     flagged = [s for s in assessed if s.level in LEVELS]
@@ -92,7 +113,35 @@ def collect(db: Database, config: Config, week: str) -> WeekData:
         data.codes = {a.id: a.code for a in session.scalars(select(Agreement))}
         data.moved = list(session.scalars(_moved_query(data)))
         data.plans = list(session.scalars(_plans_query(data)))
-    return data
+    return anchored(db, data, now)
+
+
+def first_moment(day: date, zone: str) -> datetime:
+    """The first moment of ``day`` in ``zone`` (where midnight is skipped, the
+    moment the day really begins)."""
+    local = ZoneInfo(zone)
+    return datetime.combine(day, time(0), tzinfo=local).astimezone(UTC).astimezone(local)
+
+
+def anchor_moment(began: datetime, when: datetime | None) -> datetime:
+    """The moment the footer of a digest rendered at ``when`` anchors: its
+    Monday's first moment (``began``), or ``when`` itself, to the second, in
+    the Monday's zone, when it came earlier. None: rendered once the Monday began."""
+    if when is None:
+        return began
+    if when.tzinfo is None:
+        raise ValueError("the moment a digest is rendered needs a UTC offset")
+    second = when.replace(microsecond=0)  # what the message's Date header keeps of it
+    return began if second >= began else second.astimezone(began.tzinfo)
+
+
+def anchored(db: Database, data: WeekData, when: datetime | None) -> WeekData:
+    """``data`` with the footer's anchor of a digest rendered at ``when``
+    (``data`` itself when it already carries that one)."""
+    moment = anchor_moment(data.began, when)
+    if moment == data.anchor_at and data.anchor:
+        return data
+    return replace(data, anchor_at=moment, anchor=root_line(db, moment))
 
 
 def _collect_agreements(session: Session, data: WeekData) -> None:
@@ -213,6 +262,8 @@ def build_digest(data: WeekData, recipient: Recipient | None = None, locale: str
         parties=scope.parties,
         kinds=scope.kinds,
         officer=scope.officer,
+        anchor=data.anchor,
+        anchor_at=data.anchor_at,
     )
 
 

@@ -38,6 +38,7 @@ from agreements.scheduling.claims import DONE, FAILED, claim, find_claim, finish
 from agreements.scheduling.periods import daily_period, last_fire_time, trigger_for, weekly_period
 from agreements.store.database import Database
 from agreements.writes import stall_flags
+from agreements.writes.identity import service_actor
 
 if TYPE_CHECKING:  # pragma: no cover
     from apscheduler.triggers.cron import CronTrigger
@@ -56,7 +57,7 @@ NOT_DUE = "not_due"
 
 def _stall_work(db: Database, config: Config, fire: datetime, period: str, now: datetime) -> str:
     day = fire.astimezone(ZoneInfo(config.timezone)).date()
-    return stall_flags.run_scan(db, config, day, now=now).summary()
+    return stall_flags.run_scan(db, config, day, now=now, actor=service_actor(db)).summary()
 
 
 def _digest_work(db: Database, config: Config, fire: datetime, period: str, now: datetime) -> str:

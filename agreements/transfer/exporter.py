@@ -6,14 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Any, TextIO
 
 from sqlalchemy import select
 
 from agreements.store.database import Database
 from agreements.store.tables import Agreement, AgreementParty, Event
-from agreements.transfer.formats import AGREEMENT_FIELDS, CSV_COLUMNS, EVENT_FIELDS, FORMAT, VERSION
+from agreements.transfer.formats import AGREEMENT_FIELDS, CSV_COLUMNS, EXPORTED_EVENT_FIELDS, FORMAT, VERSION
+
+#: what spreadsheets take for a formula at the start of a cell (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _export_event(event: Any) -> dict[str, Any]:
@@ -36,6 +39,9 @@ def _export_event(event: Any) -> dict[str, Any]:
         "awaiting": event.awaiting,
         "source": event.source,
         "recorded_at": (event.stated_recorded_at or event.recorded_at).isoformat(),
+        # the stored hash: an export is an anchor of the history as it stood
+        # (an import reads it but records nothing of it)
+        "hash": event.hash,
     }
 
 
@@ -59,10 +65,11 @@ _EXPORT_EVENT_COLUMNS = (
     "recorded_at",
     "stated_actor",
     "stated_recorded_at",
+    "hash",
 )
 
 
-def iter_agreements(db: Database) -> Iterator[dict[str, Any]]:
+def iter_agreements(db: Database) -> Generator[dict[str, Any], None, None]:
     """Every agreement with its events, streamed: the agreements (without
     history) are read first, then one pass over the events in agreement
     order, yielding each agreement as soon as its events are read. Plain rows
@@ -122,13 +129,19 @@ def write_json(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("\n  ]\n}\n")
 
 
-def write_csv(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
-    """Write a CSV history file: one row per event, an agreement at a time."""
+def write_csv(agreements: Iterable[dict[str, Any]], out: TextIO, safe_cells: bool = False) -> None:
+    """Write a CSV history file: one row per event, an agreement at a time.
+
+    ``safe_cells`` writes for a spreadsheet rather than for import: a cell
+    that a spreadsheet would run as a formula gets a leading single quote.
+    """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for agreement in agreements:
         head = [agreement[f] if f != "parties" else ";".join(agreement[f]) for f in AGREEMENT_FIELDS]
-        rows = [head + [_csv_value(event[f]) for f in EVENT_FIELDS] for event in agreement["events"]]
+        rows = [head + [_csv_value(event[f]) for f in EXPORTED_EVENT_FIELDS] for event in agreement["events"]]
+        if safe_cells:
+            rows = [[_safe_cell(cell) for cell in row] for row in rows]
         chunk = io.StringIO()
         csv.writer(chunk, lineterminator="\n").writerows(rows)
         if "\r" in chunk.getvalue():
@@ -141,3 +154,10 @@ def write_csv(agreements: Iterable[dict[str, Any]], out: TextIO) -> None:
 
 def _csv_value(value: Any) -> Any:
     return "" if value is None else value
+
+
+def _safe_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: ``'`` before what would start a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

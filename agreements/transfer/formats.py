@@ -28,7 +28,19 @@ EVENT_FIELDS = (
     "source",
     "recorded_at",
 )
-CSV_COLUMNS = AGREEMENT_FIELDS + tuple("event_kind" if f == "kind" else f for f in EVENT_FIELDS)
+#: what an export adds to each event: its stored hash, so that an export is an
+#: anchor of the history; an import reads it but records nothing of it (a file
+#: cannot vouch for a hash; the tracker computes its own)
+HASH_FIELD = "hash"
+EXPORTED_EVENT_FIELDS = EVENT_FIELDS + (HASH_FIELD,)
+#: the columns a CSV history file must have (files written before the hash
+#: column was added have no ``hash``)
+CSV_REQUIRED = AGREEMENT_FIELDS + tuple("event_kind" if f == "kind" else f for f in EVENT_FIELDS)
+CSV_COLUMNS = CSV_REQUIRED + (HASH_FIELD,)
+#: the longest line of a CSV history file (its free texts are at most 10,000
+#: characters each): a file is read a line at a time, so that a file of junk
+#: takes memory bounded by this rather than by its size
+MAX_CSV_LINE = 1 << 20
 
 
 @dataclass

@@ -2,67 +2,92 @@
 
 Every field is checked here, with the file name, agreement and event number
 in the message, so that a bad file is refused before anything is stored.
+A file is read as a stream, an agreement (JSON) or a line (CSV) at a time,
+each checked before the next is read: a file of junk is refused at its first
+wrong agreement or line, in memory that does not grow with its size.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any, Literal, overload
+from typing import Any, BinaryIO, Literal, TextIO, overload
 
 from agreements.errors import BadInput
 from agreements.transfer.bulk import no_cyclic_gc
-from agreements.transfer.formats import AGREEMENT_FIELDS, CSV_COLUMNS, EVENT_FIELDS, FORMAT, VERSION, AgreementRecord
+from agreements.transfer.formats import (
+    AGREEMENT_FIELDS,
+    CSV_REQUIRED,
+    EVENT_FIELDS,
+    EXPORTED_EVENT_FIELDS,
+    HASH_FIELD,
+    MAX_CSV_LINE,
+    AgreementRecord,
+)
+from agreements.transfer.json_stream import json_agreements
 from agreements.writes.apply import EventSpec
 from workflows.chronology import DAY, PRECISIONS, UNKNOWN, When
-from workflows.events import EVENT_KINDS
+from workflows.events import EVENT_KINDS, OPENED
 from workflows.inputs import check_agreement_text, normalise_code, normalise_party
 from workflows.stages import KINDS, STAGE_NAMES
 
 
-def read_records(text: str, name: str, fmt: str | None = None) -> list[AgreementRecord]:
-    """Parse a history file; ``fmt`` ("json" or "csv") defaults to the file name's, else JSON."""
+def read_file(source: BinaryIO, name: str, fmt: str | None = None) -> list[AgreementRecord]:
+    """Parse a history file from a binary stream (UTF-8, a byte-order mark
+    allowed), reading it as it goes; ``fmt`` ("json" or "csv") defaults to
+    the file name's, else JSON."""
     fmt = fmt or ("csv" if name.lower().endswith(".csv") else "json")
-    text = text.removeprefix("\ufeff")  # a byte-order mark (Excel's "CSV UTF-8") is not content
     with no_cyclic_gc():
-        return parse_csv(text, name) if fmt == "csv" else parse_json(text, name)
+        if fmt != "csv":
+            return _parse_json(source, name)
+        # "utf-8-sig": a byte-order mark (Excel's "CSV UTF-8") is not content
+        text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+        try:
+            return _parse_csv(text, name)
+        finally:
+            text.detach()  # the caller closes the stream it opened
+
+
+def read_records(text: str, name: str, fmt: str | None = None) -> list[AgreementRecord]:
+    """Parse a history file given as text (see :func:`read_file`)."""
+    return read_file(io.BytesIO(text.encode("utf-8", "surrogateescape")), name, fmt)
 
 
 def parse_json(text: str, name: str) -> list[AgreementRecord]:
     """The agreements of a JSON history file (``name`` is for messages)."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except RecursionError:
-        raise BadInput(f"{name}: not valid JSON (nested too deeply)") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BadInput(f'{name}: not an {FORMAT} file (expected "format": "{FORMAT}")')
-    unknown = set(document) - {"format", "version", "agreements"}
-    if unknown:
-        raise BadInput(f"{name}: unknown field(s) {', '.join(sorted(unknown))}")
-    if document.get("version") != VERSION:
-        raise BadInput(f"{name}: unsupported version {document.get('version')!r} (this tracker reads {VERSION})")
-    agreements = document.get("agreements")
-    if not isinstance(agreements, list):
-        raise BadInput(f'{name}: "agreements" must be a list')
-    return _unique([_agreement(a, f"{name}: agreement {i}") for i, a in enumerate(agreements, 1)], name)
+    return read_records(text, name, "json")
 
 
 def parse_csv(text: str, name: str) -> list[AgreementRecord]:
-    """The agreements of a CSV history file: one row per event, the
-    agreement's columns repeated on each of its rows."""
-    reader = csv.DictReader(io.StringIO(text))
+    """The agreements of a CSV history file (``name`` is for messages)."""
+    return read_records(text, name, "csv")
+
+
+def _parse_json(source: BinaryIO, name: str) -> list[AgreementRecord]:
+    records: list[AgreementRecord] = []
+    codes: set[str] = set()
+    for index, raw in enumerate(json_agreements(source, name, _streamed_event), 1):
+        records.append(_unique(_agreement(raw, f"{name}: agreement {index}"), codes, name))
+    return records
+
+
+def _parse_csv(text: TextIO, name: str) -> list[AgreementRecord]:
+    """One row per event, the agreement's columns repeated on each of its
+    rows; each row is checked as it is read."""
+    reader = csv.DictReader(_lines(text, name))
     try:
         fieldnames = reader.fieldnames  # reads the header line: malformed CSV may fail here already
     except csv.Error as exc:
         raise BadInput(f"{name}: malformed CSV ({exc})") from None
-    missing = set(CSV_COLUMNS) - set(fieldnames or ())
+    missing = set(CSV_REQUIRED) - set(fieldnames or ())
     if missing:
         raise BadInput(f"{name}: missing CSV column(s) {', '.join(sorted(missing))}")
-    grouped: dict[str, dict[str, Any]] = {}
+    # per code as written in the file: its record, its columns as first read, its number in the file
+    seen: dict[str, tuple[AgreementRecord, dict[str, Any], str]] = {}
+    codes: set[str] = set()
+    has_hash = HASH_FIELD in (fieldnames or ())
     try:
         for line, row in enumerate(reader, 2):
             code = row["code"]
@@ -75,24 +100,50 @@ def parse_csv(text: str, name: str) -> list[AgreementRecord]:
                 "parent": row["parent"] or None,
                 "officer": row["officer"] or None,
             }
-            raw = grouped.setdefault(code, {**head, "events": []})
-            for key, value in head.items():
-                if raw[key] != value:
-                    raise BadInput(f"{name}: line {line}: {key} of {code} differs from its earlier rows")
             event = {f: row["event_kind" if f == "kind" else f] or None for f in EVENT_FIELDS}
-            raw["events"].append(event)
+            if has_hash:
+                event[HASH_FIELD] = row[HASH_FIELD] or None
+            if code not in seen:
+                where = f"{name}: agreement {len(seen) + 1}"
+                record = _unique(_agreement({**head, "events": [event]}, where), codes, name)
+                seen[code] = (record, head, f"{where} ({record.code})")
+                continue
+            record, first, where = seen[code]
+            for key, value in head.items():
+                if first[key] != value:
+                    raise BadInput(f"{name}: line {line}: {key} of {code} differs from its earlier rows")
+            number = len(record.events) + 1
+            record.events.append(_placed(event, number, f"{where}, event {number}"))
     except csv.Error as exc:
         raise BadInput(f"{name}: malformed CSV ({exc})") from None
-    return _unique([_agreement(a, f"{name}: agreement {i}") for i, a in enumerate(grouped.values(), 1)], name)
+    return [record for record, _head, _where in seen.values()]
 
 
-def _unique(records: list[AgreementRecord], name: str) -> list[AgreementRecord]:
-    seen: set[str] = set()
-    for record in records:
-        if record.code in seen:
-            raise BadInput(f"{name}: agreement {record.code} appears twice")
-        seen.add(record.code)
-    return records
+def _streamed_event(where: str, head: dict[str, Any], number: int, raw: Any) -> EventSpec:
+    """An event of an agreement read in parts, checked as it is read
+    (``head``: the agreement's fields read before its events)."""
+    code = head.get("code")
+    if isinstance(code, str) and code:
+        where = f"{where} ({normalise_code(code)})"
+    return _placed(raw, number, f"{where}, event {number}")
+
+
+def _lines(text: TextIO, name: str) -> Iterator[str]:
+    """The lines of ``text`` for the csv reader, each at most MAX_CSV_LINE characters."""
+    try:
+        while line := text.readline(MAX_CSV_LINE + 1):
+            if len(line) > MAX_CSV_LINE:
+                raise BadInput(f"{name}: malformed CSV (a line longer than {MAX_CSV_LINE:,} characters)")
+            yield line
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{name}: cannot read it: not UTF-8 text ({exc.reason})") from None
+
+
+def _unique(record: AgreementRecord, codes: set[str], name: str) -> AgreementRecord:
+    if record.code in codes:
+        raise BadInput(f"{name}: agreement {record.code} appears twice")
+    codes.add(record.code)
+    return record
 
 
 @overload
@@ -118,12 +169,18 @@ def _date(value: Any, where: str, name: str) -> date | None:
         raise BadInput(f"{where}: {name} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+_EVENT_KEYS = frozenset(EXPORTED_EVENT_FIELDS)
+
+
 def _event(raw: Any, where: str) -> EventSpec:
     if not isinstance(raw, dict):
         raise BadInput(f"{where}: an event must be an object")
-    unknown = set(raw) - set(EVENT_FIELDS)
+    unknown = set(raw) - _EVENT_KEYS
     if unknown:
         raise BadInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    anchor = raw.get(HASH_FIELD)  # an export's anchor: read, never recorded (a file cannot vouch for it)
+    if anchor is not None and not isinstance(anchor, str):
+        raise BadInput(f"{where}: {HASH_FIELD} must be text")
     kind = _text(raw.get("kind"), where, "kind", required=True)
     if kind not in EVENT_KINDS:
         raise BadInput(f"{where}: unknown event kind {kind!r}; one of: {', '.join(EVENT_KINDS)}")
@@ -179,6 +236,26 @@ def _event(raw: Any, where: str) -> EventSpec:
     )
 
 
+def _placed(raw: Any, number: int, where: str) -> EventSpec:
+    """Event ``number`` of a history, checked as it is read: a file holds
+    each history whole, from its opening and with no other (so a file of
+    anything else is refused at its first event)."""
+    spec = _event(raw, where)
+    if number == 1 and spec.kind != OPENED:
+        raise _not_opening(where)
+    if number > 1 and spec.kind == OPENED:
+        raise _reopening(where)
+    return spec
+
+
+def _not_opening(where: str) -> BadInput:
+    return BadInput(f"{where}: a history starts with its opening (kind {OPENED}); a file holds each one whole")
+
+
+def _reopening(where: str) -> BadInput:
+    return BadInput(f"{where}: only the first event opens a history")
+
+
 def _agreement(raw: Any, where: str) -> AgreementRecord:
     if not isinstance(raw, dict):
         raise BadInput(f"{where}: an agreement must be an object")
@@ -200,6 +277,12 @@ def _agreement(raw: Any, where: str) -> AgreementRecord:
     if not isinstance(events, list) or not events:
         raise BadInput(f"{where}: events must be a non-empty list")
     parent = _text(raw.get("parent"), where, "parent")
+    specs = [e if isinstance(e, EventSpec) else _event(e, f"{where}, event {i}") for i, e in enumerate(events, 1)]
+    if specs[0].kind != OPENED:
+        raise _not_opening(f"{where}, event 1")
+    again = next((i for i, spec in enumerate(specs[1:], 2) if spec.kind == OPENED), None)
+    if again is not None:
+        raise _reopening(f"{where}, event {again}")
     record = AgreementRecord(
         code=code,
         title_az=_text(raw.get("title_az"), where, "title_az", required=True),
@@ -208,7 +291,7 @@ def _agreement(raw: Any, where: str) -> AgreementRecord:
         parties=parties,
         parent=normalise_code(parent) if parent else None,
         officer=_text(raw.get("officer"), where, "officer"),
-        events=[_event(e, f"{where}, event {i}") for i, e in enumerate(events, 1)],
+        events=specs,
     )
     try:  # here, not at the opening event: the new rows are flushed before their events
         check_agreement_text(record)

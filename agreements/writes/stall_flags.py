@@ -23,7 +23,6 @@ from workflows.events import ACK, FLAG
 from workflows.stall import ACKNOWLEDGED, CLEARED, CRITICAL, OVERDUE
 
 log = logging.getLogger(__name__)
-SCHEDULER_ACTOR = "scheduler"  # the actor of the flags the scan records
 
 
 def acknowledge(
@@ -82,8 +81,9 @@ def _describe(stall: Stall) -> str:
     return text
 
 
-def run_scan(db: Database, config: Config, day: date, *, now: datetime) -> ScanReport:
-    """Record each change of flag since the last scan as a history event.
+def run_scan(db: Database, config: Config, day: date, *, now: datetime, actor: str) -> ScanReport:
+    """Record each change of flag since the last scan as a history event, by
+    ``actor`` (the scheduler: ``writes.identity.service_actor``).
 
     Idempotent for a day: a second scan finds nothing changed and records
     nothing. Each agreement is written in its own transaction.
@@ -102,7 +102,7 @@ def run_scan(db: Database, config: Config, day: date, *, now: datetime) -> ScanR
             append_event(
                 session,
                 agreement,
-                EventSpec(kind=FLAG, when=When(day, DAY), actor=SCHEDULER_ACTOR, outcome=state, note=_describe(stall)),
+                EventSpec(kind=FLAG, when=When(day, DAY), actor=actor, outcome=state, note=_describe(stall)),
                 day,
                 now=now,
             )

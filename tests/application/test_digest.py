@@ -67,14 +67,14 @@ def week_history(seeded):
         db,
         "RA-MDA",
         "internal_approval",
-        details("leyla", note="Text agreed ad referendum", reference="letter No. 02/2210"),
+        details("tester", note="Text agreed ad referendum", reference="letter No. 02/2210"),
         on=date(2017, 2, 22),
         clock=clock_at(today),
     )
     record_round(
         db,
         "IP-DEU",
-        details("rashad", place="Berlin"),
+        details("tester", place="Berlin"),
         on=date(2017, 2, 23),
         until=date(2017, 2, 24),
         outcome="Two articles left open",
@@ -84,14 +84,14 @@ def week_history(seeded):
         db,
         "RA-TUR",
         "XİN mətni qarşı tərəfə təqdim edib",
-        details("leyla", reference="nota № 4/118"),
+        details("tester", reference="nota № 4/118"),
         on=date(2017, 2, 21),
         clock=clock_at(today),
     )
     acknowledge(
         db,
         "RA-PAK",
-        details("leyla", note="Waiting for the MFA's reply"),
+        details("tester", note="Waiting for the MFA's reply"),
         until=date(2017, 3, 6),
         on=date(2017, 2, 20),
         clock=clock_at(today),
@@ -101,7 +101,7 @@ def week_history(seeded):
         "RA-CHE",
         on=date(2017, 3, 3),
         what="Exchange of notes on entry into force",
-        actor="leyla",
+        actor="tester",
         clock=clock_at(date(2017, 2, 24)),
     )
     add_agreement(
@@ -111,7 +111,7 @@ def week_history(seeded):
         title_en="Test <script>alert(1)</script> agreement",
         kind="other",
         parties=["MDA"],
-        actor="leyla",
+        actor="tester",
         on=date(2017, 2, 21),
         clock=clock_at(today),
     )
@@ -121,17 +121,19 @@ def week_history(seeded):
 @pytest.fixture
 def recipients(week_history):
     db = week_history
-    add_recipient(db, "gozel@migration.gov.az", name=AZ_NAME, locale="az", actor="t", now=NOW)
-    add_recipient(db, "ru.desk@migration.gov.az", name="Russia desk", locale="en", actor="t", parties=["RUS"], now=NOW)
+    add_recipient(db, "gozel@migration.gov.az", name=AZ_NAME, locale="az", actor="tester", now=NOW)
     add_recipient(
-        db, "head@migration.gov.az", name="Head of Legal", locale="en", actor="t", only_needs_action=True, now=NOW
+        db, "ru.desk@migration.gov.az", name="Russia desk", locale="en", actor="tester", parties=["RUS"], now=NOW
+    )
+    add_recipient(
+        db, "head@migration.gov.az", name="Head of Legal", locale="en", actor="tester", only_needs_action=True, now=NOW
     )
     add_recipient(
         db,
         "mda@migration.gov.az",
         name="Moldova desk",
         locale="en",
-        actor="t",
+        actor="tester",
         parties=["MDA"],
         only_needs_action=True,
         now=NOW,
@@ -168,8 +170,8 @@ def test_render_az_on_the_seed_history(week_history, tmp_path):
     assert "İkitərəfli sazişlər 27 fevral 2017 tarixinə" in text
     assert "* PR-RUS-ROAD [kritik] layihə, iş günləri: 186 / 30" in text
     assert "Növbəti addım: XİN; mərhələdə ən gec 31 dekabr 2016 tarixindən" in text
-    assert "* 22 fevral 2017  RA-MDA: ekspertlər səviyyəsində danışıqlar → dövlətdaxili razılaşdırma (leyla)" in text
-    assert "* 23–24 fevral 2017  IP-DEU: ekspertlər səviyyəsində danışıqlar raundu (rashad)" in text
+    assert "* 22 fevral 2017  RA-MDA: ekspertlər səviyyəsində danışıqlar → dövlətdaxili razılaşdırma (tester)" in text
+    assert "* 23–24 fevral 2017  IP-DEU: ekspertlər səviyyəsində danışıqlar raundu (tester)" in text
     assert "XİN mətni qarşı tərəfə təqdim edib" in text and "sənəd: nota № 4/118" in text
     assert "* 3 mart 2017  RA-CHE: Exchange of notes on entry into force" in text
     assert "* 6 mart 2017  RA-PAK: nəzərə alınma müddəti bitir" in text
@@ -184,9 +186,9 @@ def test_render_en_on_the_seed_history(week_history):
     assert "Weekly digest — Week 2017-W09" in text
     assert "Bilateral agreements as of 27 February 2017" in text
     assert "* MC-RUS [critical] internal approval, working days: 63 of 30" in text
-    assert "* 22 February 2017  RA-MDA: expert talks → internal approval (leyla)" in text
+    assert "* 22 February 2017  RA-MDA: expert talks → internal approval (tester)" in text
     assert "Text agreed ad referendum" in text and "ref.: letter No. 02/2210" in text
-    assert "* 21 February 2017  XS-TST: entered the tracker at draft (leyla)" in text
+    assert "* 21 February 2017  XS-TST: entered the tracker at draft (tester)" in text
     pipeline = {row.stage: row.count for row in digest.pipeline}
     assert pipeline["internal_approval"] == 2 and pipeline["in_force"] == 2 and sum(pipeline.values()) == 19
 

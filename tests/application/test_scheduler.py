@@ -89,7 +89,7 @@ class Work:
         self.delay = 0.0
         self.failures = 0  # the next N scans raise
 
-    def run_scan(self, db, config, day, *, now):
+    def run_scan(self, db, config, day, *, now, actor):
         time.sleep(self.delay)
         with self.lock:
             if self.failures:

@@ -106,23 +106,25 @@ def _flags(db, code):
 
 def test_scan_records_changes_of_flag_once(seeded, cli):
     config = load_config(None)
-    first = run_scan(seeded, config, date(2017, 3, 1), now=NOW)
+    first = run_scan(seeded, config, date(2017, 3, 1), now=NOW, actor="scheduler")
     assert first.recorded == {code: level for code, _s, _d, _t, level, _m in EXPECTED_2017_03_01}
-    again = run_scan(seeded, config, date(2017, 3, 1), now=NOW)
+    again = run_scan(seeded, config, date(2017, 3, 1), now=NOW, actor="scheduler")
     assert again.recorded == {}  # a second scan on the same day records nothing
     assert _flags(seeded, "RA-TUR") == [(date(2017, 3, 1), "overdue", "scheduler")]
     # acknowledged, then escalated after the acknowledgement runs out
     assert cli("ack", "RA-TUR", "--on", "2017-03-02", "--until", "2017-03-20", "--note", "waiting")[0] == 0
-    assert run_scan(seeded, config, date(2017, 3, 3), now=NOW).recorded.get("RA-TUR") == "acknowledged"
-    assert run_scan(seeded, config, date(2017, 3, 31), now=NOW).recorded.get("RA-TUR") == "critical"
+    assert (
+        run_scan(seeded, config, date(2017, 3, 3), now=NOW, actor="scheduler").recorded.get("RA-TUR") == "acknowledged"
+    )
+    assert run_scan(seeded, config, date(2017, 3, 31), now=NOW, actor="scheduler").recorded.get("RA-TUR") == "critical"
     # progress clears the flag
     assert cli("advance", "RA-TUR", "--to", "expert_talks", "--on", "2017-04-03")[0] == 0
-    assert run_scan(seeded, config, date(2017, 4, 4), now=NOW).recorded.get("RA-TUR") == "cleared"
+    assert run_scan(seeded, config, date(2017, 4, 4), now=NOW, actor="scheduler").recorded.get("RA-TUR") == "cleared"
     assert [o for _d, o, _a in _flags(seeded, "RA-TUR")] == ["overdue", "acknowledged", "critical", "cleared"]
 
 
 def test_flags_and_notes_do_not_block_a_backdated_move(seeded, cli):
-    run_scan(seeded, load_config(None), date(2017, 3, 1), now=NOW)
+    run_scan(seeded, load_config(None), date(2017, 3, 1), now=NOW, actor="scheduler")
     assert cli("note", "RA-PAK", "called, no answer", "--on", "2017-03-01")[0] == 0
     code, _out, err = cli("advance", "RA-PAK", "--to", "expert_talks", "--on", "2017-02-27")
     assert code == 0, err

@@ -80,12 +80,17 @@ def test_a_writer_that_lost_the_race_gets_stale_write_and_writes_nothing(seeded)
         agreement = load(session, "RA-MDA")
         # someone else records a note between our read and our write
         services.add_note(
-            seeded, "RA-MDA", "meanwhile", services.Details(actor="other"), on=date(2016, 11, 20), clock=clock_at(TODAY)
+            seeded,
+            "RA-MDA",
+            "meanwhile",
+            services.Details(actor="tester"),
+            on=date(2016, 11, 20),
+            clock=clock_at(TODAY),
         )
         append_event(
             session,
             agreement,
-            EventSpec(kind="stage_change", to="internal_approval", when=When(date(2016, 11, 30)), actor="me"),
+            EventSpec(kind="stage_change", to="internal_approval", when=When(date(2016, 11, 30)), actor="tester"),
             TODAY,
             now=clock_at(TODAY).now(),
         )

@@ -144,7 +144,9 @@ def test_summaries_after_each_kind_of_event(seeded):
             on=t - timedelta(days=190),
             clock=clock_at(t),
         ),
-        lambda: stall_flags.run_scan(db, load_config(None), t - timedelta(days=100), now=clock_at(t).now()),
+        lambda: stall_flags.run_scan(
+            db, load_config(None), t - timedelta(days=100), now=clock_at(t).now(), actor="scheduler"
+        ),
         lambda: record_plan(
             db, "RA-XYZ", on=t + timedelta(days=10), what="next round", actor="tester", clock=clock_at(t)
         ),
@@ -156,7 +158,7 @@ def test_summaries_after_each_kind_of_event(seeded):
         lambda: services.sign(
             db, "RA-XYZ", Details(actor="tester", place="Bakı"), on=t - timedelta(days=40), clock=clock_at(t)
         ),
-        lambda: stall_flags.run_scan(db, load_config(None), t, now=clock_at(t).now()),
+        lambda: stall_flags.run_scan(db, load_config(None), t, now=clock_at(t).now(), actor="scheduler"),
         lambda: services.advance(db, "RA-XYZ", "in_force", ME, on=t - timedelta(days=10), clock=clock_at(t)),
     ]
     for step in steps:

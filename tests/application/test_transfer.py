@@ -74,6 +74,17 @@ def export_doc(cli, *db):
     return json.loads(export_text(cli, *db))
 
 
+def without_hashes(text, fmt="json"):
+    """An export without its events' hashes: another database that imported
+    it records who imported it and when, so its chain (not its history) differs."""
+    if fmt == "csv":
+        stripped = re.sub(r',(?:"?[0-9a-f]{64}"?|"?hash"?)(?=\n)', "", text)
+    else:
+        stripped = re.sub(r', "hash": (?:"[0-9a-f]{64}"|null)', "", text)
+    assert stripped != text, "the export carries no hashes"
+    return stripped
+
+
 def by_code(doc):
     return {a["code"]: a for a in doc["agreements"]}
 
@@ -274,7 +285,7 @@ def test_import_reads_csv_from_standard_input_with_format_option(live, cli, tmp_
     assert_ok(cli("--db", str(other), "init"))
     out = assert_ok(cli("--db", str(other), "import", "--format", "csv", "-", input=text))
     assert report_numbers(out)[0] == 19
-    assert export_text(cli, "--db", str(other), fmt="csv") == text
+    assert without_hashes(export_text(cli, "--db", str(other), fmt="csv"), "csv") == without_hashes(text, "csv")
 
 
 # ---------------------------------------------------------------- idempotence
@@ -319,9 +330,9 @@ def test_round_trip_of_the_seed_into_an_empty_database_is_byte_identical(seeded,
     assert_ok(cli("--db", str(other), "init"))
     out = assert_ok(cli("--db", str(other), "import", path))
     assert report_numbers(out) == (18, 29, 0)
-    assert export_text(cli, "--db", str(other), fmt=fmt) == first
+    assert without_hashes(export_text(cli, "--db", str(other), fmt=fmt), fmt) == without_hashes(first, fmt)
     # the other format agrees as well
-    assert export_text(cli, "--db", str(other)) == export_text(cli)
+    assert without_hashes(export_text(cli, "--db", str(other))) == without_hashes(export_text(cli))
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
@@ -335,8 +346,8 @@ def test_round_trip_with_live_history_is_byte_identical(live, cli, tmp_path, fmt
     out = assert_ok(cli("--db", str(other), "import", str(path)))
     assert report_numbers(out)[:2] == (19, 29 + 8)
     second = export_text(cli, "--db", str(other), fmt=fmt)
-    assert second == first
-    assert export_text(cli, "--db", str(other)) == export_text(cli)
+    assert without_hashes(second, fmt) == without_hashes(first, fmt)
+    assert without_hashes(export_text(cli, "--db", str(other))) == without_hashes(export_text(cli))
     assert listed(cli, "--db", str(other)) == listed(cli)
 
     # the live events really are in the copy, text intact
@@ -781,7 +792,7 @@ def test_csv_round_trip_keeps_a_windows_line_break_inside_a_note(seeded, cli, tm
     other = tmp_path / "other.db"
     assert_ok(cli("--db", str(other), "init"))
     assert_ok(cli("--db", str(other), "import", str(path)))
-    assert export_text(cli, "--db", str(other), fmt="csv") == first
+    assert without_hashes(export_text(cli, "--db", str(other), fmt="csv"), "csv") == without_hashes(first, "csv")
     assert by_code(export_doc(cli, "--db", str(other)))["RA-TUR"]["events"][-1]["note"] == note
 
 
@@ -806,7 +817,7 @@ def test_export_is_one_moment_even_while_others_write(seeded):
                 other,
                 "RA-MDA",
                 "written during the export",
-                services.Details(actor="w"),
+                services.Details(actor="tester"),
                 on=date(2016, 12, 1),
                 clock=Clock(),
             )
@@ -817,7 +828,7 @@ def test_export_is_one_moment_even_while_others_write(seeded):
                 title_en="A",
                 kind="readmission",
                 parties=["GEO"],
-                actor="w",
+                actor="tester",
                 on=date(2020, 1, 10),
                 clock=Clock(),
             )
