@@ -12,6 +12,7 @@ as :func:`wire_size` counts a message.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import smtplib
@@ -269,19 +270,21 @@ class _FileSession:
     ) -> None:
         stem = _UNSAFE.sub("_", name or "message").strip("._") or "message"
         target = self.folder / f"{stem}.eml"
+        tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(raw)
             if hand_over is not None:
-                try:
-                    hand_over()
-                except BaseException:
-                    os.unlink(tmp)
-                    raise
+                hand_over()
             os.replace(tmp, target)
-        except OSError as exc:
-            raise DeliveryError(f"cannot write {target}: {_error_text(exc)}", broken=True) from None
+        except BaseException as exc:
+            if tmp is not None:  # a half-written or unsent file is no message
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise DeliveryError(f"cannot write {target}: {_error_text(exc)}", broken=True) from None
+            raise
 
 
 class FileTransport:

@@ -173,11 +173,7 @@ def digest_preview(app, recipient, locale, week, fmt, out) -> None:
         app.db, app.config, _week(app, week), recipient=recipient, locale=locale, fmt=fmt, now=app.clock.now()
     )
     if out:
-        try:
-            with open(out, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+        output.write_whole(out, lambda handle: handle.write(text))
         click.echo(f"Wrote {out}.")
     else:
         click.echo(text, nl=not text.endswith("\n"))

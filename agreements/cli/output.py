@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
+import os
 import re
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
 from workflows.text import CONTROL
 
@@ -131,3 +134,38 @@ def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True)
         stated = ", ".join(x for x in (event.get("stated_actor"), event.get("stated_recorded_at")) if x)
         details.append(f"imported by {event['actor']} at {event['recorded_at']}; the file states {stated}")
     event["details"] = " | ".join(details)
+
+
+def write_whole(out: str, write: Callable[[TextIO], object]) -> None:
+    """Let ``write`` fill ``out`` whole or not at all: a regular file is
+    written beside it under a temporary name and renamed over it once
+    complete; a device or a pipe (which cannot be renamed over) directly."""
+    from agreements.errors import BadInput  # lazy: only a failing --out needs it
+
+    path = os.path.realpath(out)  # through a symbolic link: the file it points to is replaced
+    direct = os.path.exists(path) and not os.path.isfile(path)
+    folder, base = os.path.split(path)
+    target = path if direct else os.path.join(folder, f".{base}.{os.getpid()}.part")
+    try:
+        handle = open(target, "w" if direct else "x", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise BadInput(f"cannot write {out}: {exc.strerror}") from None
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            if not direct:
+                os.fsync(handle.fileno())  # a backup: on the disk before it replaces the old one
+        if not direct:
+            if os.path.isfile(path):  # keep the permissions of the file it replaces
+                os.chmod(target, os.stat(path).st_mode & 0o7777)
+            os.replace(target, path)
+    except BaseException as exc:
+        if not direct:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        if not isinstance(exc, OSError):
+            raise
+        reason = "no space left on the device" if exc.errno == errno.ENOSPC else exc.strerror
+        left = f"{out} is incomplete" if direct else f"{out} was left as it was"
+        raise BadInput(f"cannot write {out}: {reason}; {left}") from None

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
 import sys
-from collections.abc import Callable
-from typing import TextIO
 
 import click
 
+from agreements.cli import output
 from agreements.cli.options import actor_option
 
 
@@ -100,44 +97,9 @@ def export(app, fmt, out, safe_cells) -> None:
     # closed at once if writing fails: its snapshot of the database ends with it
     with contextlib.closing(iter_agreements(app.db)) as agreements:
         if out:
-            _write_whole(out, lambda handle: writer(agreements, handle))
+            output.write_whole(out, lambda handle: writer(agreements, handle))
         else:
             writer(agreements, sys.stdout)
-
-
-def _write_whole(out: str, write: Callable[[TextIO], None]) -> None:
-    """Let ``write`` fill ``out`` whole or not at all: a regular file is
-    written beside it under a temporary name and renamed over it once
-    complete; a device or a pipe (which cannot be renamed over) directly."""
-    from agreements.errors import BadInput  # lazy: only a failing --out needs it
-
-    path = os.path.realpath(out)  # through a symbolic link: the file it points to is replaced
-    direct = os.path.exists(path) and not os.path.isfile(path)
-    folder, base = os.path.split(path)
-    target = path if direct else os.path.join(folder, f".{base}.{os.getpid()}.part")
-    try:
-        handle = open(target, "w" if direct else "x", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise BadInput(f"cannot write {out}: {exc.strerror}") from None
-    try:
-        with handle:
-            write(handle)
-            handle.flush()
-            if not direct:
-                os.fsync(handle.fileno())  # a backup: on the disk before it replaces the old one
-        if not direct:
-            if os.path.isfile(path):  # keep the permissions of the file it replaces
-                os.chmod(target, os.stat(path).st_mode & 0o7777)
-            os.replace(target, path)
-    except BaseException as exc:
-        if not direct:
-            with contextlib.suppress(OSError):
-                os.unlink(target)
-        if not isinstance(exc, OSError):
-            raise
-        reason = "no space left on the device" if exc.errno == errno.ENOSPC else exc.strerror
-        left = f"{out} is incomplete" if direct else f"{out} was left as it was"
-        raise BadInput(f"cannot write {out}: {reason}; {left}") from None
 
 
 COMMANDS = [import_, export]

@@ -435,3 +435,13 @@ def test_a_hash_that_is_not_text_is_refused(seeded, cli, tmp_path):
     before = database_rows(seeded)
     refused(cli("import", str(path)), "event 1", "hash must be text")
     assert database_rows(seeded) == before
+
+
+@needs_dev_full
+def test_digest_preview_out_onto_a_full_device_is_one_line(seeded, cli, tmp_path):
+    refused(cli("digest", "preview", "--week", "2017-W09", "--locale", "en", "--out", "/dev/full"), "no space left")
+    kept = tmp_path / "digest.txt"
+    kept.write_text("an older preview\n", encoding="utf-8")
+    assert "Wrote" in cli("digest", "preview", "--week", "2017-W09", "--locale", "en", "--out", str(kept))[1]
+    assert "2017-W09" in kept.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
