@@ -106,8 +106,14 @@ def _database_message(exc: Exception, app: App | None) -> str | None:
         return None
     text = str(getattr(exc, "orig", exc))
     where = app.db.display_url if app and app._db is not None else "the configured location"
-    if "no such table" in text or ("relation" in text and "does not exist" in text):
+    if "no such table" in text:
         return f"the database at {where} is not initialised; run `agreements init`"
+    if "relation" in text and "does not exist" in text:
+        # PostgreSQL also hides a schema this login may not use
+        return (
+            f"the database at {where} is not initialised, or this login has no tracker role; run `agreements "
+            "init` as the owner, or ask the administrator (`agreements users add LOGIN --role ...`)"
+        )
     if "unable to open database" in text or "could not connect" in text or "connection" in text.lower():
         return f"cannot open the database at {where}: {text.splitlines()[0]}"
     if "database is locked" in text:

@@ -244,7 +244,7 @@ def test_a_reader_and_an_officer_cannot_run_the_scheduler_or_send(pg_seeded, pg_
 def test_the_owner_grants_a_login_its_role_and_an_officer_cannot(pg_seeded, pg_login, cli):
     name, url = pg_login()
     _officer, officer = pg_login("agreements_writer")
-    refused(cli("--db", url, "note", "RA-MDA", "before"))  # no grant: it cannot even read
+    refused(cli("--db", url, "note", "RA-MDA", "before"), "no tracker role")  # no grant: it cannot even read
     refused(
         cli("--db", officer, "users", "add", name, "--email", "x@example.org", "--role", "head"),
         "adding users needs the head role",
