@@ -188,23 +188,39 @@ def _print_events(events: list[dict], lang: str) -> None:
     )
 
 
+def _order_option(f):
+    return click.option(
+        "--order",
+        type=click.Choice(("date", "recorded")),
+        default="date",
+        show_default=True,
+        help="List events by the day they happened (ties, and undated entries, as recorded) "
+        "or in the order they were recorded.",
+    )(f)
+
+
 @click.command()
 @click.argument("code")
 @click.option("--as-of", "as_of", type=DATE, help="Show the agreement as it stood at the end of that day.")
+@_order_option
 @format_option("table", "json")
 @lang_option
 @click.pass_obj
-def show(app, code, as_of, fmt, lang) -> None:
+def show(app, code, as_of, order, fmt, lang) -> None:
     """Show one agreement, now or as it stood on a day.
+
+    The table ends with its five latest entries by date (with --order
+    recorded: the five recorded last).
 
     \b
     Example:
       agreements show RA-CHE
       agreements show RA-MDA --as-of 2016-07-01
+      agreements show RA-MDA --order recorded
     """
     from agreements.reads.agreement import show as show_agreement
 
-    agreement, events = show_agreement(app.db, code, app.clock.zone, as_of)
+    agreement, events = show_agreement(app.db, code, app.clock.zone, as_of, order)
     if fmt == "json":
         output.emit_json({**agreement, "history": events})
         return
@@ -217,23 +233,28 @@ def show(app, code, as_of, fmt, lang) -> None:
 
 @click.command()
 @click.argument("code")
+@_order_option
 @format_option("table", "json", "csv")
 @lang_option
 @click.pass_obj
-def history(app, code, fmt, lang) -> None:
-    """The full timeline of one agreement, in the order it was recorded.
+def history(app, code, order, fmt, lang) -> None:
+    """The full timeline of one agreement, by date or in the order it was recorded.
 
     Dates are when things happened ("≤2016-12-31" means no later than that
-    day); recorded_at (in JSON and CSV) is when they were entered, Asia/Baku.
+    day; such an event is placed on that day); recorded_at (in JSON and CSV)
+    is when they were entered, Asia/Baku. By date, events of the same day keep
+    the order they were recorded in, and an entry of unknown date stays right
+    after the entry recorded before it; # (seq) is the recording order.
 
     \b
     Example:
       agreements history RA-MDA
+      agreements history RA-MDA --order recorded
       agreements history RA-MDA --format csv > ra-mda.csv
     """
     from agreements.reads.agreement import history as load_history
 
-    agreement, events = load_history(app.db, code, app.clock.zone)
+    agreement, events = load_history(app.db, code, app.clock.zone, order)
     if fmt == "json":
         output.emit_json({"agreement": agreement, "history": events})
     elif fmt == "csv":

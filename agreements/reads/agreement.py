@@ -1,5 +1,8 @@
 """One agreement: its row, as it is now or as it stood on a day (``show``), and
-its full timeline (``history``), as plain dictionaries."""
+its full timeline (``history``), as plain dictionaries.
+
+Both list events by date (``order="date"``, the default) or in the order they
+were recorded (``order="recorded"``); see ``in_date_order`` for the rule."""
 
 from __future__ import annotations
 
@@ -24,6 +27,41 @@ _HEAD_BY_CODE_SQL = (
     + " LEFT JOIN agreement_parties p ON p.agreement_id = a.id WHERE a.code = :code ORDER BY p.position"
 )
 _HISTORY_SQL = f"SELECT {EVENT_COLUMNS} FROM events e WHERE e.agreement_id = :aid ORDER BY e.seq"
+# how ``history`` and ``show`` may order events: by date, or as recorded (by seq)
+ORDERS = ("date", "recorded")
+
+
+def in_date_order(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events (event dictionaries in recording order) by date, ties in recording order.
+
+    An event's place is its day: the exact day, or for "no later than" the
+    bound it gives. An undated event stays right after the event recorded
+    before it (it takes that event's place; an undated first entry stays
+    first), so a late filing with a real date moves to its day while an entry
+    of unknown date keeps the neighbour it was recorded with. Dates are
+    compared as ISO text, as the dictionaries carry them.
+    """
+    keys: list[str] = []
+    place = ""  # before any day: undated entries at the start stay there
+    in_order = True
+    for event in events:
+        on = event["on"]
+        if on is not None:
+            if on < place:
+                in_order = False
+            place = on
+        keys.append(place)
+    if in_order:  # the usual case: recorded in date order already
+        return events
+    # sorted is stable: equal places keep recording order
+    return [events[i] for i in sorted(range(len(events)), key=keys.__getitem__)]
+
+
+def _ordered(events: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+    """``events`` (in recording order) in ``order``, one of ``ORDERS``."""
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; one of {', '.join(ORDERS)}")
+    return in_date_order(events) if order == "date" else events
 
 
 def agreement_dict(agreement: Agreement, parent_code: str | None) -> dict[str, Any]:
@@ -80,8 +118,10 @@ def event_dict(event: Event, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def history(db: Database, code: str, zone: ZoneInfo) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """An agreement and its full timeline, in the order it was recorded.
+def history(
+    db: Database, code: str, zone: ZoneInfo, order: str = "date"
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An agreement and its full timeline, by date or as recorded (``order``).
 
     Plain rows, no ORM objects: one statement for the agreement with its
     counterparts, one for its events. This is the query behind every look at
@@ -95,21 +135,22 @@ def history(db: Database, code: str, zone: ZoneInfo) -> tuple[dict[str, Any], li
         head = head_dict(rows[0][:-1], [r[-1] for r in rows if r[-1] is not None])
         events = plain_rows(connection, _HISTORY_SQL, {"aid": rows[0][0]})
     local = local_times(zone)
-    return head, [event_row(r, local) for r in events]
+    return head, _ordered([event_row(r, local) for r in events], order)
 
 
 def show(
-    db: Database, code: str, zone: ZoneInfo, as_of: date | None = None
+    db: Database, code: str, zone: ZoneInfo, as_of: date | None = None, order: str = "date"
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """An agreement now, or as it stood at the end of ``as_of``."""
+    """An agreement now, or as it stood at the end of ``as_of``; its events
+    (those known by then) by date or as recorded (``order``)."""
     with db.snapshot() as session:  # the row and its events of one moment
         agreement = load(session, code)
         events = list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
         current = agreement_dict(agreement, agreement.parent.code if agreement.parent else None)
         if as_of is None:
-            return current, [event_dict(e, zone) for e in events]
+            return current, _ordered([event_dict(e, zone) for e in events], order)
         known = _as_it_stood(current, events, as_of)
-        return current, [event_dict(e, zone) for e in known]
+        return current, _ordered([event_dict(e, zone) for e in known], order)
 
 
 def _as_it_stood(current: dict[str, Any], events: Sequence[Event], as_of: date) -> list[Event]:
