@@ -10,15 +10,17 @@ message fit to show as is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
-from workflows.chronology import DAY, UNKNOWN, When, check_event_date
+from workflows.chronology import DAY, UNKNOWN, EventLike, When, check_event_date, standing_on
+from workflows.date_forms import on_phrase, when_of
 from workflows.errors import BadDate, BadInput, IllegalMove
-from workflows.events import ACK, EVENT_KINDS, OPENED, PLAN, ROUND, SIGNATURE, STAGE_CHANGE
+from workflows.events import ACK, EVENT_KINDS, NOTE, OPENED, PLAN, ROUND, SIGNATURE, STAGE_CHANGE, VOID
 from workflows.inputs import check_agreement_text, check_text
 from workflows.lifecycle import Movable, MoveContext, fire
+from workflows.revisions import REVISION_KINDS, check_revision
 from workflows.stages import (
     DEFAULT_HOLDER,
     EXPERT_TALKS,
@@ -30,6 +32,8 @@ from workflows.stages import (
     TERMINATED,
 )
 
+#: the kinds a document found later may be filed as, with its real date
+LATE_KINDS = (NOTE, ROUND)
 MAX_OPEN_ARTICLES = 10_000  # far above any treaty; keeps the number inside every integer column
 # the free-text fields of an event, checked by workflows.inputs.check_text
 EVENT_TEXT_FIELDS = ("place", "outcome", "note", "reason", "reference", "source", "actor")
@@ -66,10 +70,16 @@ class Recordable(Movable, Protocol):
     event_count: int
     stage_since: date | None
     stage_since_precision: str
+    stage_since_from: date | None
+    stage_since_form: str | None
     in_force_on: date | None
     awaiting: str | None
     # the latest exact day of a substantive event (workflows.stall_summary.fold_event)
     last_substantive_on: date | None
+    voided: bool
+    revised: bool
+    # the day (latest bound) of the entry that set ``awaiting``: a later one may change it
+    awaiting_on: date | None
 
 
 def check_fields(spec: EventRequest) -> None:
@@ -102,26 +112,71 @@ def _check_opening(agreement: Recordable, spec: EventRequest) -> None:
         raise IllegalMove(f"{agreement.code} has no opening event yet")
 
 
+def stage_entry(agreement: Recordable) -> When:
+    """The day the agreement entered its current stage, as an interval."""
+    return When.stored(
+        agreement.stage_since,
+        agreement.stage_since_precision,
+        agreement.stage_since_from,
+        agreement.stage_since_form,
+    )
+
+
 def moves_stage(agreement: Recordable, spec: EventRequest) -> bool:
     """Whether the event moves the agreement: a stage change, or a signature
     of an agreement not yet in signing."""
     return spec.kind == STAGE_CHANGE or (spec.kind == SIGNATURE and agreement.stage != SIGNING)
 
 
-def _check_date(agreement: Recordable, spec: EventRequest, today: date) -> None:
+def is_late(agreement: Recordable, spec: EventRequest) -> bool:
+    """A note or round certainly dated before the current stage began: a
+    document found later, checked against the history as it stood on its
+    own date rather than against today's stage."""
+    if spec.kind not in LATE_KINDS or not agreement.event_count:
+        return False
+    entry, latest = stage_entry(agreement).earliest, spec.when.latest
+    return entry is not None and latest is not None and latest < entry
+
+
+def _check_late(agreement: Recordable, spec: EventRequest, history: Sequence[EventLike]) -> None:
+    """A late entry may go back to the opening; a round needs the agreement
+    in expert talks on its day."""
+    when, code = spec.when, agreement.code
+    opening = when_of(history[0]) if history else None
+    latest = when.latest
+    assert latest is not None  # is_late: only a dated entry is late
+    if opening is not None and opening.earliest is not None and latest < opening.earliest:
+        raise BadDate(f"{code}'s history opens {on_phrase(opening)}; nothing can be dated before that ({when.label()})")
+    if spec.kind == ROUND:
+        standing = standing_on(history, latest)
+        stage = standing.stage if standing else None
+        if stage != EXPERT_TALKS:
+            raise IllegalMove(
+                f"{code} was in {stage or 'no recorded stage'} {on_phrase(when)}; a round of expert talks "
+                "needs it in expert_talks on its day"
+            )
+
+
+def _check_date(
+    agreement: Recordable, spec: EventRequest, today: date, history: Callable[[], Sequence[EventLike]] | None
+) -> None:
     """workflows.chronology.check_event_date against the agreement's stage entry
-    and, for a move, its latest substantive day; then the stage an import says it left."""
-    history = bool(agreement.event_count)
-    stage_before = agreement.stage if history else None
+    (or, for a late entry, the history on its own date) and, for a move, its
+    latest substantive day; then the stage an import says it left."""
+    recorded = bool(agreement.event_count)
+    stage_before = agreement.stage if recorded else None
     moves = moves_stage(agreement, spec)
+    late = history is not None and is_late(agreement, spec)
+    if late and history is not None:
+        _check_late(agreement, spec, history())
     check_event_date(
         spec.when,
         today=today,
         code=agreement.code,
         stage=stage_before,
-        stage_entry=When(agreement.stage_since, agreement.stage_since_precision) if history else None,
+        stage_entry=stage_entry(agreement) if recorded and not late else None,
         # kept with each event (only exact days count, so undated events never change it)
-        latest_known=agreement.last_substantive_on if moves and history else None,
+        latest_known=agreement.last_substantive_on if moves and recorded else None,
         moves_stage=moves,
         # an acknowledgement's "until" and a plan's date lie ahead by design
         until=None if spec.kind in (ACK, PLAN) else spec.until,
@@ -143,7 +198,7 @@ def _stage_change(agreement: Recordable, spec: EventRequest) -> None:
 
 def _round(agreement: Recordable, spec: EventRequest) -> None:
     code = agreement.code
-    if agreement.stage != EXPERT_TALKS:
+    if agreement.stage != EXPERT_TALKS and not is_late(agreement, spec):
         raise IllegalMove(
             f"{code} is in {agreement.stage}; a round of expert talks needs it in "
             f"expert_talks (move it there first with `agreements advance {code} --to expert_talks`)"
@@ -166,6 +221,13 @@ def _plan(agreement: Recordable, spec: EventRequest) -> None:
         raise BadDate("a plan needs its planned date (--on), not before the day it is recorded")
 
 
+def _void(agreement: Recordable, spec: EventRequest) -> None:
+    if agreement.voided:
+        raise IllegalMove(f"{agreement.code} is already void")
+    if not (spec.reason or "").strip():
+        raise BadInput("voiding an agreement needs --reason (why it was entered by mistake)")
+
+
 def _signature(agreement: Recordable, spec: EventRequest) -> None:
     if spec.when.precision != DAY:
         raise BadInput("a signature needs its exact date")
@@ -179,19 +241,57 @@ KIND_RULES: dict[str, Callable[[Recordable, EventRequest], None]] = {
     ACK: _ack,
     PLAN: _plan,
     SIGNATURE: _signature,
+    VOID: _void,
 }
 
 
-def check_event(agreement: Recordable, spec: EventRequest, today: date) -> None:
+def check_event(
+    agreement: Recordable,
+    spec: EventRequest,
+    today: date,
+    history: Callable[[], Sequence[EventLike]] | None = None,
+) -> None:
     """Refuse ``spec`` as the next event of ``agreement`` unless every rule
     allows it: its own values, the opening, its date, its kind's rule. The
-    lifecycle's own refusals come from :func:`apply_event`."""
+    lifecycle's own refusals come from :func:`apply_event`. ``history``
+    gives the agreement's events (in recording order) for a late entry to be
+    checked against the history on its own date; without it, every event is
+    checked against today's stage."""
     check_fields(spec)
     _check_opening(agreement, spec)
-    _check_date(agreement, spec, today)
+    _check_date(agreement, spec, today, history)
+    if spec.kind in REVISION_KINDS:
+        if not (spec.reason or "").strip():
+            raise BadInput(f"a {spec.kind} needs --reason (what was wrong)")
+        if history is None:
+            raise ValueError("a correction or retraction is checked against the history")
+        check_revision(
+            agreement.code,
+            spec.kind,
+            getattr(spec, "target_seq", None),
+            getattr(spec, "correction", None),
+            history(),
+            today,
+        )
     rule = KIND_RULES.get(spec.kind)
     if rule is not None:
         rule(agreement, spec)
+
+
+def _hand_over(agreement: Recordable, spec: EventRequest, holder: str | None, moved: bool) -> None:
+    """Whose move it is now. A move hands it over (to the holder named, or
+    the stage's default); an entry naming a holder sets it unless a later
+    dated entry set it already (a document filed late restates only its own
+    day); an entry naming none changes nobody's move."""
+    on = spec.when.on
+    if moved:
+        agreement.awaiting = spec.awaiting if spec.awaiting is not None else holder
+        agreement.awaiting_on = on
+    elif spec.awaiting is not None:
+        latest = agreement.awaiting_on
+        if latest is None or on is None or on >= latest:
+            agreement.awaiting = spec.awaiting
+            agreement.awaiting_on = on
 
 
 def apply_event(agreement: Recordable, spec: EventRequest) -> str | None:
@@ -213,15 +313,20 @@ def apply_event(agreement: Recordable, spec: EventRequest) -> str | None:
         fire(agreement, dest, MoveContext(in_force_on=on if dest == IN_FORCE else None, reason=spec.reason))
         if dest != SUSPENDED:
             holder = DEFAULT_HOLDER.get(dest, holder)
+    elif spec.kind == VOID:
+        agreement.voided = True
     elif spec.kind == SIGNATURE:
         if agreement.stage != SIGNING:
             fire(agreement, SIGNING)
             holder = DEFAULT_HOLDER[SIGNING]
         agreement.signed_on = on
     if spec.kind == OPENED or agreement.stage != stage_before:
+        columns = spec.when.columns()
         agreement.stage_since = on
-        agreement.stage_since_precision = spec.when.precision
+        agreement.stage_since_precision = columns.date_precision
+        agreement.stage_since_from = columns.occurred_from
+        agreement.stage_since_form = columns.date_form
     if agreement.stage == IN_FORCE and stage_before != IN_FORCE:
         agreement.in_force_on = on
-    agreement.awaiting = spec.awaiting if spec.awaiting is not None else holder
+    _hand_over(agreement, spec, holder, moved=spec.kind == OPENED or agreement.stage != stage_before)
     return stage_before

@@ -15,8 +15,25 @@ NOTE = "note"
 ACK = "ack"
 FLAG = "flag"
 PLAN = "plan"
+# the record put right (workflows.revisions): a correction of an earlier
+# event, its retraction, and the voiding of an agreement entered by mistake
+CORRECTION = "correction"
+RETRACTION = "retraction"
+VOID = "void"
 
-EVENT_KINDS: tuple[str, ...] = (OPENED, STAGE_CHANGE, ROUND, SIGNATURE, NOTE, ACK, FLAG, PLAN)
+EVENT_KINDS: tuple[str, ...] = (
+    OPENED,
+    STAGE_CHANGE,
+    ROUND,
+    SIGNATURE,
+    NOTE,
+    ACK,
+    FLAG,
+    PLAN,
+    CORRECTION,
+    RETRACTION,
+    VOID,
+)
 
 # Events that say what happened to the agreement itself; a later stage change
 # may not be dated before them. Notes, acknowledgements and flags are remarks

@@ -240,14 +240,18 @@ def clock_start(events: Iterable[ClockEvent]) -> date | None:
         return None
     first = entries[-1]
     starts: list[date] = []
+    holder = ordered[first].awaiting
     for i in range(first, len(ordered)):
         event = ordered[i]
         resets = (
             i == first
             or event.kind in STAGE_EVIDENCE_KINDS
-            # awaiting is the holder after each event, so a difference is a hand-over
-            or event.awaiting != ordered[i - 1].awaiting
+            # an event that names a holder other than the one before hands the move over;
+            # one that names none leaves it where it was
+            or (event.awaiting is not None and event.awaiting != holder)
         )
+        if event.awaiting is not None:
+            holder = event.awaiting
         on = _event_day(event) if resets else None
         if on is not None:
             starts.append(on)

@@ -76,17 +76,20 @@ def fold_event(summary: Any, event: FoldedEvent, previous_awaiting: str | None) 
     if latest is None or on > latest:
         summary.last_event_on = on
     kind = event.kind
-    if event.date_precision == DAY and kind in SUBSTANTIVE_KINDS:
+    # the earliest day it certainly happened on or after: a later move may not be
+    # certainly before it (an exact day, or the start of a month, year or span)
+    earliest = on if event.date_precision == DAY else getattr(event, "occurred_from", None)
+    if earliest is not None and kind in SUBSTANTIVE_KINDS:
         # a round's last day counts too: a move cannot precede the end of a round
         latest = summary.last_substantive_on
-        known = _later(_later(latest, on), event.occurred_until)
+        known = _later(_later(latest, earliest), event.occurred_until)
         if known != latest:
             summary.last_substantive_on = known
     # workflows.stall.clock_start: an entry restarts the clock; a round, a
     # signature or a change of holder since then moves it on
     if event.to_stage is not None:
         summary.clock_since = on
-    elif kind in STAGE_EVIDENCE_KINDS or event.awaiting != previous_awaiting:
+    elif kind in STAGE_EVIDENCE_KINDS or (event.awaiting is not None and event.awaiting != previous_awaiting):
         day = event.occurred_until if kind == ROUND and event.occurred_until is not None else on
         latest = summary.clock_since
         if latest is None or day > latest:

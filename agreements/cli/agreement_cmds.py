@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from agreements.cli import output
-from agreements.cli.options import DATE, HOLDER, KIND, STAGE, actor_option, format_option, lang_option
-from workflows.chronology import When
+from agreements.cli.options import DATE, HOLDER, KIND, STAGE, actor_option, format_option, lang_option, on_option
+from workflows.date_forms import when_of
 
 LIST_COLUMNS = (
     "code",
@@ -40,7 +40,7 @@ LIST_COLUMNS = (
 )
 @click.option("--parent", metavar="CODE", help="The agreement this one implements or amends.")
 @click.option("--officer", metavar="NAME", help="Responsible officer.")
-@click.option("--on", type=DATE, help="Day the record opens (default: today).")
+@on_option("Day the record opens (default: today).")
 @click.option(
     "--stage",
     type=STAGE,
@@ -85,7 +85,17 @@ def add(
         clock=app.clock,
     )
     opened = done.event
-    click.echo(f"Added {done.code} at {done.stage} on {When(opened.occurred_on, opened.date_precision).label()}.")
+    click.echo(f"Added {done.code} at {done.stage} on {when_of(opened).label()}.")
+
+
+def _known_on_option(f):
+    return click.option(
+        "--known-on",
+        "known_on",
+        type=DATE,
+        help="The record as the tracker held it at the end of that day: later entries and imports left out. "
+        "Example: --known-on 2025-12-31",
+    )(f)
 
 
 @click.command("list")
@@ -93,10 +103,14 @@ def add(
 @click.option("--party", metavar="CODE", help="Only agreements with this counterpart.")
 @click.option("--kind", type=KIND, help="Only agreements of this kind.")
 @click.option("--as-of", "as_of", type=DATE, help="The pipeline as it stood at the end of that day.")
+@_known_on_option
+@click.option(
+    "--all", "include_void", is_flag=True, help="Also agreements voided as entered by mistake. Example: list --all"
+)
 @format_option("table", "json", "csv")
 @lang_option
 @click.pass_obj
-def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
+def list_(app, stage, party, kind, as_of, known_on, include_void, fmt, lang) -> None:
     """List agreements with their current stage and whose move it is.
 
     With --as-of, each agreement as it stood at the end of that day (those
@@ -108,18 +122,26 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
       agreements list --stage mfa
       agreements list --party RUS --format json
       agreements list --as-of 2016-07-01
+      agreements list --known-on 2025-12-31
     """
-    if as_of is not None:
+    if known_on is not None:
+        from agreements.reads.known_list import list_known
+        from workflows.inputs import normalise_party
+
+        party = normalise_party(party) if party else None
+        rows = list_known(app.db, known_on, app.clock.zone, as_of=as_of, stage=stage, party=party, kind=kind)
+    elif as_of is not None:
         from agreements.reads.listing import list_as_of
 
-        rows = list_as_of(app.db, as_of, stage=stage, party=party, kind=kind)
+        rows = list_as_of(app.db, as_of, stage=stage, party=party, kind=kind, voided=include_void)
     else:
         from agreements.reads.listing import list_agreements
 
-        rows = list_agreements(app.db, stage=stage, party=party, kind=kind)
+        rows = list_agreements(app.db, stage=stage, party=party, kind=kind, voided=include_void)
     if not output.emit_data(rows, fmt, LIST_COLUMNS):
         for row in rows:
             row["stage_text"] = output.stage_text(row["stage"], lang)
+            row["since_text"] = output.since_text(row, lang)
             row["title"] = output.shorten(row["title_az" if lang == "az" else "title_en"], 60)
         click.echo(
             output.table(
@@ -127,7 +149,7 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
                 [
                     ("code", "code"),
                     ("stage_text", "stage"),
-                    ("stage_since_label", "since"),
+                    ("since_text", "since"),
                     ("awaiting", "awaiting"),
                     ("parties", "counterparts"),
                     ("title", "title"),
@@ -135,7 +157,12 @@ def list_(app, stage, party, kind, as_of, fmt, lang) -> None:
                 wrap={"parties": 24},
             )
         )
-        click.echo(f"{len(rows)} agreement(s)" + (f" as of {as_of.isoformat()}" if as_of else ""))
+        uncertain = sum(1 for row in rows if row["stage"] is None)
+        click.echo(
+            f"{len(rows) - uncertain} agreement(s)"
+            + (f" as of {as_of.isoformat()}" if as_of else "")
+            + (f"; {uncertain} possibly begun or not yet recorded by then" if uncertain else "")
+        )
 
 
 def _print_agreement(agreement: dict, lang: str) -> None:
@@ -150,7 +177,7 @@ def _print_agreement(agreement: dict, lang: str) -> None:
     lines += [
         f"  kind:         {agreement['kind']}",
         f"  counterparts: {', '.join(agreement['parties'])}",
-        f"  stage:        {output.stage_text(agreement['stage'], lang)} since {agreement['stage_since_label']}"
+        f"  stage:        {output.stage_text(agreement['stage'], lang)} since {output.since_text(agreement, lang)}"
         if agreement["stage"]
         else f"  stage:        unknown: {agreement['stage_since_label']}",
         f"  awaiting:     {agreement['awaiting'] or '-'}",
@@ -202,11 +229,12 @@ def _order_option(f):
 @click.command()
 @click.argument("code")
 @click.option("--as-of", "as_of", type=DATE, help="Show the agreement as it stood at the end of that day.")
+@_known_on_option
 @_order_option
 @format_option("table", "json")
 @lang_option
 @click.pass_obj
-def show(app, code, as_of, order, fmt, lang) -> None:
+def show(app, code, as_of, known_on, order, fmt, lang) -> None:
     """Show one agreement, now or as it stood on a day.
 
     The table ends with its five latest entries by date (with --order
@@ -217,10 +245,11 @@ def show(app, code, as_of, order, fmt, lang) -> None:
       agreements show RA-CHE
       agreements show RA-MDA --as-of 2016-07-01
       agreements show RA-MDA --order recorded
+      agreements show RA-MDA --known-on 2025-12-31 --as-of 2016-07-01
     """
     from agreements.reads.agreement import show as show_agreement
 
-    agreement, events = show_agreement(app.db, code, app.clock.zone, as_of, order)
+    agreement, events = show_agreement(app.db, code, app.clock.zone, as_of, order, known_on)
     if fmt == "json":
         output.emit_json({**agreement, "history": events})
         return
@@ -233,15 +262,17 @@ def show(app, code, as_of, order, fmt, lang) -> None:
 
 @click.command()
 @click.argument("code")
+@_known_on_option
 @_order_option
 @format_option("table", "json", "csv")
 @lang_option
 @click.pass_obj
-def history(app, code, order, fmt, lang) -> None:
+def history(app, code, known_on, order, fmt, lang) -> None:
     """The full timeline of one agreement, by date or in the order it was recorded.
 
-    Dates are when things happened ("≤2016-12-31" means no later than that
-    day; such an event is placed on that day); recorded_at (in JSON and CSV)
+    Dates are when things happened, as exactly as they are known ("no later
+    than 31 December 2016" is placed on that day, "2011" on its last day);
+    recorded_at (in JSON and CSV)
     is when they were entered, Asia/Baku. By date, events of the same day keep
     the order they were recorded in, and an entry of unknown date stays right
     after the entry recorded before it; # (seq) is the recording order.
@@ -251,10 +282,16 @@ def history(app, code, order, fmt, lang) -> None:
       agreements history RA-MDA
       agreements history RA-MDA --order recorded
       agreements history RA-MDA --format csv > ra-mda.csv
+      agreements history RA-MDA --known-on 2025-12-31
     """
-    from agreements.reads.agreement import history as load_history
+    if known_on is not None:
+        from agreements.reads.agreement import show as show_agreement
 
-    agreement, events = load_history(app.db, code, app.clock.zone, order)
+        agreement, events = show_agreement(app.db, code, app.clock.zone, None, order, known_on)
+    else:
+        from agreements.reads.agreement import history as load_history
+
+        agreement, events = load_history(app.db, code, app.clock.zone, order)
     if fmt == "json":
         output.emit_json({"agreement": agreement, "history": events})
     elif fmt == "csv":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from agreements.cli.options import DATE, HOLDER, STAGE, actor_option, details_options, on_option
+from workflows.date_forms import on_phrase, when_of
 from workflows.stages import SUSPENDED, TERMINATED
 
 
@@ -16,11 +17,11 @@ def _details(app, note, reference, place, awaiting, actor):
 
 def _report(done) -> None:
     event = done.event
-    day = event.occurred_on.isoformat() if event.occurred_on else "an unknown date"
+    day = on_phrase(when_of(event))
     if event.to_stage:
-        click.echo(f"{done.code}: {event.from_stage} -> {event.to_stage} on {day}.")
+        click.echo(f"{done.code}: {event.from_stage} -> {event.to_stage} {day}.")
     else:
-        click.echo(f"{done.code}: {event.kind.replace('_', ' ')} recorded on {day} ({done.stage}).")
+        click.echo(f"{done.code}: {event.kind.replace('_', ' ')} recorded {day} ({done.stage}).")
     if event.awaiting:
         click.echo(f"Next move: {event.awaiting}.")
 
@@ -123,7 +124,7 @@ def terminate(app, code, reason, on, note, reference, place, awaiting, actor) ->
 
 @click.command("round")
 @click.argument("code")
-@click.option("--on", type=DATE, required=True, help="First day of the round.")
+@on_option("First day of the round (a month or a span when that is all that is known).", required=True)
 @click.option("--until", type=DATE, help="Last day of the round.")
 @click.option("--outcome", metavar="TEXT", help="What was agreed.")
 @click.option("--open-articles", type=click.IntRange(min=0), metavar="N", help="Articles still open after the round.")
@@ -157,7 +158,7 @@ def round_(app, code, on, until, outcome, open_articles, note, reference, place,
 
 @click.command()
 @click.argument("code")
-@click.option("--on", type=DATE, required=True, help="Day of signature.")
+@on_option("Day of signature (exact).", required=True)
 @details_options
 @click.pass_obj
 def sign(app, code, on, note, reference, place, awaiting, actor) -> None:

@@ -6,6 +6,8 @@ from datetime import date
 
 import click
 
+from workflows.date_forms import When, parse_when
+from workflows.errors import BadDate
 from workflows.locales import LOCALES
 from workflows.stages import HOLDERS, KINDS, STAGE_NAMES
 
@@ -23,6 +25,26 @@ class ISODate(click.ParamType):
 
 
 DATE = ISODate()
+
+
+class WhenType(click.ParamType):
+    """A date in any of the forms of workflows.date_forms (a month, a year,
+    a bound, a span, unknown)."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, When):
+            return value
+        try:
+            return parse_when(value)
+        except BadDate as exc:
+            self.fail(str(exc), param, ctx)
+
+
+WHEN = WhenType()
+#: how --on help texts name the forms
+WHEN_FORMS = "2016-10-10, 2016-10, 2016, <=2016-12-31, >=2016-11-24, 2016-11-24..2016-12-31 or unknown"
 # the largest --limit: a LIMIT that every backend's integers can take
 MAX_LIMIT = 1_000_000_000
 STAGE = click.Choice(STAGE_NAMES)
@@ -52,7 +74,10 @@ def details_options(f):
 
 
 def on_option(help_text: str = "The day it happened (default: today in Asia/Baku).", required: bool = False):
-    return click.option("--on", "on", type=DATE, required=required, help=help_text)
+    """--on DATE in any form: an exact day, a month, a year, a bound, a span or unknown."""
+    return click.option(
+        "--on", "on", type=WHEN, required=required, help=f"{help_text} Any of: {WHEN_FORMS}. Example: --on 2016-11"
+    )
 
 
 def format_option(*choices: str):

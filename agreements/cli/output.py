@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from workflows.date_forms import shown
 from workflows.text import CONTROL
 
 # the columns of an event in CSV output (`history`, and `log` after the code)
@@ -35,6 +36,9 @@ EVENT_COLUMNS = (
     "recorded_at",
     "stated_actor",
     "stated_recorded_at",
+    "target",
+    "correction",
+    "retracted_by",
 )
 
 FORMATS = ("table", "json", "csv")
@@ -118,14 +122,35 @@ def stage_text(name: str | None, lang: str) -> str:
     return stage_label(name, "az") if lang == "az" else name
 
 
+def since_text(row: dict[str, Any], lang: str) -> str:
+    """The day a row's stage began, in ``lang`` (its words in Azerbaijani
+    for ``az``; the rest of the label as the read gave it)."""
+    label = row["stage_since_label"]
+    if lang != "az" or not row.get("stage") or not row.get("stage_since_precision"):
+        return label
+    _date, sep, rest = label.partition("; ")
+    day = shown(row["stage_since"], row["stage_since_precision"], row.get("stage_since_earliest"), lang)
+    return day + sep + rest
+
+
 def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True) -> None:
     """Add the table columns ``when``, ``what`` and ``details`` to an event row."""
-    event["when"] = event["date_label"] + (f"..{event['until']}" if event["until"] else "")
+    # a round's span is written with a dash: ".." is the form of a date known only to lie between two days
+    day = event["date_label"] if lang != "az" else shown(event["on"], event["date_precision"], event["earliest"], lang)
+    event["when"] = day + (f" – {event['until']}" if event["until"] else "")
+    original = event.get("original") or {}
+    if "on" in original or "until" in original:
+        event["when"] += " *"  # corrected: the original stays in the details and in JSON
     if event["to"]:
         event["what"] = f"{stage_text(event['from'], lang) or '·'} -> {stage_text(event['to'], lang)}"
     else:
         event["what"] = ""
-    details = [event[k] for k in ("outcome", "note", "reason") if event[k]]
+    if event.get("retracted_by"):
+        event["what"] = f"RETRACTED (#{event['retracted_by']}) {event['what']}".rstrip()
+    details = [event[k] for k in ("what_done", "outcome", "note", "reason") if event.get(k)]
+    if original:
+        was = "; ".join(f"{k} was {v if v is not None else 'empty'}" for k, v in original.items() if k != "earliest")
+        details.append(f"corrected by #{', #'.join(map(str, event['corrected_by']))}: {was}")
     if open_articles and event["open_articles"] is not None:
         details.append(f"open articles: {event['open_articles']}")
     if event["reference"]:

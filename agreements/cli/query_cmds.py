@@ -211,7 +211,7 @@ def pipeline(app, as_of, fmt) -> None:
     from workflows.stages import HOLDERS
 
     data = run(app.db, as_of)
-    columns = ["stage", "total", *HOLDERS, NO_HOLDER]
+    columns = ["stage", "total", *HOLDERS, NO_HOLDER] + (["possibly"] if as_of else [])
     if fmt == "json":
         output.emit_json(data)
         return
@@ -219,10 +219,22 @@ def pipeline(app, as_of, fmt) -> None:
         output.emit_csv(data["stages"], columns)
         return
     rows = [{k: str(v) for k, v in s.items()} for s in data["stages"]]
-    rows.append({"stage": "all", "total": str(data["total"]), **{h: str(n) for h, n in data["holders"].items()}})
+    rows.append(
+        {
+            "stage": "all",
+            "total": str(data["total"]),
+            **{h: str(n) for h, n in data["holders"].items()},
+            "possibly": str(data["possibly"]),
+        }
+    )
     if as_of:
         click.echo(f"as of {as_of.isoformat()}")
     click.echo(output.table(rows, [(c, c) for c in columns]))
+    if as_of:
+        click.echo(
+            f"possibly: in that stage by then, as far as its dates tell, not certainly; "
+            f"not yet recorded: {data['not_yet_recorded']}"
+        )
 
 
 COMMANDS = [log_, search, report]

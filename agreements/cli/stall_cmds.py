@@ -14,6 +14,7 @@ STALL_COLUMNS = (
     "stage",
     "stage_since",
     "clock_from",
+    "clock_counts_from",
     "working_days",
     "threshold",
     "level",
@@ -68,6 +69,9 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
     if include_all:
         columns.append(("ack", "acknowledged"))
     click.echo(output.table(rows, columns))
+    for row in rows:  # where the stage's entry is known only within bounds, say which bound counts
+        if row["clock_counts_from"] and row["clock_counts_from"].startswith("the latest day"):
+            click.echo(f"{row['code']}: working days counted from {row['clock_from']}, {row['clock_counts_from']}.")
     click.echo(f"{len(rows)} stalled agreement(s) as of {(as_of or app.clock.today()).isoformat()}")
 
 

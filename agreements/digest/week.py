@@ -34,8 +34,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from agreements.digest.iso_week import parse_week
 from agreements.digest.recipients import Follows, follows
@@ -44,7 +44,7 @@ from agreements.reads.stalled import Stall, assess_all
 from agreements.store.tables import Agreement, Event
 from notifications.model import ACK_EXPIRES, ActionItem, Digest, Movement, Person, PipelineRow, Upcoming
 from workflows.chronology import DAY, NOT_AFTER
-from workflows.events import MOVED_KINDS, PLAN, ROUND
+from workflows.events import MOVED_KINDS, PLAN, RETRACTION, ROUND
 from workflows.locales import AZ, DEFAULT_LOCALE
 from workflows.stages import STAGE_NAMES
 from workflows.stall import LEVELS, severity_key
@@ -145,7 +145,8 @@ def anchored(db: Database, data: WeekData, when: datetime | None) -> WeekData:
 
 
 def _collect_agreements(session: Session, data: WeekData) -> None:
-    for agreement in session.scalars(select(Agreement).order_by(Agreement.code)):
+    # an agreement voided as entered by mistake is in no digest
+    for agreement in session.scalars(select(Agreement).where(Agreement.voided.is_(False)).order_by(Agreement.code)):
         data.agreements[agreement.code] = AgreementFacts(
             agreement.code,
             agreement.title_en,
@@ -164,6 +165,16 @@ def _collect_agreements(session: Session, data: WeekData) -> None:
                 data.stages[agreement.code] = agreement.stage
 
 
+def _not_retracted():
+    """An event no retraction has withdrawn (a plan withdrawn leaves "coming up")."""
+    retraction = aliased(Event)
+    return ~exists().where(
+        retraction.agreement_id == Event.agreement_id,
+        retraction.kind == RETRACTION,
+        retraction.target_seq == Event.seq,
+    )
+
+
 def _moved_query(data: WeekData):
     """Events of the moved kinds dated in last week (a round: or ending in it)."""
     in_week = and_(Event.occurred_on >= data.moved_from, Event.occurred_on <= data.moved_to)
@@ -172,7 +183,9 @@ def _moved_query(data: WeekData):
     )
     return (
         select(Event)
-        .where(Event.kind.in_(MOVED_KINDS), Event.date_precision == DAY, or_(in_week, round_ends_in_week))
+        .where(
+            Event.kind.in_(MOVED_KINDS), Event.date_precision == DAY, or_(in_week, round_ends_in_week), _not_retracted()
+        )
         .order_by(Event.occurred_on, Event.agreement_id, Event.seq)
     )
 
@@ -186,6 +199,7 @@ def _plans_query(data: WeekData):
             Event.occurred_on <= data.monday,
             Event.occurred_until >= data.monday,
             Event.occurred_until <= data.coming_until,
+            _not_retracted(),
         )
         .order_by(Event.occurred_until, Event.agreement_id, Event.seq)
     )

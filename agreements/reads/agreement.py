@@ -14,12 +14,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from agreements.errors import AgreementNotFound
+from agreements.reads.known import as_known, recorded_by
+from agreements.reads.revised import revise
 from agreements.reads.rows import EVENT_COLUMNS, HEAD_SQL, event_row, head_dict, iso, local_times, plain_rows
 from agreements.store.database import Database
 from agreements.store.lookup import load
 from agreements.store.tables import Agreement, Event
-from workflows.chronology import label, standing_on
+from workflows.chronology import possible_move, standing_on
+from workflows.date_forms import when_of
+from workflows.event_rules import stage_entry
 from workflows.inputs import normalise_code
+from workflows.revisions import effective
 
 # the agreement with its counterparts, one row per counterpart (the party last)
 _HEAD_BY_CODE_SQL = (
@@ -66,6 +71,7 @@ def _ordered(events: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
 
 def agreement_dict(agreement: Agreement, parent_code: str | None) -> dict[str, Any]:
     """An agreement's row as a dictionary (its stage-entry date, precision and label)."""
+    entry = stage_entry(agreement)
     return {
         "code": agreement.code,
         "title_en": agreement.title_en,
@@ -76,24 +82,28 @@ def agreement_dict(agreement: Agreement, parent_code: str | None) -> dict[str, A
         "officer": agreement.officer,
         "stage": agreement.stage,
         "stage_since": iso(agreement.stage_since),
-        "stage_since_precision": agreement.stage_since_precision,
-        "stage_since_label": label(agreement.stage_since, agreement.stage_since_precision),
+        "stage_since_precision": entry.precision,
+        "stage_since_earliest": iso(entry.earliest),
+        "stage_since_label": entry.label(),
         "awaiting": agreement.awaiting,
         "suspended_from": agreement.suspended_from,
         "signed_on": iso(agreement.signed_on),
         "in_force_on": iso(agreement.in_force_on),
         "events": agreement.event_count,
+        "voided": agreement.voided,
     }
 
 
 def event_dict(event: Event, zone: ZoneInfo) -> dict[str, Any]:
     """An event as a dictionary; ``recorded_at`` in ``zone``."""
+    when = when_of(event)
     return {
         "seq": event.seq,
         "kind": event.kind,
         "on": iso(event.occurred_on),
-        "date_precision": event.date_precision,
-        "date_label": label(event.occurred_on, event.date_precision),
+        "date_precision": when.precision,
+        "earliest": iso(when.earliest),
+        "date_label": when.label(),
         "until": iso(event.occurred_until),
         "from": event.from_stage,
         "to": event.to_stage,
@@ -115,6 +125,8 @@ def event_dict(event: Event, zone: ZoneInfo) -> dict[str, Any]:
             if event.stated_recorded_at is not None and event.stated_recorded_at != event.recorded_at
             else None
         ),
+        "target": event.target_seq,
+        "correction": event.correction,
     }
 
 
@@ -135,38 +147,55 @@ def history(
         head = head_dict(rows[0][:-1], [r[-1] for r in rows if r[-1] is not None])
         events = plain_rows(connection, _HISTORY_SQL, {"aid": rows[0][0]})
     local = local_times(zone)
-    return head, _ordered([event_row(r, local) for r in events], order)
+    return head, _ordered(revise([event_row(r, local) for r in events]), order)
 
 
 def show(
-    db: Database, code: str, zone: ZoneInfo, as_of: date | None = None, order: str = "date"
+    db: Database,
+    code: str,
+    zone: ZoneInfo,
+    as_of: date | None = None,
+    order: str = "date",
+    known_on: date | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """An agreement now, or as it stood at the end of ``as_of``; its events
-    (those known by then) by date or as recorded (``order``)."""
+    (those known by then) by date or as recorded (``order``). With
+    ``known_on``, only what had been recorded by the end of that day."""
     with db.snapshot() as session:  # the row and its events of one moment
         agreement = load(session, code)
         events = list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
         current = agreement_dict(agreement, agreement.parent.code if agreement.parent else None)
+        if known_on is not None:
+            events = recorded_by(events, known_on, zone)
+            as_known(current, agreement.code, events, known_on)
+        listed = revise([event_dict(e, zone) for e in events])
         if as_of is None:
-            return current, _ordered([event_dict(e, zone) for e in events], order)
-        known = _as_it_stood(current, events, as_of)
-        return current, _ordered([event_dict(e, zone) for e in known], order)
+            return current, _ordered(listed, order)
+        known = {e.seq for e in as_it_stood(current, effective(events), as_of)}
+        return current, _ordered([e for e in listed if e["seq"] in known], order)
 
 
-def _as_it_stood(current: dict[str, Any], events: Sequence[Event], as_of: date) -> list[Event]:
+def as_it_stood(current: dict[str, Any], events: Sequence[Any], as_of: date) -> list[Any]:
     """Turn ``current`` (an ``agreement_dict``) into the agreement as it stood
     at the end of ``as_of``; the events known by then."""
     standing = standing_on(events, as_of)
     current["as_of"] = as_of.isoformat()
     if standing is None:
-        first = events[0].occurred_on if events else None
+        possible = possible_move(events, as_of, 0)
+        first = when_of(events[0]).label() if events else None
         current.update(
             {
                 "stage": None,
+                "certainty": None,
+                "possibly": possible[0] if possible else None,
                 "stage_since": None,
                 "stage_since_precision": None,
-                "stage_since_label": "nothing recorded on or before that day"
-                + (f" (the history starts {first.isoformat()})" if first else ""),
+                "stage_since_earliest": None,
+                "stage_since_label": (
+                    f"{possible[0]}, possibly — entered {possible[1].label()}"
+                    if possible
+                    else "not yet recorded" + (f" (the history starts {first})" if first else "")
+                ),
                 "awaiting": None,
                 "suspended_from": None,
                 "signed_on": None,
@@ -175,12 +204,18 @@ def _as_it_stood(current: dict[str, Any], events: Sequence[Event], as_of: date) 
             }
         )
         return []
+    entry_seq = max((e.seq for e in standing.events if e.to_stage), default=0)
+    possible = possible_move(events, as_of, entry_seq)
+    current["certainty"] = "certain"
+    current["possibly"] = possible[0] if possible else None
     current.update(
         {
             "stage": standing.stage,
             "stage_since": iso(standing.since.on),
             "stage_since_precision": standing.since.precision,
-            "stage_since_label": standing.since.label(),
+            "stage_since_earliest": iso(standing.since.earliest),
+            "stage_since_label": standing.since.label()
+            + (f"; possibly {possible[0]} — entered {possible[1].label()}" if possible else ""),
             "awaiting": standing.awaiting,
             "suspended_from": None,
             "signed_on": iso(standing.signed_on),

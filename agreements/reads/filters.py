@@ -23,13 +23,14 @@ def check_kind(kind: str | None) -> None:
 
 
 def agreement_filters(
-    *, kind: str | None = None, party: str | None = None, stage: str | None = None
+    *, kind: str | None = None, party: str | None = None, stage: str | None = None, voided: bool = False
 ) -> tuple[list[str], dict[str, Any]]:
     """SQL conditions on the agreements table ``a`` (and their parameters)
-    for the filters given, checked first."""
+    for the filters given, checked first. Agreements voided as entered by
+    mistake are left out unless ``voided``."""
     check_stage(stage)
     check_kind(kind)
-    where: list[str] = []
+    where: list[str] = [] if voided else ["NOT a.voided"]
     params: dict[str, Any] = {}
     if stage:
         where.append("a.stage = :stage")

@@ -11,6 +11,7 @@ from sqlalchemy import BindParameter, Date, bindparam
 
 from agreements.errors import BadInput
 from agreements.reads.filters import check_kind, check_stage
+from agreements.reads.revised import revise_listed
 from agreements.reads.rows import EVENT_COLUMNS, event_row, local_times, plain_rows
 from agreements.reads.search import match_condition
 from agreements.store.database import Database
@@ -124,14 +125,29 @@ def log(
     )
     nulls = "" if db.is_sqlite else " NULLS LAST"  # SQLite sorts NULL first, so last when descending
     sql = (
-        f"SELECT a.code, a.title_en, {EVENT_COLUMNS} FROM events e JOIN agreements a ON a.id = e.agreement_id"
+        f"SELECT a.code, a.title_en, a.revised, {EVENT_COLUMNS} FROM events e JOIN agreements a ON a.id = e.agreement_id"
         + (" WHERE " + " AND ".join(where) if where else "")
         + f" ORDER BY e.occurred_on DESC{nulls}, e.id DESC"
     )
     if limit:
         sql += " LIMIT :limit"
         params["limit"] = limit
+    local = local_times(zone)
     with db.engine.connect() as connection:
         rows = plain_rows(connection, sql, params, types)
-    local = local_times(zone)
-    return [event_row(row[2:], local, {"code": row[0], "title_en": row[1]}) for row in rows]
+        listed = [event_row(row[3:], local, {"code": row[0], "title_en": row[1]}) for row in rows]
+        # the corrections and retractions of the agreements listed, applied to the events shown
+        ids = sorted({row[4] for row in rows if row[2]})
+        revisions = []
+        if ids:
+            revision_sql = (
+                f"SELECT a.code, a.title_en, {EVENT_COLUMNS} FROM events e JOIN agreements a ON a.id = e.agreement_id"
+                " WHERE e.target_seq IS NOT NULL AND e.agreement_id IN ("
+                + ", ".join(str(int(i)) for i in ids)
+                + ") ORDER BY e.agreement_id, e.seq"
+            )
+            revisions = [
+                event_row(row[2:], local, {"code": row[0], "title_en": row[1]})
+                for row in plain_rows(connection, revision_sql, {})
+            ]
+    return revise_listed(listed, revisions)

@@ -166,13 +166,25 @@ def pipeline(db: Database, as_of: date | None = None) -> dict[str, Any]:
     rows = list_as_of(db, as_of) if as_of else list_agreements(db)
     holders = [*HOLDERS, NO_HOLDER]
     counts = {s: {h: 0 for h in holders} for s in STAGE_NAMES}
+    # as of a day: an agreement whose history says nothing certain about it is
+    # counted apart, as possibly in a stage or not yet recorded
+    possibly = {s: 0 for s in STAGE_NAMES}
+    not_yet = 0
     for row in rows:
+        if row["stage"] is None:
+            if row.get("possibly"):
+                possibly[row["possibly"]] += 1
+            else:
+                not_yet += 1
+            continue
         counts[row["stage"]][row["awaiting"] or NO_HOLDER] += 1
-    stages = [{"stage": s, "total": sum(counts[s].values()), **counts[s]} for s in STAGE_NAMES]
+    stages = [{"stage": s, "total": sum(counts[s].values()), **counts[s], "possibly": possibly[s]} for s in STAGE_NAMES]
     totals = {h: sum(counts[s][h] for s in STAGE_NAMES) for h in holders}
     return {
         "as_of": as_of.isoformat() if as_of else None,
         "stages": stages,
         "holders": totals,
-        "total": len(rows),
+        "total": sum(totals.values()),
+        "possibly": sum(possibly.values()),
+        "not_yet_recorded": not_yet,
     }

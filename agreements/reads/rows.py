@@ -16,19 +16,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from workflows.chronology import label
+from workflows.chronology import DAY, label
 
 # one agreement's summary columns, its parent's code among them
 HEAD_SQL = (
     "SELECT a.id, a.code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code, a.stage, "
     "a.stage_since, a.stage_since_precision, a.awaiting, a.suspended_from, a.signed_on, a.in_force_on, "
-    "a.event_count FROM agreements a LEFT JOIN agreements par ON par.id = a.parent_id"
+    "a.event_count, a.stage_since_from, a.stage_since_form, a.voided "
+    "FROM agreements a LEFT JOIN agreements par ON par.id = a.parent_id"
 )
 # an event's columns, in the order ``event_row`` reads them
 EVENT_COLUMNS = (
     "e.id, e.agreement_id, e.seq, e.kind, e.occurred_on, e.date_precision, e.occurred_until, "
     "e.from_stage, e.to_stage, e.actor, e.place, e.outcome, e.open_articles, e.note, e.reason, "
-    "e.reference, e.awaiting, e.source, e.recorded_at, e.stated_actor, e.stated_recorded_at"
+    "e.reference, e.awaiting, e.source, e.recorded_at, e.stated_actor, e.stated_recorded_at, "
+    "e.occurred_from, e.date_form, e.target_seq, e.correction"
 )
 
 
@@ -74,6 +76,9 @@ def head_dict(row: Sequence, parties: list[str]) -> dict[str, Any]:
         signed_on,
         in_force_on,
         event_count,
+        since_from,
+        since_form,
+        voided,
     ) = row
     since = iso(since)
     return {
@@ -86,13 +91,15 @@ def head_dict(row: Sequence, parties: list[str]) -> dict[str, Any]:
         "officer": officer,
         "stage": stage,
         "stage_since": since,
-        "stage_since_precision": precision,
-        "stage_since_label": label(since, precision),
+        "stage_since_precision": since_form or precision,
+        "stage_since_earliest": iso(since_from) if since_form else since if precision == DAY else None,
+        "stage_since_label": label(since, precision, since_from, since_form),
         "awaiting": awaiting,
         "suspended_from": suspended_from,
         "signed_on": iso(signed_on),
         "in_force_on": iso(in_force_on),
         "events": event_count,
+        "voided": bool(voided),
     }
 
 
@@ -153,6 +160,10 @@ def event_row(
         recorded_at,
         stated_actor,
         stated_at,
+        start,
+        form,
+        target_seq,
+        correction,
     ) = row
     # (iso inline: this runs for every event shown)
     if on is not None and on.__class__ is not str:
@@ -163,8 +174,9 @@ def event_row(
     item["seq"] = seq
     item["kind"] = kind
     item["on"] = on
-    item["date_precision"] = precision
-    item["date_label"] = label(on, precision)
+    item["date_precision"] = form or precision
+    item["earliest"] = iso(start) if form else on if precision == DAY else None
+    item["date_label"] = label(on, precision, start, form)
     item["until"] = until or None
     item["from"] = from_stage
     item["to"] = to_stage
@@ -183,4 +195,6 @@ def event_row(
     item["stated_recorded_at"] = None
     if stated_at is not None and _utc(stated_at) != _utc(recorded_at):
         item["stated_recorded_at"] = local(stated_at)
+    item["target"] = target_seq
+    item["correction"] = correction
     return item

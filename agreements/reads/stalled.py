@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from agreements.config.settings import Config
 from agreements.store.database import Database
 from workflows.calendar import CountingTo, CountsWorkingDays
-from workflows.chronology import UNKNOWN, label
+from workflows.chronology import DAY, UNKNOWN, label
+from workflows.revisions import effective
 from workflows.stall import CRITICAL, OVERDUE, StallPolicy, assess, flag_state, severity_key
 from workflows.stall_summary import judge_history, summary_answers
 
@@ -44,11 +45,25 @@ class Stall:
     acknowledgement: str | None = None
     last_flag: str | None = None
     flag: Any = field(default=None, repr=False)
+    stage_since_from: date | None = None  # the entry's earliest day and form, when a month, year or span
+    stage_since_form: str | None = None
 
     @property
     def state(self) -> str:
         """What the scan records: cleared, acknowledged, overdue or critical."""
         return flag_state(self.level, self.acknowledged_until is not None)
+
+    def clock_basis(self) -> str | None:
+        """Which day the stall clock counts from, and why: the entry itself,
+        the latest day an uncertain entry can have been, or a later event."""
+        if self.clock_from is None:
+            return None
+        if self.clock_from != self.stage_since:
+            return "the latest round, signature or change of holder since the stage was entered"
+        if self.stage_since_precision == DAY and self.stage_since_form is None:
+            return "the day the stage was entered"
+        entered = label(self.stage_since, self.stage_since_precision, self.stage_since_from, self.stage_since_form)
+        return f"the latest day the stage can have been entered (entered {entered})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,8 +71,11 @@ class Stall:
             "title_en": self.title_en,
             "title_az": self.title_az,
             "stage": self.stage,
-            "stage_since": label(self.stage_since, self.stage_since_precision),
+            "stage_since": label(
+                self.stage_since, self.stage_since_precision, self.stage_since_from, self.stage_since_form
+            ),
             "clock_from": self.clock_from.isoformat() if self.clock_from else None,
+            "clock_counts_from": self.clock_basis(),
             "working_days": self.working_days,
             "threshold": self.threshold,
             "level": self.level,
@@ -70,14 +88,15 @@ class Stall:
 
 _SUMMARY_SQL = (
     "SELECT id, code, title_en, title_az, stage, stage_since, stage_since_precision, awaiting, "
-    "event_count, last_event_on, undated_events, clock_since, ack_until, ack_note, ack_max_until, last_flag "
-    "FROM agreements ORDER BY code"
+    "event_count, last_event_on, undated_events, clock_since, ack_until, ack_note, ack_max_until, last_flag, "
+    "stage_since_from, stage_since_form FROM agreements WHERE NOT voided ORDER BY code"
 )
 # the columns of events that the replay (workflows.chronology.standing_on and
 # workflows.stall.clock_start) reads: plain rows, no ORM objects
 _REPLAY_SQL = (
     "SELECT agreement_id, seq, kind, from_stage, to_stage, occurred_on, date_precision, occurred_until, "
-    "awaiting, note, outcome FROM events {where} ORDER BY agreement_id, seq"
+    "awaiting, note, outcome, occurred_from, date_form, target_seq, correction "
+    "FROM events {where} ORDER BY agreement_id, seq"
 )
 
 
@@ -87,14 +106,18 @@ class _Row:
 
     __slots__ = (
         "awaiting",
+        "correction",
+        "date_form",
         "date_precision",
         "from_stage",
         "kind",
         "note",
+        "occurred_from",
         "occurred_on",
         "occurred_until",
         "outcome",
         "seq",
+        "target_seq",
         "to_stage",
     )
     seq: int
@@ -107,6 +130,10 @@ class _Row:
     awaiting: str | None
     note: str | None
     outcome: str | None
+    occurred_from: date | None
+    date_form: str | None
+    target_seq: int | None
+    correction: str | None
 
 
 def _day(value: Any) -> date | None:
@@ -118,7 +145,8 @@ def _day(value: Any) -> date | None:
 def _histories(session: Session, ids: list[int], day: date) -> dict[int, list[_Row]]:
     """The events of ``ids`` that can matter on ``day``: those known by then,
     undated ones and stage entries (standing_on looks back to the entry)."""
-    relevant = "(occurred_on <= :day OR occurred_on IS NULL OR to_stage IS NOT NULL)"
+    # (and corrections and retractions, whatever their own date: the history is read as corrected)
+    relevant = "(occurred_on <= :day OR occurred_on IS NULL OR to_stage IS NOT NULL OR target_seq IS NOT NULL)"
     statements: list[tuple[Any, dict[str, Any]]]
     if len(ids) > 2000:  # most of the archive: one pass over the events
         statements = [(text(_REPLAY_SQL.format(where=f"WHERE {relevant}")), {"day": day})]
@@ -131,13 +159,30 @@ def _histories(session: Session, ids: list[int], day: date) -> dict[int, list[_R
     events: dict[int, list[_Row]] = defaultdict(list)
     for statement, params in statements:
         statement = statement.bindparams(bindparam("day", type_=Date))
-        for aid, seq, kind, from_stage, to_stage, on, precision, until, awaiting, note, outcome in session.execute(
-            statement, params
-        ):
+        for aid, seq, kind, from_stage, to_stage, on, precision, until, *rest in session.execute(statement, params):
             if aid in wanted:
+                awaiting, note, outcome, start, form, target, correction = rest
                 events[aid].append(
-                    _Row(seq, kind, from_stage, to_stage, _day(on), precision, _day(until), awaiting, note, outcome)
+                    _Row(
+                        seq,
+                        kind,
+                        from_stage,
+                        to_stage,
+                        _day(on),
+                        precision,
+                        _day(until),
+                        awaiting,
+                        note,
+                        outcome,
+                        _day(start),
+                        form,
+                        target,
+                        correction,
+                    )
                 )
+    for aid, history in events.items():
+        if any(e.target_seq is not None for e in history):
+            events[aid] = effective(history)
     return events
 
 
@@ -156,6 +201,8 @@ def _replayed(
         stage=standing.stage,
         stage_since=standing.since.on,
         stage_since_precision=standing.since.precision,
+        stage_since_from=standing.since.start,
+        stage_since_form=standing.since.precision if standing.since.start else None,
         clock_from=flag.since,
         working_days=flag.working_days,
         threshold=flag.threshold,
@@ -213,6 +260,8 @@ def _from_summaries(
             ack_note,
             ack_max_until,
             last_flag,
+            since_from,
+            since_form,
         ) = row
         if last_on is not None and last_on.__class__ is not str:  # PostgreSQL gives dates, SQLite ISO text
             last_on, stage_since, clock_since, ack_until, ack_max_until = (
@@ -234,7 +283,7 @@ def _from_summaries(
                 title_az,
                 stage,
                 None if stage_since is None or precision == UNKNOWN else parse(stage_since),
-                UNKNOWN if stage_since is None else precision,
+                since_form or (UNKNOWN if stage_since is None else precision),
                 since,
                 flag.working_days,
                 flag.threshold,
@@ -245,6 +294,8 @@ def _from_summaries(
                 ack_note if ack else None,
                 last_flag,
                 flag,
+                since_from if since_from is None or since_from.__class__ is date else parse(since_from),
+                since_form,
             )
         )
     return result, replay

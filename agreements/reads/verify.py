@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, aliased
@@ -24,23 +24,10 @@ from agreements.store.database import Database
 from agreements.store.hash_chain import HASHED_FIELDS, check_chain
 from agreements.store.lookup import load
 from agreements.store.tables import Agreement, AgreementParty, Event
-from workflows.chronology import UNKNOWN, When
 from workflows.errors import DomainError
-from workflows.event_rules import apply_event
-from workflows.stall_summary import SUMMARY_COLUMNS, fold_event
+from workflows.replay import DERIVED_COLUMNS, Replayed, rederive, step
+from workflows.revisions import REVISION_KINDS
 
-# the columns of an agreement row that its history decides (the first that differs is named)
-DERIVED_COLUMNS = (
-    "event_count",
-    "stage",
-    "stage_since",
-    "stage_since_precision",
-    "suspended_from",
-    "awaiting",
-    "signed_on",
-    "in_force_on",
-    *SUMMARY_COLUMNS,
-)
 # an agreement's own fields, in the order hash_chain.subject_of records them
 OWN_FIELDS = ("title_az", "title_en", "kind", "parties", "parent", "officer")
 _SAMPLE = 5  # agreements named when their own fields are not covered
@@ -65,74 +52,27 @@ class ReplayRefused(DomainError):
     """A stored event that the rules do not allow where it stands."""
 
 
-@dataclass
-class Replayed:
-    """An agreement row as its history alone makes it (the derived columns)."""
-
-    code: str
-    title_az: str = ""
-    title_en: str = ""
-    officer: str | None = None
-    stage: str = ""
-    stage_since: date | None = None
-    stage_since_precision: str = UNKNOWN
-    suspended_from: str | None = None
-    awaiting: str | None = None
-    signed_on: date | None = None
-    in_force_on: date | None = None
-    event_count: int = 0
-    last_event_on: date | None = None
-    undated_events: int = 0
-    last_substantive_on: date | None = None
-    clock_since: date | None = None
-    ack_until: date | None = None
-    ack_note: str | None = None
-    ack_max_until: date | None = None
-    last_flag: str | None = None
-
-
-class _Request(NamedTuple):
-    """A stored event as the rules read a request (workflows.event_rules.EventRequest)."""
-
-    kind: str
-    when: When
-    to: str | None
-    from_: str | None
-    until: date | None
-    awaiting: str | None
-    open_articles: int | None
-    reason: str | None
-
-
 def replay(code: str, events: Sequence[Any]) -> Replayed:
     """Apply ``events`` (stored events in seq order, read by attribute) to a
     fresh row with the production rules (``apply_event``, ``fold_event``),
     checking that each moved where it says. Raises ReplayRefused."""
     row = Replayed(code)
-    for event in events:
+    for index, event in enumerate(events):
         try:
-            request = _Request(
-                event.kind,
-                When(event.occurred_on, event.date_precision),
-                event.to_stage,
-                event.from_stage,
-                event.occurred_until,
-                event.awaiting,
-                event.open_articles,
-                event.reason,
-            )
-            previous_awaiting = row.awaiting
-            before = apply_event(row, request)
+            if event.kind in REVISION_KINDS:
+                before: str | None = row.stage
+                rederive(row, code, events[: index + 1])
+                row.event_count += 1
+            else:
+                before = step(row, event)
         except (DomainError, ValueError) as exc:
             raise ReplayRefused(f"event {event.seq} does not follow from the events before it ({exc})") from None
-        row.event_count += 1
         after = row.stage if row.stage != before else None
         if (before, after) != (event.from_stage, event.to_stage):
             raise ReplayRefused(
                 f"event {event.seq} says it moved {_move(event.from_stage, event.to_stage)}, "
                 f"its history says {_move(before, after)}"
             )
-        fold_event(row, event, previous_awaiting)
     return row
 
 

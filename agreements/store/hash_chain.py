@@ -36,6 +36,10 @@ HASHED_FIELDS = (
     "subject",
     "stated_actor",
     "stated_recorded_at",
+    "occurred_from",
+    "date_form",
+    "target_seq",
+    "correction",
 )
 
 
@@ -60,6 +64,21 @@ def _utc(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(timespec="microseconds")
+
+
+# the last recording time formatted and its text: an import records the same
+# moment (one object) on every event it adds, formatted here once, not per event
+_last_recorded: tuple[datetime | None, str] = (None, "")
+
+
+def _recorded(moment: datetime) -> str:
+    global _last_recorded
+    last = _last_recorded  # one read: (moment, text) stay paired whatever other threads do
+    if last[0] is moment:
+        return last[1]
+    text = _utc(moment)
+    _last_recorded = (moment, text)
+    return text
 
 
 def subject_of(
@@ -100,7 +119,7 @@ def event_hash(code: str, prev_hash: str | None, values: EventFields) -> str:
         _day(values["occurred_on"]),
         values["date_precision"],
         _day(values["occurred_until"]),
-        _utc(values["recorded_at"]),
+        _recorded(values["recorded_at"]),
         values["actor"],
         values["place"],
         values["note"],
@@ -115,6 +134,15 @@ def event_hash(code: str, prev_hash: str | None, values: EventFields) -> str:
     # hashed only when set, so that events written before migration 0009 keep their hashes
     if subject is not None or stated_actor is not None or stated_at is not None:
         payload += [subject, stated_actor, _utc(stated_at) if stated_at is not None else None]
+    # 0011's columns, likewise hashed only when set
+    start, form, target, correction = (
+        values["occurred_from"],
+        values["date_form"],
+        values["target_seq"],
+        values["correction"],
+    )
+    if start is not None or form is not None or target is not None or correction is not None:
+        payload += ["0011", _day(start), form, target, correction]
     return hashlib.sha256(_SEPARATOR.join(map(repr, payload)).encode("utf-8")).hexdigest()
 
 

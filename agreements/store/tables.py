@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -58,8 +59,19 @@ class Agreement(Base):
     stage: Mapped[str] = mapped_column(String(32), index=True)
     stage_since: Mapped[date | None] = mapped_column(Date)
     stage_since_precision: Mapped[str] = mapped_column(String(12))
+    # the earliest day and the form of stage_since when it is a month, a
+    # year, a span or a lower bound (workflows.date_forms.When.columns; 0011)
+    stage_since_from: Mapped[date | None] = mapped_column(Date)
+    stage_since_form: Mapped[str | None] = mapped_column(String(12))
+    # entered by mistake: a void event (0011) takes it out of every list
+    voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # its history holds a correction or a retraction (0011)
+    revised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     suspended_from: Mapped[str | None] = mapped_column(String(32))
     awaiting: Mapped[str | None] = mapped_column(String(16))
+    # the day of the entry that set ``awaiting`` (its latest bound), so that a
+    # document filed late changes whose move it is only from its own day (0011)
+    awaiting_on: Mapped[date | None] = mapped_column(Date)
     signed_on: Mapped[date | None] = mapped_column(Date)
     in_force_on: Mapped[date | None] = mapped_column(Date)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -124,6 +136,10 @@ class Event(Base):
     occurred_on: Mapped[date | None] = mapped_column(Date)
     date_precision: Mapped[str] = mapped_column(String(12))
     occurred_until: Mapped[date | None] = mapped_column(Date)
+    # the earliest day and the form of a date given as a month, a year, a
+    # span or a lower bound (workflows.date_forms.When.columns; 0011)
+    occurred_from: Mapped[date | None] = mapped_column(Date)
+    date_form: Mapped[str | None] = mapped_column(String(12))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(200))
     place: Mapped[str | None] = mapped_column(Text)
@@ -139,6 +155,10 @@ class Event(Base):
     subject: Mapped[str | None] = mapped_column(Text)
     stated_actor: Mapped[str | None] = mapped_column(String(200))
     stated_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the event a correction or retraction is about, and what a correction
+    # supersedes, as canonical JSON (workflows.corrections; 0011)
+    target_seq: Mapped[int | None] = mapped_column(Integer)
+    correction: Mapped[str | None] = mapped_column(Text)
     # sha256 of this event's content and of the previous event's hash (0006)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))

@@ -6,67 +6,114 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Generator, Iterable
-from typing import Any, TextIO
+from collections.abc import Generator, Iterable, Sequence
+from typing import Any, TextIO, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, func, select
 
 from agreements.store.database import Database
 from agreements.store.tables import Agreement, AgreementParty, Event
-from agreements.transfer.formats import AGREEMENT_FIELDS, CSV_COLUMNS, EXPORTED_EVENT_FIELDS, FORMAT, VERSION
+from agreements.transfer.formats import (
+    AGREEMENT_FIELDS,
+    CSV_COLUMNS,
+    EXPORTED_EVENT_FIELDS,
+    FORMAT,
+    VERSION,
+    file_date,
+)
+from workflows.date_forms import When
 
 #: what spreadsheets take for a formula at the start of a cell (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _export_event(event: Any) -> dict[str, Any]:
-    return {
-        "kind": event.kind,
-        "from": event.from_stage,
-        "to": event.to_stage,
-        "on": event.occurred_on.isoformat() if event.occurred_on else None,
-        "date_precision": event.date_precision,
-        "until": event.occurred_until.isoformat() if event.occurred_until else None,
-        "place": event.place,
-        "outcome": event.outcome,
-        "open_articles": event.open_articles,
-        # an imported event is exported as its file stated it: re-importing
-        # the export then finds the same history
-        "actor": event.stated_actor if event.stated_actor is not None else event.actor,
-        "note": event.note,
-        "reason": event.reason,
-        "reference": event.reference,
-        "awaiting": event.awaiting,
-        "source": event.source,
-        "recorded_at": (event.stated_recorded_at or event.recorded_at).isoformat(),
-        # the stored hash: an export is an anchor of the history as it stood
-        # (an import reads it but records nothing of it)
-        "hash": event.hash,
+def _export_event(row: Sequence[Any]) -> dict[str, Any]:
+    """An event of the file from a row of :func:`_event_columns` (read by
+    position: a by-name read of a row costs ten times as much)."""
+    (
+        _agreement_id,
+        kind,
+        from_stage,
+        to_stage,
+        on,
+        precision,
+        until,
+        place,
+        outcome,
+        open_articles,
+        actor,
+        note,
+        reason,
+        reference,
+        awaiting,
+        source,
+        recorded_at,
+        hash_,
+        start,
+        form,
+        target,
+        correction,
+    ) = row
+    if form is not None:  # a month, a year, a span or a lower bound: written as typed
+        on, precision = file_date(When.stored(on, precision, start, form))
+    else:
+        on = on.isoformat() if on else None
+    event = {
+        "kind": kind,
+        "from": from_stage,
+        "to": to_stage,
+        "on": on,
+        "date_precision": precision,
+        "until": until.isoformat() if until else None,
+        "place": place,
+        "outcome": outcome,
+        "open_articles": open_articles,
+        "actor": actor,
+        "note": note,
+        "reason": reason,
+        "reference": reference,
+        "awaiting": awaiting,
+        "source": source,
+        "recorded_at": recorded_at.isoformat(),
     }
+    if target is not None or correction is not None:  # a correction or retraction (none: as version 1 wrote it)
+        event["target"], event["correction"] = target, correction
+    # the stored hash: an export is an anchor of the history as it stood
+    # (an import reads it but records nothing of it)
+    event["hash"] = hash_
+    return event
 
 
-_EXPORT_EVENT_COLUMNS = (
-    "agreement_id",
-    "kind",
-    "from_stage",
-    "to_stage",
-    "occurred_on",
-    "date_precision",
-    "occurred_until",
-    "place",
-    "outcome",
-    "open_articles",
-    "actor",
-    "note",
-    "reason",
-    "reference",
-    "awaiting",
-    "source",
-    "recorded_at",
-    "stated_actor",
-    "stated_recorded_at",
-    "hash",
-)
+def _event_columns(events: Table) -> tuple[ColumnElement[Any], ...]:
+    """What :func:`_export_event` reads, in its order. An imported event is
+    exported as its file stated it (re-importing the export then finds the
+    same history): the stated actor and recording time where there are
+    some, chosen by the database (one column and one timestamp a row)."""
+    c = events.c
+    return (
+        c.agreement_id,
+        c.kind,
+        c.from_stage,
+        c.to_stage,
+        c.occurred_on,
+        c.date_precision,
+        c.occurred_until,
+        c.place,
+        c.outcome,
+        c.open_articles,
+        func.coalesce(c.stated_actor, c.actor),
+        c.note,
+        c.reason,
+        c.reference,
+        c.awaiting,
+        c.source,
+        func.coalesce(c.stated_recorded_at, c.recorded_at, type_=c.recorded_at.type),
+        c.hash,
+        c.occurred_from,
+        c.date_form,
+        c.target_seq,
+        c.correction,
+    )
 
 
 def iter_agreements(db: Database) -> Generator[dict[str, Any], None, None]:
@@ -76,7 +123,8 @@ def iter_agreements(db: Database) -> Generator[dict[str, Any], None, None]:
     (typed as the ORM types them), never more than one history in memory.
     All of it is read in one snapshot: a backup of one moment, whatever is
     written meanwhile."""
-    agreements_t, parties_t, events_t = Agreement.__table__, AgreementParty.__table__, Event.__table__
+    agreements_t, parties_t = Agreement.__table__, AgreementParty.__table__
+    events_t = cast(Table, Event.__table__)  # declarative types __table__ as any FromClause
     with db.snapshot() as session:
         heads = session.execute(
             select(
@@ -96,15 +144,15 @@ def iter_agreements(db: Database) -> Generator[dict[str, Any], None, None]:
         ):
             parties.setdefault(aid, []).append(party)
         events = session.execute(
-            select(*(events_t.c[c] for c in _EXPORT_EVENT_COLUMNS)).order_by(events_t.c.agreement_id, events_t.c.seq),
+            select(*_event_columns(events_t)).order_by(events_t.c.agreement_id, events_t.c.seq),
             execution_options={"yield_per": 2000},
         )
         pending = next(events, None)
         for head in heads:
             history: list[dict[str, Any]] = []
-            while pending is not None and pending.agreement_id < head.id:
+            while pending is not None and pending[0] < head.id:
                 pending = next(events, None)  # an event of no agreement: cannot happen (foreign key)
-            while pending is not None and pending.agreement_id == head.id:
+            while pending is not None and pending[0] == head.id:
                 history.append(_export_event(pending))
                 pending = next(events, None)
             yield {
@@ -139,7 +187,7 @@ def write_csv(agreements: Iterable[dict[str, Any]], out: TextIO, safe_cells: boo
     writer.writerow(CSV_COLUMNS)
     for agreement in agreements:
         head = [agreement[f] if f != "parties" else ";".join(agreement[f]) for f in AGREEMENT_FIELDS]
-        rows = [head + [_csv_value(event[f]) for f in EXPORTED_EVENT_FIELDS] for event in agreement["events"]]
+        rows = [head + [_csv_value(event.get(f)) for f in EXPORTED_EVENT_FIELDS] for event in agreement["events"]]
         if safe_cells:
             rows = [[_safe_cell(cell) for cell in row] for row in rows]
         chunk = io.StringIO()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from agreements.clock import Clock
@@ -20,12 +20,13 @@ from agreements.errors import BadInput, DomainError, ImportConflict
 from agreements.store.database import Database
 from agreements.store.hash_chain import subject_of
 from agreements.store.tables import Agreement, AgreementParty, Event
-from agreements.transfer.bulk import DeferredSearchIndex, Scratch, no_cyclic_gc
+from agreements.transfer.bulk import DeferredSearchIndex, EventInserts, Scratch, no_cyclic_gc
 from agreements.transfer.formats import AgreementRecord
 from agreements.writes.apply import EventSpec, append_event
 from agreements.writes.commands import transaction
 from agreements.writes.users import authorise
 from workflows.chronology import UNKNOWN
+from workflows.date_forms import when_of
 from workflows.roles import HEAD, OFFICER, needed_to_enter
 from workflows.stages import HEAD_STAGES
 
@@ -61,19 +62,19 @@ def import_records(db: Database, records: list[AgreementRecord], clock: Clock, a
         deferred = DeferredSearchIndex(session) if db.is_sqlite else None
         needs_head = False
         rows: list[dict[str, Any]] = []
-        insert_events = insert(cast(Table, Event.__table__))  # declarative types __table__ as any FromClause
+        # declarative types __table__ as any FromClause
+        inserts = EventInserts(session, cast(Table, Event.__table__), direct=db.is_sqlite)
         for record in records:
             known = record.code in existing
             entered = _append_history(session, record, by_code[record.code], known, (day, now, actor), rows, report)
             # the stages the events really entered (a signature has no `to` but enters signing)
             needs_head = needs_head or any(needed_to_enter(stage) == HEAD for stage in entered)
             if len(rows) >= INSERT_BATCH:
-                session.execute(insert_events, rows)
+                inserts.insert(rows)
                 rows = []
         if needs_head:
             authorise(session, actor, HEAD, "importing moves into " + ", ".join(sorted(HEAD_STAGES)))
-        if rows:
-            session.execute(insert_events, rows)
+        inserts.insert(rows)
         if deferred is not None:
             deferred.finish()
         return report
@@ -255,8 +256,9 @@ def _differences(event: Event, spec: EventSpec) -> list[str]:
     """
     pairs = {
         "kind": (event.kind, spec.kind),
-        "on": (event.occurred_on, spec.when.on),
-        "date_precision": (event.date_precision, spec.when.precision),
+        "on": (when_of(event), spec.when),  # the date with its form
+        "target": (event.target_seq, spec.target_seq),
+        "correction": (event.correction, spec.correction),
         "until": (event.occurred_until, spec.until),
         "place": (event.place, spec.place),
         "outcome": (event.outcome, spec.outcome),

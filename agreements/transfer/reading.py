@@ -24,11 +24,13 @@ from agreements.transfer.formats import (
     EXPORTED_EVENT_FIELDS,
     HASH_FIELD,
     MAX_CSV_LINE,
+    REVISION_FIELDS,
     AgreementRecord,
+    file_revision,
+    file_when,
 )
 from agreements.transfer.json_stream import json_agreements
 from agreements.writes.apply import EventSpec
-from workflows.chronology import DAY, PRECISIONS, UNKNOWN, When
 from workflows.events import EVENT_KINDS, OPENED
 from workflows.inputs import check_agreement_text, normalise_code, normalise_party
 from workflows.stages import KINDS, STAGE_NAMES
@@ -88,6 +90,7 @@ def _parse_csv(text: TextIO, name: str) -> list[AgreementRecord]:
     seen: dict[str, tuple[AgreementRecord, dict[str, Any], str]] = {}
     codes: set[str] = set()
     has_hash = HASH_FIELD in (fieldnames or ())
+    present_revision_fields = [f for f in REVISION_FIELDS if f in (fieldnames or ())]
     try:
         for line, row in enumerate(reader, 2):
             code = row["code"]
@@ -103,6 +106,8 @@ def _parse_csv(text: TextIO, name: str) -> list[AgreementRecord]:
             event = {f: row["event_kind" if f == "kind" else f] or None for f in EVENT_FIELDS}
             if has_hash:
                 event[HASH_FIELD] = row[HASH_FIELD] or None
+            for optional in present_revision_fields:
+                event[optional] = row[optional] or None
             if code not in seen:
                 where = f"{name}: agreement {len(seen) + 1}"
                 record = _unique(_agreement({**head, "events": [event]}, where), codes, name)
@@ -184,12 +189,8 @@ def _event(raw: Any, where: str) -> EventSpec:
     kind = _text(raw.get("kind"), where, "kind", required=True)
     if kind not in EVENT_KINDS:
         raise BadInput(f"{where}: unknown event kind {kind!r}; one of: {', '.join(EVENT_KINDS)}")
-    on = _date(raw.get("on"), where, "on")
-    precision = raw.get("date_precision") or (DAY if on else UNKNOWN)
-    if precision not in PRECISIONS:
-        raise BadInput(f"{where}: date_precision must be one of {', '.join(PRECISIONS)}")
-    if (on is None) != (precision == UNKNOWN):
-        raise BadInput(f"{where}: date_precision {precision!r} does not fit on={raw.get('on')!r}")
+    when = file_when(raw.get("on"), raw.get("date_precision"), where)
+    target, correction = file_revision(raw.get("target"), raw.get("correction"), where)
     articles = raw.get("open_articles")
     if articles in ("", None):
         articles = None
@@ -219,7 +220,7 @@ def _event(raw: Any, where: str) -> EventSpec:
             raise BadInput(f"{where}: unknown stage {stage!r} in {name}; one of: {', '.join(STAGE_NAMES)}")
     return EventSpec(
         kind=kind,
-        when=When(on, precision),
+        when=when,
         actor=_text(raw.get("actor"), where, "actor") or "import",
         to=stages["to"],
         from_=stages["from"],
@@ -233,6 +234,8 @@ def _event(raw: Any, where: str) -> EventSpec:
         awaiting=_text(raw.get("awaiting"), where, "awaiting"),
         source=_text(raw.get("source"), where, "source"),
         recorded_at=recorded_at,
+        target_seq=target,
+        correction=correction,
     )
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, Protocol, cast, overload
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agreements.errors import BadInput
@@ -19,6 +20,9 @@ from agreements.store.hash_chain import event_hash
 from agreements.store.tables import Agreement, Event
 from workflows.chronology import When
 from workflows.event_rules import Recordable, apply_event, check_event
+from workflows.events import OPENED
+from workflows.replay import rederive
+from workflows.revisions import REVISION_KINDS
 from workflows.stall_summary import fold_event
 
 
@@ -42,6 +46,8 @@ class EventSpec:
     source: str | None = None
     recorded_at: datetime | None = None
     subject: str | None = None  # an opening's record of the agreement's own fields
+    target_seq: int | None = None  # the event a correction or retraction is about
+    correction: str | None = None  # what a correction supersedes (workflows.corrections)
 
 
 class Appendable(Recordable, Protocol):
@@ -50,6 +56,32 @@ class Appendable(Recordable, Protocol):
 
     id: int
     last_hash: str | None
+
+
+def _history(session: Session, agreement: Appendable, rows: list[dict[str, Any]] | None) -> list[Any]:
+    """The agreement's events so far in recording order: stored ones and, in
+    a bulk import, those not yet inserted. Read only for a late entry."""
+    by_seq: dict[int, Any] = {}
+    if agreement.id is not None:
+        for event in session.scalars(select(Event).where(Event.agreement_id == agreement.id)):
+            by_seq[event.seq] = event
+    for values in rows or ():
+        if values.get("agreement_id") == agreement.id:
+            by_seq[values["seq"]] = SimpleNamespace(**values)
+    return [by_seq[seq] for seq in sorted(by_seq)]
+
+
+def _apply(session: Session, agreement: Appendable, spec: EventSpec, rows: list[dict[str, Any]] | None) -> str | None:
+    """Change the row as the event says; the stage before it. A correction or
+    retraction makes the row what the history as it now reads makes it (as
+    ``verify`` replays it)."""
+    if spec.kind not in REVISION_KINDS:
+        return apply_event(agreement, spec)
+    this = SimpleNamespace(kind=spec.kind, seq=agreement.event_count + 1, target_seq=spec.target_seq)
+    this.correction = spec.correction
+    stage_before = agreement.stage
+    rederive(agreement, agreement.code, [*_history(session, agreement, rows), this])
+    return stage_before
 
 
 @overload
@@ -100,11 +132,13 @@ def append_event(
     recording time are kept as stated, and the tracker's own record is who
     imported it and when.
     """
-    check_event(agreement, spec, today)
+    check_event(agreement, spec, today, history=lambda: _history(session, agreement, rows))
     previous_awaiting = agreement.awaiting
-    stage_before = apply_event(agreement, spec)
+    revision = spec.kind in REVISION_KINDS
+    stage_before = _apply(session, agreement, spec, rows)
 
     agreement.event_count = (agreement.event_count or 0) + 1
+    sets_holder = spec.awaiting is not None or spec.kind == OPENED or agreement.stage != stage_before
     actor, recorded_at, stated_actor, stated_at = spec.actor, spec.recorded_at or now, None, None
     if imported_by is not None:
         actor, recorded_at, stated_actor, stated_at = imported_by, now, spec.actor, spec.recorded_at
@@ -113,8 +147,7 @@ def append_event(
         kind=spec.kind,
         from_stage=stage_before,
         to_stage=agreement.stage if agreement.stage != stage_before else None,
-        occurred_on=spec.when.on,
-        date_precision=spec.when.precision,
+        **spec.when.columns()._asdict(),
         occurred_until=spec.until,
         recorded_at=recorded_at,
         actor=actor,
@@ -124,23 +157,29 @@ def append_event(
         reference=spec.reference,
         outcome=spec.outcome,
         open_articles=spec.open_articles,
-        awaiting=agreement.awaiting,
+        # the holder this event sets: named, or the one a move hands to; an
+        # event that names none changes nobody's move and records none
+        awaiting=spec.awaiting if spec.awaiting is not None else agreement.awaiting if sets_holder else None,
         source=spec.source,
         subject=spec.subject,
         stated_actor=stated_actor,
         stated_recorded_at=stated_at,
+        target_seq=spec.target_seq,
+        correction=spec.correction,
     )
     if recorded_at.tzinfo is None:
         raise BadInput("recorded_at needs a UTC offset")
     values["prev_hash"] = agreement.last_hash
     values["hash"] = agreement.last_hash = event_hash(agreement.code, agreement.last_hash, values)
     if rows is not None:
-        fold_event(agreement, SimpleNamespace(**values), previous_awaiting)
+        if not revision:
+            fold_event(agreement, SimpleNamespace(**values), previous_awaiting)
         values["agreement_id"] = agreement.id
         rows.append(values)
         return None
     event = Event(**values)
-    fold_event(agreement, event, previous_awaiting)
+    if not revision:
+        fold_event(agreement, event, previous_awaiting)
     event.agreement = cast(Agreement, agreement)  # without rows (first overload) it is an ORM row
     session.add(event)
     return event

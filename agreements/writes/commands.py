@@ -94,9 +94,11 @@ def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec
     return transaction(db, code, work)
 
 
-def day_or_today(on: date | None, today: date) -> When:
-    """An exact date: ``on`` when given, else ``today``."""
-    return When(on or today, DAY)
+def day_or_today(on: When | date | None, today: date) -> When:
+    """``on`` (a date in any form, or an exact day) when given, else ``today``."""
+    if on is None:
+        return When(today, DAY)
+    return on if isinstance(on, When) else When(on, DAY)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def add_agreement(
     actor: str,
     parent: str | None = None,
     officer: str | None = None,
-    on: date | None = None,
+    on: When | date | None = None,
     stage: str = DRAFT,
     note: str | None = None,
     reference: str | None = None,
@@ -197,7 +199,7 @@ def advance(
     to: str | None,
     details: Details,
     *,
-    on: date | None = None,
+    on: When | date | None = None,
     reason: str | None = None,
     clock: Clock,
 ) -> Recorded:
@@ -234,7 +236,7 @@ def advance(
     return record_event(db, code, build, clock)
 
 
-def resume(db: Database, code: str, details: Details, *, on: date | None = None, clock: Clock) -> Recorded:
+def resume(db: Database, code: str, details: Details, *, on: When | date | None = None, clock: Clock) -> Recorded:
     """Return a suspended agreement to the stage it was suspended from."""
 
     def build(agreement: Agreement) -> EventSpec:
@@ -259,7 +261,7 @@ def record_round(
     code: str,
     details: Details,
     *,
-    on: date,
+    on: When | date,
     until: date | None = None,
     outcome: str | None = None,
     open_articles: int | None = None,
@@ -271,7 +273,7 @@ def record_round(
         code,
         lambda _a: EventSpec(
             kind=ROUND,
-            when=When(on, DAY),
+            when=day_or_today(on, clock.today()),
             until=until,
             actor=details.actor,
             place=details.place,
@@ -285,14 +287,14 @@ def record_round(
     )
 
 
-def sign(db: Database, code: str, details: Details, *, on: date, clock: Clock) -> Recorded:
+def sign(db: Database, code: str, details: Details, *, on: When | date, clock: Clock) -> Recorded:
     """Record the signature (moving from mfa to signing if needed)."""
     return record_event(
         db,
         code,
         lambda _a: EventSpec(
             kind=SIGNATURE,
-            when=When(on, DAY),
+            when=day_or_today(on, clock.today()),
             actor=details.actor,
             place=details.place,
             note=details.note,
@@ -303,7 +305,9 @@ def sign(db: Database, code: str, details: Details, *, on: date, clock: Clock) -
     )
 
 
-def add_note(db: Database, code: str, text: str, details: Details, *, on: date | None = None, clock: Clock) -> Recorded:
+def add_note(
+    db: Database, code: str, text: str, details: Details, *, on: When | date | None = None, clock: Clock
+) -> Recorded:
     """Record a plain note; it changes no stage."""
     if not text or not text.strip():
         raise BadInput("a note cannot be empty")

@@ -272,3 +272,48 @@ def test_the_migration_names_the_heads_stages_of_the_lifecycle():
 def test_the_owner_is_the_tracker_administrator(pg_seeded):
     with pg_seeded.read() as session:
         assert session.scalar(text("SELECT session_user")) == PG_OWNER
+
+
+# --------------------------------------------------------------------------- revisions (migration 0012)
+
+_INSERT_REVISION = _INSERT_EVENT.replace(", prev_hash, hash)", ", target_seq, correction, prev_hash, hash)").replace(
+    ", :prev_hash, :hash)", ", :target_seq, :correction, :prev_hash, :hash)"
+)
+
+
+def _head_move(db, code: str) -> int:
+    with db.read() as session:
+        agreement = session.scalars(select(Agreement).where(Agreement.code == code)).one()
+        return session.scalars(
+            select(Event.seq).where(Event.agreement_id == agreement.id, Event.to_stage.in_(HEAD_STAGES))
+        ).first()
+
+
+@pytest.mark.parametrize("kind", ["correction", "retraction", "void"])
+def test_an_officer_cannot_revise_a_heads_move_with_sql(pg_seeded, pg_login, kind):
+    name, officer = pg_login("agreements_writer")
+    target = _head_move(pg_seeded, "RA-CHE")
+    assert target is not None
+    changes = {
+        "correction": dict(target_seq=target, correction='{"place":"Geneva"}'),
+        "retraction": dict(target_seq=target, correction=None),
+        "void": dict(target_seq=None, correction=None),
+    }[kind]
+    forged = _next_event(pg_seeded, "RA-CHE", actor=name, kind=kind, reason="forged", note=None, **changes)
+    before = database_rows(pg_seeded)
+    _refused_by_database(officer, _INSERT_REVISION, "needs the head role", _plain(forged))
+    assert database_rows(pg_seeded) == before
+
+
+def test_an_officer_may_correct_a_note_and_a_head_a_heads_move(pg_seeded, pg_login, cli, monkeypatch):
+    officer_name, officer = pg_login("agreements_writer")
+    head_name, head = pg_login("agreements_head")
+    ok(cli("users", "add", officer_name, "--email", "o@example.org", "--role", "officer"))
+    ok(cli("users", "add", head_name, "--email", "h@example.org", "--role", "head"))
+    target = _head_move(pg_seeded, "RA-CHE")
+    monkeypatch.setenv("AGREEMENTS_DB", officer)
+    refused(cli("correct", "RA-CHE", str(target), "--place", "Geneva", "--reason", "x"), "needs the head role")
+    monkeypatch.setenv("AGREEMENTS_DB", head)
+    ok(cli("correct", "RA-CHE", str(target), "--place", "Bern", "--reason", "the place of signature"))
+    monkeypatch.setenv("AGREEMENTS_DB", pg_seeded.url)
+    assert "intact" in ok(cli("verify"))

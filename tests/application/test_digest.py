@@ -164,7 +164,8 @@ def test_weeks_are_iso_weeks():
 def test_render_az_on_the_seed_history(week_history, tmp_path):
     digest = build_digest(collect(week_history, load_config(None), WEEK), locale="az")
     text, html = render_text(digest), render_html(digest)
-    assert [i.code for i in digest.needs_action] == ["PR-RUS-ROAD", "MC-RUS", "IP-LVA", "IP-SWE", "RA-TUR", "RA-CHE"]
+    # MC-RUS entered internal approval between 24 Nov and 31 Dec 2016: counted from the latest day
+    assert [i.code for i in digest.needs_action] == ["PR-RUS-ROAD", "IP-LVA", "IP-SWE", "RA-TUR", "RA-CHE", "MC-RUS"]
     assert [i.code for i in digest.acknowledged] == ["RA-PAK"]
     assert "Həftəlik icmal — 2017-W09 həftəsi" in text
     assert "İkitərəfli sazişlər 27 fevral 2017 tarixinə" in text
@@ -185,7 +186,7 @@ def test_render_en_on_the_seed_history(week_history):
     text = render_text(digest)
     assert "Weekly digest — Week 2017-W09" in text
     assert "Bilateral agreements as of 27 February 2017" in text
-    assert "* MC-RUS [critical] internal approval, working days: 63 of 30" in text
+    assert "* MC-RUS [overdue] internal approval, working days: 37 of 30" in text
     assert "* 22 February 2017  RA-MDA: expert talks → internal approval (tester)" in text
     assert "Text agreed ad referendum" in text and "ref.: letter No. 02/2210" in text
     assert "* 21 February 2017  XS-TST: entered the tracker at draft (tester)" in text

@@ -17,7 +17,8 @@ from agreements.store.database import Database
 from agreements.store.hash_chain import HASHED_FIELDS, event_hash
 from agreements.store.migrate import _config, upgrade
 from agreements.store.tables import Agreement, Event
-from tests.support import ROOT, assert_summaries_match, pg_schema, pg_url, trigger_names
+from tests.support import ROOT, SEED, assert_summaries_match, pg_schema, pg_url, trigger_names
+from workflows.date_forms import parse_when
 from workflows.stall_summary import SUMMARY_COLUMNS
 
 MIGRATIONS = ROOT / "agreements" / "store" / "migrations"
@@ -243,16 +244,36 @@ def _hits(db: Database) -> list[list[dict[str, Any]]]:
     return [sorted(search.search(db, query, fold=fold, limit=50), key=repr) for query, fold in QUERIES]
 
 
+def _as_before_0011(history: dict) -> dict:
+    """``history`` with each date in a form the schema had before 0011 (a
+    month, a year or a span kept as its last day, "no later than"; a lower
+    bound alone as unknown): what an old database can hold."""
+    for agreement in history["agreements"]:
+        for event in agreement["events"]:
+            precision = event.get("date_precision")
+            if precision in ("month", "year", "between"):
+                event["on"] = parse_when(event["on"]).on.isoformat()
+                event["date_precision"] = "not_after"
+            elif precision == "not_before":
+                event["on"], event["date_precision"] = None, "unknown"
+    return history
+
+
 @pytest.mark.parametrize("start", ["0002", "0004"])
-def test_an_old_history_upgrades_to_what_the_application_keeps(seeded, cli, other_url, tmp_path, start):
+def test_an_old_history_upgrades_to_what_the_application_keeps(db, cli, other_url, tmp_path, start):
     """A history stored before the search index (0002) or before the summaries
     and the chain (0004), inserted with plain SQL, then upgraded: its index,
     summaries and hashes equal those the application kept for the same
     history, and the application carries on from there."""
-    rich = tmp_path / "rich.json"
-    rich.write_text(json.dumps(RICH_HISTORY), encoding="utf-8")
-    code, _out, err = cli("import", str(rich))
-    assert code == 0, err
+    seeded = db
+    seed = _as_before_0011(json.loads(SEED.read_text(encoding="utf-8")))
+    files = {"seed.json": seed, "rich.json": RICH_HISTORY}
+    for name, content in files.items():
+        (tmp_path / name).write_text(json.dumps(content), encoding="utf-8")
+        code, _out, err = cli("import", str(tmp_path / name))
+        assert code == 0, err
+    chains = len(seed["agreements"]) + 1
+    events = sum(len(a["events"]) for a in seed["agreements"]) + len(RICH_HISTORY["agreements"][0]["events"])
     old = Database(other_url, allow_create=True)
     try:
         _migrate(old, start)
@@ -267,17 +288,17 @@ def test_an_old_history_upgrades_to_what_the_application_keeps(seeded, cli, othe
         assert hits == _hits(seeded) and all(hits)
         code, out, err = cli("--db", other_url, "verify")
         assert code == 0, err
-        assert out.splitlines()[0] == "All 19 chain(s) intact (42 events)."
+        assert out.splitlines()[0] == f"All {chains} chain(s) intact ({events} events)."
         # the application writes on from the upgraded state, in both databases alike
         for url in (other_url, None):
             db_args = ("--db", url) if url else ()
             assert cli(*db_args, "advance", "RA-MDA", "--on", "2016-12-20", "--note", "Mətn razılaşdırıldı")[0] == 0
             assert cli(*db_args, "note", "RA-TUR", "called, no answer", "--on", "2017-01-10")[0] == 0
         code, out, err = cli("--db", other_url, "verify")
-        assert code == 0 and out.splitlines()[0] == "All 19 chain(s) intact (44 events).", err
+        assert code == 0 and out.splitlines()[0] == f"All {chains} chain(s) intact ({events + 2} events).", err
         summaries = {code: {c: row[c] for c in SUMMARY_COLUMNS} for code, row in _rows(old).items()}
         assert summaries == {code: {c: row[c] for c in SUMMARY_COLUMNS} for code, row in _rows(seeded).items()}
-        assert assert_summaries_match(old) == 19
+        assert assert_summaries_match(old) == chains
     finally:
         old.dispose()
 

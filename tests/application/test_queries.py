@@ -29,19 +29,26 @@ def rows(events):
     return [(e["code"], e["seq"], e["date_label"], e["kind"]) for e in events]
 
 
-def test_log_newest_first_undated_last(seeded):
+def test_log_newest_first_undated_last(seeded, cli):
     events = log(seeded, limit=None)
-    assert len(events) == 29
+    assert len(events) == 38
     assert rows(events[:3]) == [
-        ("IP-SWE", 1, "≤2016-12-31", "opened"),
-        ("IP-LVA", 1, "≤2016-12-31", "opened"),
-        ("IP-DEU", 1, "≤2016-12-31", "opened"),
+        ("RA-EU", 10, "2019-01-01", "note"),
+        ("IP-SWE", 1, "no later than 31 December 2016", "opened"),
+        ("IP-LVA", 1, "no later than 31 December 2016", "opened"),
     ]
     assert rows(events[-4:]) == [
-        ("MP-EU", 3, "2014-03-06", "stage_change"),
-        ("MP-EU", 2, "2013-12-05", "signature"),
-        ("MP-EU", 1, "2013-12-05", "opened"),
-        ("RA-EU", 1, "date unknown", "opened"),
+        ("RA-EU", 4, "2013-03-12", "round"),
+        ("RA-EU", 3, "2012-03-01", "round"),
+        ("RA-EU", 2, "2012-03-01", "stage_change"),
+        ("RA-EU", 1, "February 2012", "opened"),
+    ]
+    # every seed event is dated (RA-EU's opening was the last undated one): add one
+    code, _out, err = cli("note", "RA-MDA", "Undated memo", "--on", "unknown")
+    assert code == 0, err
+    assert rows(log(seeded, limit=None)[-2:]) == [
+        ("RA-EU", 1, "February 2012", "opened"),
+        ("RA-MDA", 4, "date unknown", "note"),
     ]
 
 
@@ -49,7 +56,7 @@ def test_log_party(seeded):
     assert rows(log(seeded, party="mda")) == [
         ("RA-MDA", 3, "2016-10-18", "round"),
         ("RA-MDA", 2, "2016-02-23", "round"),
-        ("RA-MDA", 1, "≤2016-02-23", "opened"),
+        ("RA-MDA", 1, "no later than 23 February 2016", "opened"),
     ]
 
 
@@ -70,51 +77,65 @@ def test_log_kind_and_event_kind(seeded):
         ("RA-RUS", 2, "2016-11-23", "round"),
         ("RA-MDA", 3, "2016-10-18", "round"),
         ("RA-MDA", 2, "2016-02-23", "round"),
+        ("RA-EU", 4, "2013-03-12", "round"),
+        ("RA-EU", 3, "2012-03-01", "round"),
     ]
 
 
 def test_log_stage_is_the_stage_after_the_event(seeded):
     assert rows(log(seeded, stage="mfa")) == [
-        ("IP-SWE", 1, "≤2016-12-31", "opened"),
-        ("IP-LVA", 1, "≤2016-12-31", "opened"),
-        ("RA-TUR", 1, "≤2016-12-31", "opened"),
-        ("RA-PAK", 1, "≤2016-12-31", "opened"),
-        ("MC-GEO", 1, "≤2016-12-31", "opened"),
+        ("IP-SWE", 1, "no later than 31 December 2016", "opened"),
+        ("IP-LVA", 1, "no later than 31 December 2016", "opened"),
+        ("RA-TUR", 1, "no later than 31 December 2016", "opened"),
+        ("RA-PAK", 1, "no later than 31 December 2016", "opened"),
+        ("MC-GEO", 1, "no later than 31 December 2016", "opened"),
+        # a span is placed on its latest day, so the stage change comes before the note of 5 Dec 2013
+        ("RA-EU", 6, "between 12 March 2013 and 28 February 2014", "stage_change"),
+        ("RA-EU", 7, "2013-12-05", "note"),
     ]
-    assert rows(log(seeded, stage="internal_approval")) == [("MC-RUS", 3, "2016-11-24", "stage_change")]
+    assert rows(log(seeded, stage="internal_approval")) == [
+        ("MC-RUS", 3, "between 24 November and 31 December 2016", "stage_change"),
+        ("RA-EU", 5, "between 12 March 2013 and 28 February 2014", "stage_change"),
+    ]
     assert rows(log(seeded, stage="in_force")) == [
+        ("RA-EU", 10, "2019-01-01", "note"),
+        ("RA-EU", 9, "2014-09-01", "stage_change"),
         ("MP-EU", 3, "2014-03-06", "stage_change"),
-        ("RA-EU", 1, "date unknown", "opened"),
     ]
 
 
 def test_log_period(seeded):
     assert rows(log(seeded, since=date(2016, 10, 1), until=date(2016, 11, 23))) == [
         ("RA-RUS", 2, "2016-11-23", "round"),
-        ("RA-RUS", 1, "≤2016-11-23", "opened"),
+        ("RA-RUS", 1, "no later than 23 November 2016", "opened"),
         ("LM-RUS", 2, "2016-11-23", "round"),
-        ("LM-RUS", 1, "≤2016-11-23", "opened"),
+        ("LM-RUS", 1, "no later than 23 November 2016", "opened"),
         ("MC-RUS", 2, "2016-11-23", "round"),
-        ("MC-RUS", 1, "≤2016-11-23", "opened"),
+        ("MC-RUS", 1, "no later than 23 November 2016", "opened"),
         ("RA-MDA", 3, "2016-10-18", "round"),
         ("RA-CHE", 2, "2016-10-10", "signature"),
         ("RA-CHE", 1, "2016-10-10", "opened"),
     ]
     assert rows(log(seeded, until=date(2014, 1, 1))) == [
+        ("RA-EU", 7, "2013-12-05", "note"),
         ("MP-EU", 2, "2013-12-05", "signature"),
         ("MP-EU", 1, "2013-12-05", "opened"),
+        ("RA-EU", 4, "2013-03-12", "round"),
+        ("RA-EU", 3, "2012-03-01", "round"),
+        ("RA-EU", 2, "2012-03-01", "stage_change"),
+        ("RA-EU", 1, "February 2012", "opened"),
     ]
 
 
 def test_log_actor_grep_limit(seeded, cli):
     assert log(seeded, actor="nobody") == []
-    assert len(log(seeded, actor="seed-import", limit=None)) == 29
+    assert len(log(seeded, actor="seed-import", limit=None)) == 38
     assert rows(log(seeded, grep="KİŞİNYOV")) == [("RA-MDA", 2, "2016-02-23", "round")]
     assert rows(log(seeded, grep="kisinyov")) == []
     assert rows(log(seeded, grep="kisinyov", fold=True)) == [("RA-MDA", 2, "2016-02-23", "round")]
     assert rows(log(seeded, limit=2)) == [
-        ("IP-SWE", 1, "≤2016-12-31", "opened"),
-        ("IP-LVA", 1, "≤2016-12-31", "opened"),
+        ("RA-EU", 10, "2019-01-01", "note"),
+        ("IP-SWE", 1, "no later than 31 December 2016", "opened"),
     ]
     code, _out, err = cli("log", "--grep", "'; DROP TABLE")
     assert code == 0, err
@@ -127,7 +148,7 @@ def test_log_formats(seeded, cli):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split() == ["date", "code", "event", "stage", "place", "by", "details"]
-    assert lines[2].startswith("2016-10-18..2016-10-19  RA-MDA  round")
+    assert lines[2].split()[:5] == ["2016-10-18", "–", "2016-10-19", "RA-MDA", "round"]
     assert lines[-1] == "3 event(s)"
     code, out, _ = cli("log", "--party", "MDA", "--format", "csv")
     table = list(csv.DictReader(io.StringIO(out)))
@@ -155,10 +176,15 @@ def test_list_as_of_matches_show_for_every_agreement(seeded):
         listed = {r["code"]: r for r in list_as_of(seeded, day)}
         for code in [r["code"] for r in log(seeded, limit=None)]:
             agreement, events = show(seeded, code, day)
-            if agreement["stage"] is None:
-                assert code not in listed
-                continue
             row = listed[code]
+            if agreement["stage"] is None:  # possibly begun, or not yet recorded: listed, and says so
+                assert (row["stage"], row["possibly"], row["stage_since_label"]) == (
+                    None,
+                    agreement["possibly"],
+                    agreement["stage_since_label"],
+                ), (day, code)
+                continue
+            assert row["possibly"] == agreement["possibly"], (day, code)
             for key in (
                 "stage",
                 "stage_since",
@@ -177,14 +203,15 @@ def test_list_as_of_matches_show_for_every_agreement(seeded):
 def test_list_as_of_seed(seeded, cli):
     code, out, err = cli("list", "--as-of", "2016-07-01", "--format", "csv")
     assert code == 0, err
-    table = list(csv.DictReader(io.StringIO(out)))
+    table = [r for r in csv.DictReader(io.StringIO(out)) if r["stage"]]  # those certain by then
     assert [(r["code"], r["stage"], r["stage_since"], r["stage_since_precision"], r["awaiting"]) for r in table] == [
         ("MP-EU", "in_force", "2014-03-06", "day", ""),
         ("PR-RUS-ROAD", "draft", "2016-05-25", "not_after", "government"),
+        ("RA-EU", "in_force", "2014-09-01", "day", ""),
         ("RA-MDA", "expert_talks", "2016-02-23", "not_after", "us"),
     ]
     code, out, _ = cli("list", "--as-of", "2016-07-01")
-    assert out.splitlines()[-1] == "3 agreement(s) as of 2016-07-01"
+    assert out.splitlines()[-1].startswith("4 agreement(s) as of 2016-07-01; ")
     code, out, _ = cli("list", "--as-of", "2016-12-31", "--stage", "mfa", "--format", "json")
     assert [r["code"] for r in json.loads(out)] == ["IP-LVA", "IP-SWE", "MC-GEO", "RA-PAK", "RA-TUR"]
     code, out, _ = cli("list", "--as-of", "2016-12-31", "--party", "RUS", "--kind", "readmission", "--format", "json")
@@ -234,4 +261,6 @@ def made(db, cli):
 def test_list_as_of_before_inside_after(made, day, expected):
     listed = list_as_of(made, date.fromisoformat(day))
     got = [(r["stage"], r["stage_since"], r["awaiting"]) for r in listed if r["code"] == "RA-XYZ"]
-    assert got == ([expected] if expected else [])
+    assert got == [expected or (None, None, None)]
+    if expected is None:
+        assert listed[0]["stage_since_label"] == "not yet recorded (the history starts 2020-01-10)"

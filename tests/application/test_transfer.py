@@ -16,6 +16,7 @@ import re
 import pytest
 
 from tests.support import SEED
+from workflows.stages import DEFAULT_HOLDER
 
 SEED_STAGES = {
     "MC-RUS": "internal_approval",
@@ -39,7 +40,8 @@ SEED_STAGES = {
 }
 # Agreements whose 2016 stage the seed reports without any date.
 UNDATED_IN_SEED = ("MC-GEO", "IA-KAZ", "RA-PAK", "RA-MNE", "RA-TUR", "IP-BNL", "IP-DEU", "IP-LVA", "IP-SWE")
-PRECISIONS = {"day", "not_after", "unknown"}
+# the forms a seed date takes: a day, "no later than", a month (RA-EU's opening), a span
+PRECISIONS = {"day", "not_after", "month", "between"}
 
 AZ_NOTE = 'Mətn razılaşdırıldı, "son" variant XİN-ə göndərildi,\nikinci sətir: şərhlər, düzəlişlər'
 AZ_REASON = 'Tərəflərin qarşılıqlı razılığı ilə, "dayandırıldı"'
@@ -265,12 +267,51 @@ def test_seed_every_event_cites_its_source_and_dates_are_never_invented(seeded, 
     for code in UNDATED_IN_SEED:
         for e in doc[code]["events"]:
             assert e["date_precision"] != "day", (code, e)
-    opening = doc["RA-EU"]["events"][0]
-    assert opening["on"] is None and opening["date_precision"] == "unknown"
+    # RA-EU from the seeds' bounds and the public record, MC-RUS's move given as the span the seed allows
+    assert [(e["kind"], e["on"], e["date_precision"]) for e in doc["RA-EU"]["events"] if e["kind"] != "round"] == [
+        ("opened", "2012-02", "month"),
+        ("stage_change", "2012-03-01", "day"),
+        ("stage_change", "2013-03-12..2014-02-28", "between"),
+        ("stage_change", "2013-03-12..2014-02-28", "between"),
+        ("note", "2013-12-05", "day"),
+        ("signature", "2014-02-28", "day"),
+        ("stage_change", "2014-09-01", "day"),
+        ("note", "2019-01-01", "day"),
+    ]
+    assert (doc["MC-RUS"]["events"][2]["on"], doc["MC-RUS"]["events"][2]["date_precision"]) == (
+        "2016-11-24..2016-12-31",
+        "between",
+    )
     rows = listed(cli)
-    assert rows["RA-EU"]["in_force_on"] is None
+    assert (rows["RA-EU"]["signed_on"], rows["RA-EU"]["in_force_on"]) == ("2014-02-28", "2014-09-01")
     for code in UNDATED_IN_SEED:
         assert (rows[code]["stage_since"], rows[code]["stage_since_precision"]) == ("2016-12-31", "not_after"), code
+
+
+def test_seed_states_whose_move_only_where_its_source_does():
+    """Whose move the seeds do not state is left to the tracker's default and
+    said so; a stated one says where it is read from (issue 13, item 7)."""
+    doc = json.loads(SEED.read_text(encoding="utf-8"))
+    for agreement in doc["agreements"]:
+        for e in agreement["events"]:
+            where = (agreement["code"], e["kind"], e["on"])
+            enters = e["kind"] == "opened" or (e["kind"] == "stage_change" and DEFAULT_HOLDER.get(e["to"]) is not None)
+            if e["awaiting"] is not None:
+                assert "Whose move is read from the source" in e["note"], where
+            elif enters:
+                assert "Whose move is not stated in the source" in e["note"], where
+    # RA-EU's facts from outside the seeds cite the public record
+    ra_eu = by_code(doc)["RA-EU"]["events"]
+    signature, in_force = (next(e for e in ra_eu if e["kind"] == k or e["to"] == k) for k in ("signature", "in_force"))
+    assert (signature["on"], signature["place"]) == ("2014-02-28", "Brüssel")
+    assert "Official Journal of the European Union, L 128, 30.4.2014, p. 17" in signature["source"]
+    assert (
+        in_force["on"] == "2014-09-01" and "Council of the EU, Treaties and Agreements database" in in_force["source"]
+    )
+    assert [e["source"].split(",")[0] for e in ra_eu if e["kind"] == "note"] == [
+        "seeds/004_074cba92f37ad028.txt (Presidential Order No. 312)",
+        "seeds/001_b6527431642d9c56.txt",
+    ]
 
 
 def test_import_reads_standard_input(db, cli):
@@ -329,7 +370,7 @@ def test_round_trip_of_the_seed_into_an_empty_database_is_byte_identical(seeded,
     other = tmp_path / "other.db"
     assert_ok(cli("--db", str(other), "init"))
     out = assert_ok(cli("--db", str(other), "import", path))
-    assert report_numbers(out) == (18, 29, 0)
+    assert report_numbers(out) == (18, 38, 0)
     assert without_hashes(export_text(cli, "--db", str(other), fmt=fmt), fmt) == without_hashes(first, fmt)
     # the other format agrees as well
     assert without_hashes(export_text(cli, "--db", str(other))) == without_hashes(export_text(cli))
@@ -344,7 +385,7 @@ def test_round_trip_with_live_history_is_byte_identical(live, cli, tmp_path, fmt
     other = tmp_path / "other.db"
     assert_ok(cli("--db", str(other), "init"))
     out = assert_ok(cli("--db", str(other), "import", str(path)))
-    assert report_numbers(out)[:2] == (19, 29 + 8)
+    assert report_numbers(out)[:2] == (19, 38 + 8)
     second = export_text(cli, "--db", str(other), fmt=fmt)
     assert without_hashes(second, fmt) == without_hashes(first, fmt)
     assert without_hashes(export_text(cli, "--db", str(other))) == without_hashes(export_text(cli))
@@ -363,7 +404,7 @@ def test_round_trip_with_live_history_is_byte_identical(live, cli, tmp_path, fmt
     assert doc["RA-PAK"]["events"][-1]["kind"] == "signature"
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(first)))
-        assert len(rows) == 29 + 8
+        assert len(rows) == 38 + 8
 
 
 # ---------------------------------------------------------------- append-only
@@ -712,7 +753,7 @@ def test_csv_control_the_unchanged_export_imports_into_an_empty_database(db, cli
     assert_ok(cli("--db", str(other), "import", str(SEED)))
     text = export_text(cli, "--db", str(other), fmt="csv")
     out = assert_ok(cli("import", write(tmp_path, "good.csv", text)))
-    assert report_numbers(out) == (18, 29, 0)
+    assert report_numbers(out) == (18, 38, 0)
 
 
 def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_imports(db, cli, tmp_path):
@@ -721,7 +762,7 @@ def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_imports(db, cli, tm
     assert_ok(cli("--db", str(other), "import", str(SEED)))
     text = export_text(cli, "--db", str(other), fmt="csv")
     out = assert_ok(cli("import", write(tmp_path, "excel.csv", "\ufeff" + text)))
-    assert report_numbers(out) == (18, 29, 0)
+    assert report_numbers(out) == (18, 38, 0)
 
 
 @pytest.mark.parametrize(

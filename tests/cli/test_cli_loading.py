@@ -10,6 +10,7 @@ MODULES = (
     "setup_cmds",
     "agreement_cmds",
     "move_cmds",
+    "revise_cmds",
     "transfer_cmds",
     "stall_cmds",
     "scheduler_cmds",

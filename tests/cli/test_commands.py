@@ -51,6 +51,9 @@ EVENT_COLUMNS = [
     "recorded_at",
     "stated_actor",
     "stated_recorded_at",
+    "target",
+    "correction",
+    "retracted_by",
 ]
 AZ_LABELS = {
     "draft": "layihə",
@@ -582,11 +585,13 @@ def test_event_before_the_current_stage_began_is_refused(db, cli):
     before = export(cli)
     for args in (
         ("advance", "RA-GEO", "--on", "2020-02-15"),
-        ("note", "RA-GEO", "late remark", "--on", "2020-02-15"),
-        ("round", "RA-GEO", "--on", "2020-02-15", "--place", "Bakı"),
         ("suspend", "RA-GEO", "--on", "2020-02-15"),
     ):
         refused(cli(*args), "2020-03-01", "2020-02-15", "expert_talks", exit_code=1)
+    # a note or round filed late is checked against its own day: before the opening, or a
+    # round on a day the agreement was not in expert talks, is refused
+    refused(cli("note", "RA-GEO", "late remark", "--on", "2019-12-15"), "opens on 2020-01-10", "2019-12-15")
+    refused(cli("round", "RA-GEO", "--on", "2020-02-15", "--place", "Bakı"), "was in draft on 2020-02-15")
     assert export(cli) == before
 
 
@@ -689,9 +694,12 @@ def test_seeded_moldova_as_of_mid_2016(seeded, cli):
 
 
 def test_seeded_mc_rus_as_of_end_of_november_2016(seeded, cli):
+    # the seed dates the move into internal approval between 24 Nov and 31 Dec 2016
     data = show_json(cli, "MC-RUS", "--as-of", "2016-11-30")
-    assert data["stage"] == "internal_approval"
-    assert data["stage_since"] == "2016-11-24"
+    assert (data["stage"], data["possibly"]) == ("expert_talks", "internal_approval")
+    year_end = show_json(cli, "MC-RUS", "--as-of", "2016-12-31")
+    assert (year_end["stage"], year_end["possibly"]) == ("internal_approval", None)
+    assert year_end["stage_since_label"] == "between 24 November and 31 December 2016"
     before = show_json(cli, "MC-RUS", "--as-of", "2016-11-23")
     assert before["stage"] == "expert_talks"
 

@@ -21,6 +21,6 @@ def test_init_import_list_on_a_fresh_database(cli, isolated):
 def test_history_of_moldova_shows_both_2016_rounds(seeded, cli):
     code, out, _ = cli("history", "RA-MDA")
     assert code == 0
-    assert "2016-02-23..2016-02-25" in out and "Kişinyov" in out
-    assert "2016-10-18..2016-10-19" in out and "Bakı" in out
+    assert "2016-02-23 – 2016-02-25" in out and "Kişinyov" in out
+    assert "2016-10-18 – 2016-10-19" in out and "Bakı" in out
     assert "open articles: 1" in out

@@ -214,13 +214,14 @@ def _check_lifecycle(code: str, agreement: Agreement, events: list[Event]) -> No
             assert e.to_stage is None, f"{code} event {e.seq}: to_stage {e.to_stage} without a move"
     for e in events:
         fold_event(summary, e, awaiting)
-        awaiting = e.awaiting
+        if e.awaiting is not None or e.to_stage is not None:  # an entry naming no holder changes nobody's move
+            awaiting = e.awaiting
     assert agreement.stage == row.stage, f"{code}: stored stage {agreement.stage}, history ends in {row.stage}"
     last_entry = [e for e in events if e.to_stage][-1]
     assert agreement.stage == last_entry.to_stage, code
     assert agreement.stage_since == since, code
     assert agreement.suspended_from == row.suspended_from, code
-    assert agreement.awaiting == events[-1].awaiting, code
+    assert agreement.awaiting == awaiting, code
     assert agreement.event_count == len(events), f"{code}: event_count {agreement.event_count}, {len(events)} events"
     assert agreement.last_hash == events[-1].hash, code
     assert all(e.prev_hash == (events[i - 1].hash if i else None) for i, e in enumerate(events)), code

@@ -54,7 +54,8 @@ def test_when_bounds_by_precision():
 def test_when_labels():
     d = date(2026, 3, 10)
     assert When(d).label() == "2026-03-10"
-    assert When(d, NOT_AFTER).label() == "≤2026-03-10"
+    assert When(d, NOT_AFTER).label() == "no later than 10 March 2026"
+    assert When(d, NOT_AFTER).label("az") == "2026-cı ilin martın 10-dək"
     assert UNKNOWN_WHEN.label() == "date unknown"
 
 
@@ -63,7 +64,7 @@ def test_the_label_of_a_plain_date_or_iso_text_is_the_label_of_its_when():
     for precision in (DAY, NOT_AFTER):
         assert label(d, precision) == label(d.isoformat(), precision) == When(d, precision).label()
     assert label("2016-10-10", DAY) == "2016-10-10"
-    assert label("2016-12-31", NOT_AFTER) == "≤2016-12-31"
+    assert label("2016-12-31", NOT_AFTER) == "no later than 31 December 2016"
     assert label(None, UNKNOWN) == label(None, DAY) == UNKNOWN_WHEN.label() == "date unknown"
 
 

@@ -31,8 +31,11 @@ class Row:
     event_count: int | None = 1
     stage_since: date | None = date(2026, 1, 10)
     stage_since_precision: str = DAY
+    stage_since_from: date | None = None
+    stage_since_form: str | None = None
     in_force_on: date | None = None
     awaiting: str | None = "us"
+    awaiting_on: date | None = None
     last_substantive_on: date | None = date(2026, 1, 10)
 
 
@@ -189,7 +192,7 @@ def test_an_import_names_the_stage_the_event_left():
         (Spec("round", open_articles=MAX_OPEN_ARTICLES + 1), "the number of open articles cannot be more than 10000"),
         (
             Spec("meeting"),
-            "unknown event kind 'meeting'; one of: opened, stage_change, round, signature, note, ack, flag, plan",
+            "unknown event kind 'meeting'; one of: opened, stage_change, round, signature, note, ack, flag, plan, correction, retraction, void",
         ),
         (Spec("note", note="a\x00b"), "note cannot contain the NUL character (0x00)"),
         (Spec("note", actor="x" * 201), "actor is longer than 200 characters"),
@@ -203,7 +206,16 @@ def test_the_events_own_values(spec, message):
 
 
 def test_an_opening_sets_the_stage_its_day_and_the_default_holder():
-    row = Row(event_count=0, stage="draft", stage_since=None, stage_since_precision=UNKNOWN, awaiting=None)
+    row = Row(
+        event_count=0,
+        stage="draft",
+        stage_since=None,
+        stage_since_precision=UNKNOWN,
+        stage_since_from=None,
+        stage_since_form=None,
+        awaiting=None,
+        awaiting_on=None,
+    )
     spec = Spec("opened", to="mfa", when=When(date(2026, 2, 1), NOT_AFTER))
     check_event(row, spec, TODAY)
     assert apply_event(row, spec) is None
@@ -265,7 +277,10 @@ def test_a_note_changes_only_the_holder_when_told():
     assert apply_event(row, Spec("note")) == "expert_talks"
     assert row == Row()
     apply_event(row, Spec("note", awaiting="government"))
-    assert row == Row(awaiting="government")
+    assert row == Row(awaiting="government", awaiting_on=MARCH_2.on)
+    # one dated before the entry that set the holder restates only its own day
+    apply_event(row, Spec("note", when=When(date(2026, 2, 1)), awaiting="counterpart"))
+    assert (row.awaiting, row.awaiting_on) == ("government", MARCH_2.on)
 
 
 def test_the_rules_run_on_any_object_with_the_attributes():

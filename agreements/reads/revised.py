@@ -1,0 +1,84 @@
+"""The views' side of corrections and retractions: each listed event shows
+its corrected values with a mark and keeps the originals beside them
+(``original``, ``corrected_by``), a retracted one says so (``retracted_by``),
+and each correction or retraction names what it did (``what_done``). The keys
+are added only to the events concerned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.date_forms import text_of
+from workflows.events import CORRECTION, RETRACTION
+from workflows.revisions import decode
+
+# event dictionary keys a correction's fields replace (besides the date's)
+_KEYS = {
+    "until": "until",
+    "place": "place",
+    "reference": "reference",
+    "note": "note",
+    "outcome": "outcome",
+    "open_articles": "open_articles",
+    "awaiting": "awaiting",
+}
+_DATE_KEYS = ("on", "date_precision", "earliest", "date_label")
+
+
+def _date_values(when: Any) -> dict[str, Any]:
+    return {
+        "on": when.on.isoformat() if when.on else None,
+        "date_precision": when.precision,
+        "earliest": when.earliest.isoformat() if when.earliest else None,
+        "date_label": when.label(),
+    }
+
+
+def revise(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Apply the corrections and retractions among ``events`` (event
+    dictionaries in recording order) to the events they name, in place."""
+    revisions = [e for e in events if e["target"] is not None]
+    if not revisions:  # the common case: nothing to do, nothing added
+        return events
+    by_seq = {e["seq"]: e for e in events}
+    for event in revisions:
+        target = by_seq.get(event["target"])
+        if target is None:
+            continue
+        if event["kind"] == RETRACTION:
+            target["retracted_by"] = event["seq"]
+            event["what_done"] = f"retracts #{target['seq']}"
+        elif event["kind"] == CORRECTION:
+            changes = decode(event["correction"])
+            original = target.setdefault("original", {})
+            for name, value in changes.items():
+                if name == "on":
+                    for key, new in _date_values(value).items():
+                        original.setdefault(key, target[key])
+                        target[key] = new
+                    continue
+                key = _KEYS[name]
+                original.setdefault(key, target[key])
+                target[key] = value.isoformat() if hasattr(value, "isoformat") else value
+            target.setdefault("corrected_by", []).append(event["seq"])
+            shown = ", ".join(
+                f"{name} {text_of(value) if name == 'on' else value}" for name, value in sorted(changes.items())
+            )
+            event["what_done"] = f"corrects #{target['seq']}: {shown}"
+    return events
+
+
+def revise_listed(listed: list[dict[str, Any]], revisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``listed`` (events of several agreements, each with its ``code``) with
+    the ``revisions`` of those agreements applied; their order kept."""
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for event in revisions:
+        by_code.setdefault(event["code"], []).append(event)
+    for event in listed:
+        by_code.setdefault(event["code"], [])
+    for code, own in by_code.items():
+        shown = {e["seq"]: e for e in listed if e["code"] == code}
+        for revision in own:
+            shown.setdefault(revision["seq"], revision)
+        revise(sorted(shown.values(), key=lambda e: e["seq"]))
+    return listed

@@ -1,0 +1,160 @@
+"""Corrections, retractions and voids, append-only (issue 13, item 3): the
+corrected value is shown with a mark and the original kept; the latest stage
+change retracted returns the agreement to the stage before it; a voided
+agreement leaves lists, stalls, digests and reports and keeps its history;
+`verify` stays intact throughout."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from tests.support import ok, refused
+
+NOW = date(2026, 11, 30)
+
+
+def _history(cli, code: str = "RA-GEO") -> list[dict]:
+    return json.loads(ok(cli("history", code, "--format", "json", "--order", "recorded", at=NOW)))["history"]
+
+
+def _show(cli, code: str = "RA-GEO", *options: str) -> dict:
+    return json.loads(ok(cli("show", code, "--format", "json", *options, at=NOW)))
+
+
+def _verified(cli) -> None:
+    out = ok(cli("verify", at=NOW))
+    assert "intact" in out and "Every row matches its history" in out
+
+
+@pytest.fixture
+def geo(db, cli):
+    ok(
+        cli(
+            "add",
+            "RA-GEO",
+            "--title-az",
+            "Readmissiya haqqında Saziş",
+            "--title-en",
+            "Readmission agreement",
+            "--kind",
+            "readmission",
+            "--party",
+            "GEO",
+            "--on",
+            "2025-03-01",
+            "--stage",
+            "expert_talks",
+            at=NOW,
+        )
+    )
+    ok(cli("round", "RA-GEO", "--on", "2025-06-10", "--place", "Tiflis", at=NOW))  # 2
+    ok(cli("advance", "RA-GEO", "--to", "internal_approval", "--on", "2025-09-01", at=NOW))  # 3
+    ok(cli("advance", "RA-GEO", "--to", "mfa", "--on", "2025-12-01", at=NOW))  # 4
+    return cli
+
+
+def test_a_correction_shows_the_new_value_with_a_mark_and_keeps_the_original(geo):
+    ok(geo("correct", "RA-GEO", "2", "--place", "Tbilisi", "--on", "2025-06-11", "--reason", "misspelt", at=NOW))
+    events = _history(geo)
+    round_ = events[1]
+    assert (round_["place"], round_["on"], round_["corrected_by"]) == ("Tbilisi", "2025-06-11", [5])
+    assert round_["original"]["place"] == "Tiflis" and round_["original"]["on"] == "2025-06-10"
+    assert events[4]["kind"] == "correction" and events[4]["target"] == 2
+    table = ok(geo("history", "RA-GEO", at=NOW))
+    assert "2025-06-11 *" in table and "place was Tiflis" in table
+    _verified(geo)
+
+
+def test_a_corrected_stage_change_date_must_keep_the_order_of_stages(geo):
+    before = _history(geo)
+    refused(geo("correct", "RA-GEO", "4", "--on", "2025-08-01", "--reason", "x", at=NOW), "follows #3")
+    refused(geo("correct", "RA-GEO", "3", "--on", "2026-01-10", "--reason", "x", at=NOW), "#4", "follows it")
+    assert _history(geo) == before
+    ok(geo("correct", "RA-GEO", "4", "--on", "2025-11", "--reason", "only the month is sure", at=NOW))
+    shown = _show(geo)
+    assert (shown["stage"], shown["stage_since_precision"], shown["stage_since_label"]) == (
+        "mfa",
+        "month",
+        "November 2025",
+    )
+    _verified(geo)
+
+
+def test_retracting_the_latest_stage_change_returns_to_the_stage_before(geo):
+    refused(geo("retract", "RA-GEO", "3", "--reason", "x", at=NOW), "not its latest stage change", "#4")
+    ok(geo("retract", "RA-GEO", "4", "--reason", "recorded on the wrong agreement", at=NOW))
+    shown = _show(geo)
+    assert (shown["stage"], shown["stage_since"]) == ("internal_approval", "2025-09-01")
+    assert _history(geo)[3]["retracted_by"] == 5
+    assert "RETRACTED (#5)" in ok(geo("history", "RA-GEO", at=NOW))
+    # now #3 is the latest: it may go too; the opening may not
+    ok(geo("retract", "RA-GEO", "3", "--reason", "also wrong", at=NOW))
+    assert _show(geo)["stage"] == "expert_talks"
+    refused(geo("retract", "RA-GEO", "1", "--reason", "x", at=NOW), "void the agreement instead")
+    refused(geo("retract", "RA-GEO", "4", "--reason", "x", at=NOW), "already retracted")
+    # and the agreement moves on from where it is
+    ok(geo("advance", "RA-GEO", "--to", "internal_approval", "--on", "2025-10-01", at=NOW))
+    _verified(geo)
+
+
+def test_revisions_are_refused_with_the_reason(geo):
+    before = _history(geo)
+    refused(geo("correct", "RA-GEO", "9", "--place", "x", "--reason", "x", at=NOW), "no event #9")
+    refused(geo("correct", "RA-GEO", "2", "--reason", "x", at=NOW), "at least one field")
+    refused(geo("correct", "RA-GEO", "2", "--place", "x", at=NOW), "--reason", exit_code=2)
+    ok(geo("correct", "RA-GEO", "2", "--place", "Tbilisi", "--reason", "spelling", at=NOW))
+    refused(geo("correct", "RA-GEO", "5", "--place", "x", "--reason", "x", at=NOW), "is a correction", "#2")
+    refused(geo("correct", "RA-GEO", "2", "--on", "2027-01-01", "--reason", "x", at=NOW), "in the future")
+    assert len(_history(geo)) == len(before) + 1
+
+
+def test_a_void_agreement_leaves_the_lists_and_keeps_its_history(geo):
+    listed = json.loads(ok(geo("list", "--format", "json", at=NOW)))
+    assert [r["code"] for r in listed] == ["RA-GEO"]
+    refused(geo("void", "RA-GEO", at=NOW), "--reason", exit_code=2)
+    ok(geo("void", "RA-GEO", "--reason", "entered twice", at=NOW))
+    assert json.loads(ok(geo("list", "--format", "json", at=NOW))) == []
+    assert [r["code"] for r in json.loads(ok(geo("list", "--all", "--format", "json", at=NOW)))] == ["RA-GEO"]
+    assert json.loads(ok(geo("list", "--as-of", "2025-07-01", "--format", "json", at=NOW))) == []
+    assert json.loads(ok(geo("stalled", "--all", "--format", "json", at=NOW))) == []
+    assert json.loads(ok(geo("report", "pipeline", "--format", "json", at=NOW)))["total"] == 0
+    assert _history(geo)[-1]["kind"] == "void"
+    assert "RA-GEO" in ok(geo("export", at=NOW))
+    refused(geo("void", "RA-GEO", "--reason", "again", at=NOW), "already void")
+    _verified(geo)
+    # retracting the void brings it back
+    ok(geo("retract", "RA-GEO", "5", "--reason", "it was not a duplicate", at=NOW))
+    assert [r["code"] for r in json.loads(ok(geo("list", "--format", "json", at=NOW)))] == ["RA-GEO"]
+    _verified(geo)
+
+
+def test_a_retracted_plan_leaves_coming_up(geo):
+    ok(geo("plan", "RA-GEO", "--on", "2026-12-03", "--what", "Signing ceremony in Baku", at=NOW))
+    week = "2026-W49"
+    assert "Signing ceremony in Baku" in ok(geo("digest", "preview", "--week", week, "--locale", "en", at=NOW))
+    seq = _history(geo)[-1]["seq"]
+    ok(geo("retract", "RA-GEO", str(seq), "--reason", "the ceremony was cancelled", at=NOW))
+    assert "Signing ceremony in Baku" not in ok(geo("digest", "preview", "--week", week, "--locale", "en", at=NOW))
+
+
+@pytest.mark.sqlite_only
+def test_who_may_revise_follows_the_role_of_the_event_touched(db, cli):
+    ok(cli("users", "add", "aliyev", "--email", "r.aliyev@migration.gov.az", "--role", "head", login="tester"))
+    ok(cli("users", "add", "mammadova", "--email", "l.m@migration.gov.az", "--role", "officer", login="aliyev"))
+    ok(cli("users", "add", "huseynov", "--email", "e.h@migration.gov.az", "--role", "viewer", login="aliyev"))
+    args = ("add", "RA-CHE", "--title-az", "Saziş", "--title-en", "Agreement", "--kind", "readmission")
+    ok(cli(*args, "--party", "CHE", "--on", "2016-03-01", "--stage", "mfa", at=NOW, login="mammadova"))
+    ok(cli("sign", "RA-CHE", "--on", "2016-10-10", at=NOW, login="aliyev"))  # 2: into signing, a head's move
+    ok(cli("note", "RA-CHE", "Signed in Bern", "--on", "2016-10-10", at=NOW, login="mammadova"))  # 3
+    refused(cli("correct", "RA-CHE", "3", "--note", "x", "--reason", "x", at=NOW, login="huseynov"), "viewer")
+    ok(cli("correct", "RA-CHE", "3", "--note", "Signed in Bern.", "--reason", "typo", at=NOW, login="mammadova"))
+    refused(
+        cli("correct", "RA-CHE", "2", "--place", "Bern", "--reason", "x", at=NOW, login="mammadova"),
+        "needs the head role",
+    )
+    refused(cli("retract", "RA-CHE", "2", "--reason", "x", at=NOW, login="mammadova"), "needs the head role")
+    refused(cli("void", "RA-CHE", "--reason", "x", at=NOW, login="mammadova"), "needs the head role")
+    ok(cli("correct", "RA-CHE", "2", "--place", "Bern", "--reason", "place", at=NOW, login="aliyev"))
