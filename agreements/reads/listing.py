@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Date, bindparam, text
 
-from agreements.reads.as_of_rest import as_of_rest
+from agreements.reads.as_of_rest import head_of, not_certain, revised_as_of
 from agreements.reads.filters import agreement_filters, check_stage
 from agreements.reads.rows import HEAD_SQL, head_dict, iso, parties_by_agreement
 from agreements.store.database import Database
-from workflows.chronology import NOT_AFTER, possible_next
+from workflows.chronology import DAY, NOT_AFTER, label, possible_next
 from workflows.date_forms import When
 
 
@@ -100,6 +100,17 @@ SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code
 FROM agreements a
 LEFT JOIN agreements par ON par.id = a.parent_id
 WHERE {_AS_OF_DONE} AND NOT a.revised {{where}}
+UNION ALL
+SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
+  NULL AS stage, o.occurred_on AS entry_on, o.date_precision AS entry_precision, o.occurred_from AS entry_from,
+  o.date_form AS entry_form, NULL AS evidence_on, NULL AS awaiting, NULL AS signed_on, NULL AS in_force_on,
+  coalesce(s.known_count, 0) AS known_count, o.to_stage AS next_stage, o.occurred_on AS next_on,
+  o.date_precision AS next_precision, o.occurred_from AS next_from, o.date_form AS next_form
+FROM agreements a
+LEFT JOIN agreements par ON par.id = a.parent_id
+JOIN events o ON o.agreement_id = a.id AND o.seq = 1
+LEFT JOIN s ON s.aid = a.id
+WHERE NOT {_AS_OF_DONE} AND NOT a.revised {{where}} AND (s.aid IS NULL OR s.last_seq IS NULL)
 ORDER BY code
 """
 
@@ -140,13 +151,20 @@ def list_as_of(
     # dates stay ISO text (as SQLite gives them; PostgreSQL's dates are
     # formatted once): the output is text and ISO text compares in date order
     for row in rows:
-        item = _as_of_row(row, parties, day, day_iso)
+        if row[7] is None:  # nothing certain by then: possibly begun, or not yet recorded
+            item = not_certain(head_of(row, parties), row[17:], day)
+        else:
+            item = _as_of_row(row, parties, day, day_iso)
         if stage is None or item["stage"] == stage:
             result.append(item)
-    seen = {r["code"] for r in result} | {row[1] for row in rows}
-    rest = as_of_rest(db, day, where, params, seen)
-    result += [r for r in rest if stage is None or r["stage"] == stage]
-    return sorted(result, key=lambda r: r["code"])
+    revised = revised_as_of(db, day, where, params)
+    if revised:
+        result = sorted(result + [r for r in revised if stage is None or r["stage"] == stage], key=lambda r: r["code"])
+    return result
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _as_of_row(row: Sequence[Any], parties: dict[int, list[str]], day: date, day_iso: str) -> dict[str, Any]:
@@ -179,9 +197,13 @@ def _as_of_row(row: Sequence[Any], parties: dict[int, list[str]], day: date, day
         since_on, precision, since_from, since_form = evidence_on, NOT_AFTER, None, None
     else:  # cannot happen: the last evidence is known by the day
         since_on, precision, since_from, since_form = entry_on, entry_precision, entry_from, entry_form
-    since_from = date.fromisoformat(since_from) if isinstance(since_from, str) else since_from
-    since = When.stored(date.fromisoformat(since_on) if since_on else None, precision, since_from, since_form)
-    possible = possible_next(next_move, day)
+    possible = possible_next(next_move, day) if next_move[0] is not None else None
+    if since_form is None:  # the forms of the three stored precisions: no interval to build
+        since_label = label(since_on, precision)
+        earliest = since_on if precision == DAY else None
+    else:
+        since = When.stored(date.fromisoformat(since_on) if since_on else None, precision, _day(since_from), since_form)
+        since_label, earliest, precision = since.label(), iso(since.earliest), since.precision
     return {
         "code": code,
         "title_en": title_en,
@@ -194,9 +216,9 @@ def _as_of_row(row: Sequence[Any], parties: dict[int, list[str]], day: date, day
         "certainty": "certain",
         "possibly": possible[0] if possible else None,
         "stage_since": since_on,
-        "stage_since_precision": since.precision,
-        "stage_since_earliest": iso(since.earliest),
-        "stage_since_label": since.label()
+        "stage_since_precision": precision,
+        "stage_since_earliest": earliest,
+        "stage_since_label": since_label
         + (f"; possibly {possible[0]} — entered {possible[1].label()}" if possible else ""),
         "awaiting": awaiting,
         "suspended_from": None,

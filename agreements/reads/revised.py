@@ -71,14 +71,13 @@ def revise(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def revise_listed(listed: list[dict[str, Any]], revisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``listed`` (events of several agreements, each with its ``code``) with
     the ``revisions`` of those agreements applied; their order kept."""
-    by_code: dict[str, list[dict[str, Any]]] = {}
-    for event in revisions:
-        by_code.setdefault(event["code"], []).append(event)
+    if not revisions:
+        return listed
+    by_code: dict[str, dict[int, dict[str, Any]]] = {}
     for event in listed:
-        by_code.setdefault(event["code"], [])
-    for code, own in by_code.items():
-        shown = {e["seq"]: e for e in listed if e["code"] == code}
-        for revision in own:
-            shown.setdefault(revision["seq"], revision)
+        by_code.setdefault(event["code"], {})[event["seq"]] = event
+    for revision in revisions:
+        by_code.setdefault(revision["code"], {}).setdefault(revision["seq"], revision)
+    for shown in by_code.values():
         revise(sorted(shown.values(), key=lambda e: e["seq"]))
     return listed

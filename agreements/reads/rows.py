@@ -174,9 +174,12 @@ def event_row(
     item["seq"] = seq
     item["kind"] = kind
     item["on"] = on
-    item["date_precision"] = form or precision
-    item["earliest"] = iso(start) if form else on if precision == DAY else None
-    item["date_label"] = label(on, precision, start, form)
+    if form is None and precision == DAY:  # an exact day, the common case: no interval to build
+        item["date_precision"], item["earliest"], item["date_label"] = precision, on, on
+    else:
+        item["date_precision"] = form or precision
+        item["earliest"] = iso(start) if form else None
+        item["date_label"] = label(on, precision, start, form)
     item["until"] = until or None
     item["from"] = from_stage
     item["to"] = to_stage

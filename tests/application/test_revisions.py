@@ -6,6 +6,8 @@ agreement leaves lists, stalls, digests and reports and keeps its history;
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 
@@ -158,3 +160,40 @@ def test_who_may_revise_follows_the_role_of_the_event_touched(db, cli):
     refused(cli("retract", "RA-CHE", "2", "--reason", "x", at=NOW, login="mammadova"), "needs the head role")
     refused(cli("void", "RA-CHE", "--reason", "x", at=NOW, login="mammadova"), "needs the head role")
     ok(cli("correct", "RA-CHE", "2", "--place", "Bern", "--reason", "place", at=NOW, login="aliyev"))
+
+
+def _without_hashes(text: str, fmt: str) -> str:
+    if fmt == "json":
+        doc = json.loads(text)
+        for agreement in doc["agreements"]:
+            for event in agreement["events"]:
+                event.pop("hash")
+        return json.dumps(doc, ensure_ascii=False)
+    rows = list(csv.reader(io.StringIO(text)))
+    column = rows[0].index("hash")
+    return "\n".join(",".join(r[:column] + r[column + 1 :]) for r in rows)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_and_import_carry_every_date_form_and_revision(geo, tmp_path, fmt):
+    for typed in ("2025-04", "2025", "<=2025-05-31", ">=2025-05-01", "2025-05-02..2025-05-20", "unknown"):
+        ok(geo("note", "RA-GEO", f"dated {typed}", "--on", typed, at=NOW))
+    ok(geo("correct", "RA-GEO", "2", "--place", "Tbilisi", "--on", "2025-06", "--reason", "misspelt", at=NOW))
+    ok(geo("retract", "RA-GEO", "4", "--reason", "wrong agreement", at=NOW))
+    ok(geo("void", "RA-GEO", "--reason", "entered twice", at=NOW))
+    first = ok(geo("export", "--format", fmt, at=NOW))
+    path = tmp_path / f"export.{fmt}"
+    path.write_text(first, encoding="utf-8")
+    other = tmp_path / "other.db"
+    ok(geo("--db", str(other), "init", at=NOW))
+    ok(geo("--db", str(other), "import", str(path), at=NOW))
+    second = ok(geo("--db", str(other), "export", "--format", fmt, at=NOW))
+    assert _without_hashes(second, fmt) == _without_hashes(first, fmt)
+    copy = json.loads(ok(geo("--db", str(other), "show", "RA-GEO", "--format", "json", at=NOW)))
+    assert (copy["stage"], copy["voided"]) == ("internal_approval", True)
+    forms = [e["date_precision"] for e in copy["history"] if (e["note"] or "").startswith("dated")]
+    assert sorted(forms) == sorted(["month", "year", "not_after", "not_before", "between", "unknown"])
+    # importing the same file again changes nothing
+    ok(geo("--db", str(other), "import", str(path), at=NOW))
+    assert ok(geo("--db", str(other), "export", "--format", fmt, at=NOW)) == second
+    assert "intact" in ok(geo("--db", str(other), "verify", at=NOW))
