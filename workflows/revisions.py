@@ -57,6 +57,17 @@ EVENT_ATTRS = (
 REVISION_KINDS = (CORRECTION, RETRACTION)
 
 
+def touched_stages(kind: str, target_seq: int | None, entered: dict[int, str | None]) -> set[str]:
+    """The stages entered by the events a revision touches: the target of a
+    correction or retraction, every move for a void. ``entered`` gives the
+    stage each event of the history (by seq) entered, None for no move. Who
+    may revise follows who may make those moves (workflows.roles)."""
+    if kind == VOID:
+        return {stage for stage in entered.values() if stage}
+    stage = entered.get(target_seq) if kind in REVISION_KINDS and target_seq is not None else None
+    return {stage} if stage else set()
+
+
 def encode(changes: dict[str, Any]) -> str:
     """A correction's fields as canonical JSON (the hash chain covers the text):
     a date in the form it was given, ``until`` as an ISO day."""

@@ -12,18 +12,6 @@ from workflows.date_forms import text_of
 from workflows.events import CORRECTION, RETRACTION
 from workflows.revisions import decode
 
-# event dictionary keys a correction's fields replace (besides the date's)
-_KEYS = {
-    "until": "until",
-    "place": "place",
-    "reference": "reference",
-    "note": "note",
-    "outcome": "outcome",
-    "open_articles": "open_articles",
-    "awaiting": "awaiting",
-}
-_DATE_KEYS = ("on", "date_precision", "earliest", "date_label")
-
 
 def _date_values(when: Any) -> dict[str, Any]:
     return {
@@ -57,9 +45,9 @@ def revise(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         original.setdefault(key, target[key])
                         target[key] = new
                     continue
-                key = _KEYS[name]
-                original.setdefault(key, target[key])
-                target[key] = value.isoformat() if hasattr(value, "isoformat") else value
+                # the other corrected fields have the name of their key in an event's dictionary
+                original.setdefault(name, target[name])
+                target[name] = value.isoformat() if hasattr(value, "isoformat") else value
             target.setdefault("corrected_by", []).append(event["seq"])
             shown = ", ".join(
                 f"{name} {text_of(value) if name == 'on' else value}" for name, value in sorted(changes.items())

@@ -27,6 +27,7 @@ from agreements.writes.commands import transaction
 from agreements.writes.users import authorise
 from workflows.chronology import UNKNOWN
 from workflows.date_forms import when_of
+from workflows.revisions import touched_stages
 from workflows.roles import HEAD, OFFICER, needed_to_enter
 from workflows.stages import HEAD_STAGES
 
@@ -211,6 +212,7 @@ def _append_history(
         report.agreements_unchanged += 1
     scratch = Scratch(agreement)
     entered: set[str] = set()
+    moves: dict[int, str | None] = {e.seq: e.to_stage for e in stored}  # what a revision in the file may touch
     day, now, actor = when_who
     for index, spec in enumerate(new, len(stored) + 1):
         before = scratch.stage if index > 1 else None  # an opening event enters its first stage
@@ -220,8 +222,11 @@ def _append_history(
             append_event(session, scratch, spec, day, now=now, rows=rows, imported_by=actor)
         except DomainError as exc:
             raise BadInput(f"{record.code}, event {index}: {exc}") from None
+        moves[index] = scratch.stage if scratch.stage != before else None
         if scratch.stage != before:
             entered.add(scratch.stage)
+        # a correction, retraction or void needs the role of the moves it touches
+        entered |= touched_stages(spec.kind, spec.target_seq, moves)
         report.events_added += 1
     scratch.write_back(agreement)
     return entered

@@ -19,13 +19,8 @@ from agreements.writes.commands import Recorded, transaction
 from agreements.writes.users import authorise
 from workflows.chronology import DAY, When
 from workflows.events import CORRECTION, RETRACTION, VOID
-from workflows.revisions import encode
+from workflows.revisions import encode, touched_stages
 from workflows.roles import HEAD, OFFICER, needed_to_enter
-
-
-def _needed(event: Any) -> str:
-    """The role the event needed: a head's stage needs a head to touch it too."""
-    return needed_to_enter(event.to_stage) if event.to_stage else OFFICER
 
 
 def _revise(
@@ -44,8 +39,8 @@ def _revise(
     def work(session: Session) -> Recorded:
         agreement = load(session, code)
         events = list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
-        touched = [e for e in events if e.seq == target] if kind != VOID else events
-        needed = max((_needed(e) for e in touched), key=lambda role: role == HEAD, default=OFFICER)
+        stages = touched_stages(kind, target, {e.seq: e.to_stage for e in events})
+        needed = HEAD if any(needed_to_enter(stage) == HEAD for stage in stages) else OFFICER
         what = f"a {kind} of #{target} of {agreement.code}" if kind != VOID else f"voiding {agreement.code}"
         authorise(session, actor, needed, what)
         spec = EventSpec(

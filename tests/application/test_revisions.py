@@ -197,3 +197,27 @@ def test_export_and_import_carry_every_date_form_and_revision(geo, tmp_path, fmt
     ok(geo("--db", str(other), "import", str(path), at=NOW))
     assert ok(geo("--db", str(other), "export", "--format", fmt, at=NOW)) == second
     assert "intact" in ok(geo("--db", str(other), "verify", at=NOW))
+
+
+@pytest.mark.sqlite_only
+def test_an_officer_cannot_revise_a_heads_move_through_an_import(db, cli, tmp_path):
+    ok(cli("users", "add", "aliyev", "--email", "r.aliyev@migration.gov.az", "--role", "head", login="tester"))
+    ok(cli("users", "add", "mammadova", "--email", "l.m@migration.gov.az", "--role", "officer", login="aliyev"))
+    args = ("add", "RA-CHE", "--title-az", "Saziş", "--title-en", "Agreement", "--kind", "readmission")
+    ok(cli(*args, "--party", "CHE", "--on", "2016-03-01", "--stage", "mfa", at=NOW, login="aliyev"))
+    ok(cli("sign", "RA-CHE", "--on", "2016-10-10", at=NOW, login="aliyev"))  # 2: into signing
+    doc = json.loads(ok(cli("export", at=NOW, login="aliyev")))
+    events = doc["agreements"][0]["events"]
+    before = ok(cli("export", at=NOW, login="aliyev"))
+    for extra in (
+        {"kind": "correction", "target": 2, "correction": {"place": "Geneva"}, "reason": "x"},
+        {"kind": "retraction", "target": 2, "reason": "x"},
+        {"kind": "void", "reason": "x"},
+    ):
+        doc["agreements"][0]["events"] = [*events, {"on": "2026-11-30", "actor": "mammadova", **extra}]
+        path = tmp_path / f"{extra['kind']}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        refused(cli("import", str(path), at=NOW, login="mammadova"), "needs the head role")
+        assert ok(cli("export", at=NOW, login="aliyev")) == before
+    ok(cli("import", str(path), at=NOW, login="aliyev"))
+    assert json.loads(ok(cli("list", "--all", "--format", "json", at=NOW)))[0]["voided"] is True
