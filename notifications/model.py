@@ -102,6 +102,9 @@ class Digest:
     # computed by the application) and the moment it covers; "" = none
     anchor: str = ""
     anchor_at: datetime | None = None
+    # the web view's address (configuration ``base_url``): each agreement links
+    # to its page there; "" = no web view, the footer names the commands
+    base_url: str = ""
 
     def __post_init__(self) -> None:
         if self.locale not in LOCALES:

@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from notifications.i18n import Translator
 from notifications.model import ACK_EXPIRES, ActionItem, Digest, Movement
@@ -185,7 +186,13 @@ def _words(t: Translator, digest: Digest) -> dict[str, str]:
         "pipeline_total": t("pipeline_total", n=sum(row.count for row in digest.pipeline)),
         "anchor": t("anchor", moment=t.moment(digest.anchor_at)) if digest.anchor else "",
         "anchor_check": f"agreements verify --against {digest.anchor}" if digest.anchor else "",
+        "footer_links": t("footer_links", url=digest.base_url) if digest.base_url else "",
     }
+
+
+def page_link(base_url: str, code: str) -> str:
+    """The web view's page of an agreement (``agreements serve``); "" without a base URL."""
+    return f"{base_url}/agreements/{quote(code, safe='')}" if base_url else ""
 
 
 def _full_lists(digest: Digest) -> dict[str, str]:
@@ -213,6 +220,9 @@ def context(digest: Digest, keep: int | None = None) -> dict:
         "moved": _moved_rows(t, digest),
         "coming": _coming_rows(t, digest),
     }
+    for rows in lists.values():
+        for row in rows:
+            row["link"] = page_link(digest.base_url, row["code"])
     counts = {name: len(rows) for name, rows in lists.items()}
     more: dict[str, dict[str, str] | None] = dict.fromkeys(lists)
     if keep is not None:

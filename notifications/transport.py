@@ -254,6 +254,11 @@ class SmtpTransport:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 
+def eml_file(folder: Path, name: str) -> Path:
+    """The file the file transport writes the message ``name`` to."""
+    return folder / f"{_UNSAFE.sub('_', name or 'message').strip('._') or 'message'}.eml"
+
+
 class _FileSession:
     max_size: int | None = None  # a folder takes any size
 
@@ -268,8 +273,7 @@ class _FileSession:
         name: str = "",
         hand_over: Callable[[], None] | None = None,
     ) -> None:
-        stem = _UNSAFE.sub("_", name or "message").strip("._") or "message"
-        target = self.folder / f"{stem}.eml"
+        target = eml_file(self.folder, name)
         tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")

@@ -194,7 +194,12 @@ def possible_next(columns: Sequence, day: date) -> tuple[str, When] | None:
         on = date.fromisoformat(on)
     if isinstance(start, str):
         start = date.fromisoformat(start)
-    when = When.stored(on, precision, start, form)
+    return possible_at(stage, When.stored(on, precision, start, form), day)
+
+
+def possible_at(stage: str, when: When, day: date) -> tuple[str, When] | None:
+    """(``stage``, ``when``) when a move into ``stage`` dated ``when`` may
+    have happened by the end of ``day`` but not certainly; else None."""
     if when.on is not None and when.on <= day:
         return None
     earliest = when.earliest

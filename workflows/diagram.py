@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from workflows.stages import ACTIVE, HEAD_STAGES, IN_FORCE, MOVES, STAGES, SUSPENDED, TERMINATED
+from workflows.stages import ACTIVE, APPROVED, ENDS, HEAD_STAGES, IN_FORCE, MOVES, STAGES, SUSPENDED, TERMINATED
 
 GUARDS = {
-    IN_FORCE: "needs signature date and entry-into-force date",
+    IN_FORCE: "a binding agreement; needs signature date and entry-into-force date",
+    APPROVED: "a non-binding instrument: memoranda and joint declarations by default",
     TERMINATED: "needs a reason",
 }
 
@@ -23,6 +24,9 @@ def as_text(locale: str = "en") -> str:
         lines.append(f"  {move[0]:<{width}} -> {move[1]:<{width}}  {move[2]}{suffix}")
     lines.append("")
     lines.append("A suspended agreement resumes only to the stage it was suspended from.")
+    lines.append(
+        f"Two ends: a binding agreement enters {IN_FORCE}; a non-binding instrument is {APPROVED}, never in force."
+    )
     lines.append(
         "Once users are registered, moves into "
         + ", ".join(s for s in STAGES if s in HEAD_STAGES)
@@ -48,6 +52,7 @@ def as_mermaid() -> str:
         if guard:
             label = f"{label} ({guard})"
         lines.append(f"    {move.source} --> {move.dest}: {label}")
-    lines.append(f"    {IN_FORCE} --> [*]")
+    for end in ENDS:
+        lines.append(f"    {end} --> [*]")
     lines.append(f"    {TERMINATED} --> [*]")
     return "\n".join(lines)

@@ -14,14 +14,29 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
+from workflows.acts import ActRequest, acts_of, check_act
 from workflows.chronology import DAY, UNKNOWN, EventLike, When, check_event_date, standing_on
 from workflows.date_forms import on_phrase, when_of
+from workflows.entry_rules import is_binding, parse_rule
 from workflows.errors import BadDate, BadInput, IllegalMove
-from workflows.events import ACK, EVENT_KINDS, NOTE, OPENED, PLAN, ROUND, SIGNATURE, STAGE_CHANGE, VOID
+from workflows.events import (
+    ACK,
+    ACT,
+    ENTRY_RULE,
+    EVENT_KINDS,
+    NOTE,
+    OPENED,
+    PLAN,
+    ROUND,
+    SIGNATURE,
+    STAGE_CHANGE,
+    VOID,
+)
 from workflows.inputs import check_agreement_text, check_text
 from workflows.lifecycle import Movable, MoveContext, fire
-from workflows.revisions import REVISION_KINDS, check_revision
+from workflows.revisions import REVISION_KINDS, check_revision, effective
 from workflows.stages import (
+    APPROVED,
     DEFAULT_HOLDER,
     EXPERT_TALKS,
     HOLDERS,
@@ -30,13 +45,17 @@ from workflows.stages import (
     STAGE_NAMES,
     SUSPENDED,
     TERMINATED,
+    allowed_targets,
 )
 
-#: the kinds a document found later may be filed as, with its real date
-LATE_KINDS = (NOTE, ROUND)
+#: the kinds a document found later may be filed as, with its real date (a
+#: party's act, and the rule the text sets, belong to no stage of ours)
+LATE_KINDS = (NOTE, ROUND, ACT, ENTRY_RULE)
 MAX_OPEN_ARTICLES = 10_000  # far above any treaty; keeps the number inside every integer column
 # the free-text fields of an event, checked by workflows.inputs.check_text
-EVENT_TEXT_FIELDS = ("place", "outcome", "note", "reason", "reference", "source", "actor")
+EVENT_TEXT_FIELDS = ("place", "outcome", "note", "reason", "reference", "source", "actor", "instrument")
+# what only an act carries (workflows.acts), and what only an entry rule does
+ACT_FIELDS = ("party", "act", "received", "instrument")
 
 
 class EventRequest(Protocol):
@@ -80,12 +99,14 @@ class Recordable(Movable, Protocol):
     revised: bool
     # the day (latest bound) of the entry that set ``awaiting``: a later one may change it
     awaiting_on: date | None
+    # the entry-into-force rule last recorded (workflows.entry_force.Rule.text)
+    entry_rule: str | None
 
 
 def check_fields(spec: EventRequest) -> None:
     """The event's own values, whatever the agreement: text, holder, counts, kind."""
     for name in EVENT_TEXT_FIELDS:
-        check_text(name, getattr(spec, name))
+        check_text(name, getattr(spec, name, None))
     if spec.awaiting is not None and spec.awaiting not in HOLDERS:
         raise BadInput(f"unknown holder {spec.awaiting!r}; one of: {', '.join(HOLDERS)}")
     if spec.open_articles is not None and spec.open_articles < 0:
@@ -94,6 +115,12 @@ def check_fields(spec: EventRequest) -> None:
         raise BadInput(f"the number of open articles cannot be more than {MAX_OPEN_ARTICLES}")
     if spec.kind not in EVENT_KINDS:
         raise BadInput(f"unknown event kind {spec.kind!r}; one of: {', '.join(EVENT_KINDS)}")
+    if spec.kind != ACT:
+        given = [name for name in ACT_FIELDS if getattr(spec, name, None) is not None]
+        if given:
+            raise BadInput(f"only an act carries {', '.join(given)} (a {spec.kind.replace('_', ' ')} does not)")
+    if spec.kind != ENTRY_RULE and getattr(spec, "rule", None) is not None:
+        raise BadInput(f"only an entry_rule event carries a rule (a {spec.kind.replace('_', ' ')} does not)")
 
 
 def _check_opening(agreement: Recordable, spec: EventRequest) -> None:
@@ -192,23 +219,35 @@ def _destination(spec: EventRequest) -> str:
 
 
 def _stage_change(agreement: Recordable, spec: EventRequest) -> None:
-    if _destination(spec) == IN_FORCE and spec.when.precision != DAY:
+    dest = _destination(spec)
+    if dest == IN_FORCE and spec.when.precision != DAY:
         raise BadDate("entering in_force needs the exact entry-into-force date (--on DATE)")
+    kind = getattr(agreement, "kind", None)
+    if dest == APPROVED and kind is not None and is_binding(kind, agreement.entry_rule):
+        raise IllegalMove(
+            f"{agreement.code} is a binding {kind.replace('_', ' ')}: it enters into force (--to in_force); "
+            "approved is where a non-binding instrument ends (its rule: `agreements entry-rule CODE none --non-binding`)"
+        )
 
 
 def _round(agreement: Recordable, spec: EventRequest) -> None:
     code = agreement.code
     if agreement.stage != EXPERT_TALKS and not is_late(agreement, spec):
+        reachable = EXPERT_TALKS in allowed_targets(agreement.stage, getattr(agreement, "suspended_from", None))
         raise IllegalMove(
-            f"{code} is in {agreement.stage}; a round of expert talks needs it in "
-            f"expert_talks (move it there first with `agreements advance {code} --to expert_talks`)"
+            f"{code} is in {agreement.stage}; a round of expert talks needs it in expert_talks"
+            + (
+                f" (move it there first with `agreements advance {code} --to expert_talks`)"
+                if reachable
+                else f", and no move leads there from {agreement.stage}"
+            )
         )
     if spec.when.precision == UNKNOWN:
         raise BadInput("a round needs its date")
 
 
 def _ack(agreement: Recordable, spec: EventRequest) -> None:
-    if agreement.stage in (IN_FORCE, TERMINATED):
+    if agreement.stage in (IN_FORCE, APPROVED, TERMINATED):
         raise IllegalMove(
             f"{agreement.code} is {agreement.stage}; it is never flagged, so there is nothing to acknowledge"
         )
@@ -233,6 +272,25 @@ def _signature(agreement: Recordable, spec: EventRequest) -> None:
         raise BadInput("a signature needs its exact date")
 
 
+def _entry_rule(agreement: Recordable, spec: EventRequest) -> None:
+    text = getattr(spec, "rule", None)
+    if not text:
+        raise BadInput("an entry_rule event needs its rule")
+    if parse_rule(text).text() != text:
+        raise BadInput(f"the rule {text!r} is not written as the tracker writes it ({parse_rule(text).text()})")
+
+
+def _check_act(agreement: Recordable, spec: EventRequest, today: date, history: Sequence[EventLike]) -> None:
+    """A party's act against the acts recorded before it (workflows.acts.check_act)."""
+    request = ActRequest(
+        getattr(spec, "act", None) or "", getattr(spec, "party", None) or "", spec.when, getattr(spec, "received", None)
+    )
+    counterparts = getattr(agreement, "party_codes", None)
+    if counterparts is None:
+        raise ValueError("an act is checked against the agreement's counterparts (party_codes)")
+    check_act(agreement.code, counterparts, request, acts_of(effective(history)), today)
+
+
 # What a kind asks of the agreement besides the rules every event obeys; the
 # moves themselves are the lifecycle's (workflows.lifecycle.fire).
 KIND_RULES: dict[str, Callable[[Recordable, EventRequest], None]] = {
@@ -242,6 +300,7 @@ KIND_RULES: dict[str, Callable[[Recordable, EventRequest], None]] = {
     PLAN: _plan,
     SIGNATURE: _signature,
     VOID: _void,
+    ENTRY_RULE: _entry_rule,
 }
 
 
@@ -272,7 +331,10 @@ def check_event(
             getattr(spec, "correction", None),
             history(),
             today,
+            counterparts=getattr(agreement, "party_codes", None),
         )
+    if spec.kind == ACT:
+        _check_act(agreement, spec, today, history() if history is not None else [])
     rule = KIND_RULES.get(spec.kind)
     if rule is not None:
         rule(agreement, spec)
@@ -315,6 +377,8 @@ def apply_event(agreement: Recordable, spec: EventRequest) -> str | None:
             holder = DEFAULT_HOLDER.get(dest, holder)
     elif spec.kind == VOID:
         agreement.voided = True
+    elif spec.kind == ENTRY_RULE:
+        agreement.entry_rule = getattr(spec, "rule", None)
     elif spec.kind == SIGNATURE:
         if agreement.stage != SIGNING:
             fire(agreement, SIGNING)

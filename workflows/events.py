@@ -20,6 +20,11 @@ PLAN = "plan"
 CORRECTION = "correction"
 RETRACTION = "retraction"
 VOID = "void"
+# after signature (workflows.acts, workflows.entry_force): one party's act
+# (signature, approval, ratification, notification...) and the record of the
+# rule by which the agreement enters into force
+ACT = "act"
+ENTRY_RULE = "entry_rule"
 
 EVENT_KINDS: tuple[str, ...] = (
     OPENED,
@@ -33,6 +38,8 @@ EVENT_KINDS: tuple[str, ...] = (
     CORRECTION,
     RETRACTION,
     VOID,
+    ACT,
+    ENTRY_RULE,
 )
 
 # Events that say what happened to the agreement itself; a later stage change

@@ -11,9 +11,11 @@ import re
 from typing import Any, Literal, overload
 
 from workflows.errors import BadInput
+from workflows.parties import resolve
 from workflows.text import CONTROL, MAX_NAME, MAX_TEXT, TEXT_LIMITS
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+#: the shape of a counterpart's code (which codes exist is workflows.parties' question)
 PARTY_RE = re.compile(r"^[A-Z]{2,12}$")
 #: the start of an RFC 2047 encoded word (``=?utf-8?q?...?=``): a mail reader,
 #: and Python's email package while it writes a header, decodes it into any
@@ -38,13 +40,13 @@ def normalise_code(code: str) -> str:
 
 
 def normalise_party(party: str) -> str:
-    """A counterpart code in upper case: ISO 3166 alpha-3 or an organisation."""
-    value = party.strip().upper()
-    if not PARTY_RE.match(value):
-        raise BadInput(
-            f"invalid counterpart {party!r}: use an ISO 3166 alpha-3 code (MDA) or an organisation code (EU, IOM)"
-        )
-    return value
+    """A counterpart's code: an ISO 3166 alpha-3 code or an organisation's
+    (EU, IOM), typed as the code in any case or as a name in English or
+    Azerbaijani (``Moldova`` -> ``MDA``); anything else is refused with the
+    close matches (:func:`workflows.parties.resolve`). Every door a
+    counterpart comes in by (add, the --party filters, recipients, import)
+    passes here."""
+    return resolve(party)
 
 
 def check_text(name: str, value: str | None, limit: int | None = None) -> None:

@@ -59,7 +59,7 @@ def _needs_signature_and_date(event: Any) -> bool:
 def _needs_reason(event: Any) -> bool:
     reason = _context(event).reason
     if reason is None or not reason.strip():
-        raise GuardRefused("terminating needs a reason (--reason TEXT)")
+        raise GuardRefused("terminating needs a reason: `agreements terminate CODE --reason TEXT`")
     return True
 
 

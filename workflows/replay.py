@@ -30,6 +30,7 @@ DERIVED_COLUMNS = (
     "in_force_on",
     "voided",
     "revised",
+    "entry_rule",
     *SUMMARY_COLUMNS,
 )
 
@@ -54,6 +55,7 @@ class Replayed:
     in_force_on: date | None = None
     voided: bool = False
     revised: bool = False
+    entry_rule: str | None = None
     event_count: int = 0
     last_event_on: date | None = None
     undated_events: int = 0
@@ -76,6 +78,7 @@ class Request(NamedTuple):
     awaiting: str | None
     open_articles: int | None
     reason: str | None
+    rule: str | None = None
 
 
 def request_of(event: Any) -> Request:
@@ -89,6 +92,7 @@ def request_of(event: Any) -> Request:
         event.awaiting,
         event.open_articles,
         event.reason,
+        getattr(event, "entry_rule", None),
     )
 
 

@@ -17,9 +17,10 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
+from workflows.acts import ACT_KINDS, ActRequest, act_of, check_act, normalise_act_party, received_columns
 from workflows.date_forms import DAY, When, parse_when, text_of, when_of
 from workflows.errors import BadDate, BadInput, IllegalMove
-from workflows.events import CORRECTION, OPENED, RETRACTION, SIGNATURE, VOID
+from workflows.events import ACT, CORRECTION, OPENED, RETRACTION, SIGNATURE, VOID
 from workflows.inputs import check_text
 from workflows.stages import HOLDERS, IN_FORCE
 
@@ -33,7 +34,14 @@ CORRECTABLE: dict[str, str] = {
     "outcome": "outcome",
     "open_articles": "open_articles",
     "awaiting": "awaiting",
+    # an act's (workflows.acts)
+    "party": "party",
+    "act": "act_kind",
+    "received": "received_on",
+    "instrument": "instrument",
 }
+#: the fields only an act has
+ACT_ONLY = ("party", "act", "received", "instrument")
 #: the attributes an effective event carries (those the rules and the views read)
 EVENT_ATTRS = (
     "seq",
@@ -53,6 +61,13 @@ EVENT_ATTRS = (
     "place",
     "reference",
     "target_seq",
+    "party",
+    "act_kind",
+    "received_on",
+    "received_from",
+    "received_form",
+    "instrument",
+    "entry_rule",
 )
 REVISION_KINDS = (CORRECTION, RETRACTION)
 
@@ -93,8 +108,9 @@ def decode(text: str | None) -> dict[str, Any]:
         raise BadInput(f"a correction's fields are not JSON: {text!r}") from None
     if not isinstance(changes, dict) or not changes or set(changes) - set(CORRECTABLE):
         raise BadInput(f"a correction names fields that cannot be corrected: {text!r}")
-    if "on" in changes:
-        changes["on"] = parse_when(changes["on"])
+    for name in ("on", "received"):
+        if name in changes:
+            changes[name] = parse_when(changes[name])
     if changes.get("until") is not None:
         changes["until"] = date.fromisoformat(changes["until"])
     return changes
@@ -111,6 +127,8 @@ def corrected(event: Any, changes: dict[str, Any]) -> SimpleNamespace:
     for name, value in changes.items():
         if name == "on":
             copy.occurred_on, copy.date_precision, copy.occurred_from, copy.date_form = value.columns()
+        elif name == "received":
+            copy.received_on, copy.received_from, copy.received_form = received_columns(value)
         else:
             setattr(copy, CORRECTABLE[name], value)
     return copy
@@ -155,9 +173,36 @@ def _target(code: str, events: Sequence[Any], seq: int | None) -> Any:
     return target
 
 
-def _check_changes(code: str, target: Any, changes: dict[str, Any], events: Sequence[Any], today: date) -> None:
-    for name in ("place", "reference", "note", "outcome"):
+def _check_act_changes(
+    code: str, target: Any, changes: dict[str, Any], events: Sequence[Any], today: date, counterparts: Sequence[str]
+) -> None:
+    """The corrected act must be one the record allows, among the other acts."""
+    if "party" in changes and normalise_act_party(changes["party"]) != changes["party"]:
+        raise BadInput(f"write the party in capitals: {normalise_act_party(changes['party'])}")
+    if changes.get("act") is not None and changes["act"] not in ACT_KINDS:
+        raise BadInput(f"unknown act {changes['act']!r}; one of: {', '.join(ACT_KINDS)}")
+    act = act_of(corrected(target, changes))
+    others = [act_of(e) for e in effective(events) if e.kind == ACT and e.seq != target.seq]
+    check_act(code, counterparts, ActRequest(act.kind, act.party, act.when, act.received), others, today)
+
+
+def _check_changes(
+    code: str,
+    target: Any,
+    changes: dict[str, Any],
+    events: Sequence[Any],
+    today: date,
+    counterparts: Sequence[str] | None = None,
+) -> None:
+    for name in ("place", "reference", "note", "outcome", "instrument"):
         check_text(name, changes.get(name))
+    only = [name for name in ACT_ONLY if name in changes]
+    if only and target.kind != ACT:
+        raise BadInput(
+            f"#{target.seq} of {code} is a {target.kind.replace('_', ' ')}: only an act has {', '.join(only)}"
+        )
+    if target.kind == ACT and counterparts is not None:
+        _check_act_changes(code, target, changes, events, today, counterparts)
     holder = changes.get("awaiting")
     if holder is not None and holder not in HOLDERS:
         raise BadInput(f"unknown holder {holder!r}; one of: {', '.join(HOLDERS)}")
@@ -204,14 +249,20 @@ def _check_order(code: str, target: Any, when: When, history: Sequence[Any]) -> 
 
 
 def check_revision(
-    code: str, kind: str, target_seq: int | None, correction: str | None, events: Sequence[Any], today: date
+    code: str,
+    kind: str,
+    target_seq: int | None,
+    correction: str | None,
+    events: Sequence[Any],
+    today: date,
+    counterparts: Sequence[str] | None = None,
 ) -> tuple[Any, str | None]:
     """Refuse a correction or retraction the record does not allow; the
     target event and, for a retraction of the latest stage change, the stage
     the agreement returns to."""
     target = _target(code, events, target_seq)
     if kind == CORRECTION:
-        _check_changes(code, target, decode(correction), events, today)
+        _check_changes(code, target, decode(correction), events, today, counterparts)
         return target, None
     if target.kind == OPENED:
         raise IllegalMove(f"#{target.seq} opens {code}'s history: void the agreement instead (`agreements void`)")

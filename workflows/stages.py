@@ -14,6 +14,9 @@ INTERNAL_APPROVAL = "internal_approval"
 MFA = "mfa"
 SIGNING = "signing"
 IN_FORCE = "in_force"
+# where a non-binding instrument (a memorandum, a joint declaration) ends: it
+# is approved, it never enters into force (workflows.entry_rules.is_binding)
+APPROVED = "approved"
 SUSPENDED = "suspended"
 TERMINATED = "terminated"
 
@@ -37,6 +40,7 @@ STAGES: dict[str, Stage] = {
         Stage(MFA, "Ministry of Foreign Affairs", "Xarici İşlər Nazirliyi (XİN)"),
         Stage(SIGNING, "signing", "imzalanma"),
         Stage(IN_FORCE, "in force", "qüvvəyə minib"),
+        Stage(APPROVED, "approved", "təsdiq edilib"),
         Stage(SUSPENDED, "suspended", "dayandırılıb"),
         Stage(TERMINATED, "terminated", "xitam verilib"),
     )
@@ -61,6 +65,7 @@ DEFAULT_HOLDER: dict[str, str | None] = {
     MFA: "mfa",
     SIGNING: "us",
     IN_FORCE: None,
+    APPROVED: None,
     TERMINATED: None,
 }
 
@@ -79,7 +84,10 @@ KINDS: tuple[str, ...] = (
 
 # Moves into these stages commit the state: once users are registered, only a
 # head of department may make them. Edit this line to change who may.
-HEAD_STAGES: frozenset[str] = frozenset({SIGNING, IN_FORCE, TERMINATED})
+HEAD_STAGES: frozenset[str] = frozenset({SIGNING, IN_FORCE, APPROVED, TERMINATED})
+#: the two ends of a successful history: a binding agreement enters into
+#: force, a non-binding instrument is approved
+ENDS: tuple[str, ...] = (IN_FORCE, APPROVED)
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ def _moves() -> tuple[Move, ...]:
         Move(MFA, SIGNING, "ready to sign"),
         Move(MFA, EXPERT_TALKS, "talks open after the counterpart answers"),
         Move(SIGNING, IN_FORCE, "ratified or approved, in force"),
+        Move(SIGNING, APPROVED, "approved (a non-binding instrument)"),
     ]
     for stage in (EXPERT_TALKS, INTERNAL_APPROVAL, MFA, SIGNING):
         moves.append(Move(stage, DRAFT, "returned for revision"))
@@ -106,8 +115,9 @@ def _moves() -> tuple[Move, ...]:
     for stage in ACTIVE:
         moves.append(Move(stage, SUSPENDED, "suspended"))
         moves.append(Move(SUSPENDED, stage, "resumed"))
-    for stage in (*ACTIVE, SUSPENDED, IN_FORCE):
-        moves.append(Move(stage, TERMINATED, "denounced" if stage == IN_FORCE else "terminated"))
+    for stage in (*ACTIVE, SUSPENDED, IN_FORCE, APPROVED):
+        ended = {IN_FORCE: "denounced", APPROVED: "ended"}.get(stage, "terminated")
+        moves.append(Move(stage, TERMINATED, ended))
     # keep one entry per (source, dest); mfa -> expert_talks appears twice above
     unique: dict[tuple[str, str], Move] = {}
     for move in moves:

@@ -75,10 +75,15 @@ class App:
 
     @property
     def db(self):
+        """The database, opened on first use. The configuration is read and
+        checked first: a broken file stops every command that opens the
+        database (``list`` as well as ``advance``) before it reads or records
+        anything, with the one line that names the key."""
         if self._db is None:
             from agreements.config.locations import resolve_db_url  # lazy: on first use of the database
             from agreements.store.database import Database  # lazy: SQLAlchemy only for commands that need it
 
+            self.config  # noqa: B018 -- read for its check
             self._db = Database(resolve_db_url(self.db_option))
         return self._db
 
@@ -192,7 +197,28 @@ def _undecodable_input(args: Sequence[str]) -> str | None:
     return None
 
 
-class AgreementsGroup(click.Group):
+def did_you_mean(value: str, choices: Sequence[str], folded: bool = False) -> str:
+    """`` Did you mean 'x'?`` naming the choices closest to ``value``, or ''."""
+    import difflib  # lazy: only a mistake needs it
+
+    wanted = value.casefold() if folded else value
+    close = difflib.get_close_matches(wanted, list(choices), n=3, cutoff=0.6)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+class SuggestingGroup(click.Group):
+    """A group that answers a mistyped command with the close ones ("did you mean")."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
+            raise click.UsageError(f"No such command {name!r}.{did_you_mean(name, self.list_commands(ctx))}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+class AgreementsGroup(SuggestingGroup):
     """A group whose every failure ends as one ``Error: ...`` line and whose
     commands load lazily from :data:`COMMANDS`."""
 
@@ -206,7 +232,10 @@ class AgreementsGroup(click.Group):
         if target is None:
             return None
         module, attribute = target.split(":")
-        return getattr(importlib.import_module(f"agreements.cli.{module}"), attribute)
+        command = getattr(importlib.import_module(f"agreements.cli.{module}"), attribute)
+        from agreements.cli.completion import attach  # small: the completers import their queries when called
+
+        return attach(command)
 
     def main(
         self,
@@ -229,6 +258,9 @@ class AgreementsGroup(click.Group):
         try:
             result = super().main(args=args, prog_name=prog_name or "agreements", complete_var=complete_var, **extra)
             sys.stdout.flush()  # here, not at exit: a full disk is then reported like any failure
+        except _NO_ARGS_IS_HELP as exc:  # a bare group (`agreements`, `agreements digest`): its help, exit 0
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as exc:
             hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
             fail(exc.format_message() + hint, 2)
@@ -237,7 +269,8 @@ class AgreementsGroup(click.Group):
         except click.ClickException as exc:
             fail(exc.format_message(), exc.exit_code)
         except DomainError as exc:
-            fail(str(exc), 1)
+            # exit 2 for the few that are usage errors (a --config file that is not there, a --db of no supported kind)
+            fail(str(exc) + _close_codes(exc, self.app), getattr(exc, "exit_code", 1))
         except Exception as exc:  # last line of defence: never a traceback for a user
             if os.environ.get(DEBUG_ENV):
                 raise
@@ -246,6 +279,29 @@ class AgreementsGroup(click.Group):
                 message = f"unexpected failure: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for details)"
             fail(message, 1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+#: what a bare group raises (click >= 8.2; older versions print the help and exit 0 themselves)
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _close_codes(exc: DomainError, app: App | None) -> str:
+    """For an unknown agreement code, the stored codes close to it; '' when
+    there are none or they cannot be read."""
+    from agreements.errors import AgreementNotFound
+
+    if not isinstance(exc, AgreementNotFound) or app is None or app._db is None:
+        return ""
+    try:
+        from agreements.reads.names import agreement_codes
+
+        codes = agreement_codes(app.db)
+    except Exception:  # only a hint: the error itself is what matters
+        return ""
+    import difflib  # lazy: only a mistake needs it
+
+    close = difflib.get_close_matches(exc.code, codes, n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
 DB_HELP = (
@@ -275,11 +331,17 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
     --db postgresql+psycopg://user@host/dbname
 
     \b
-    Quick start:
+    Example (a quick start):
       agreements init
       agreements import data/seed_history.json
       agreements list
       agreements history RA-MDA
+      agreements help advance
+
+    \b
+    Shell completion (commands, agreement codes, stages, counterparts):
+      eval "$(_AGREEMENTS_COMPLETE=bash_source agreements)"   in ~/.bashrc
+      (zsh_source in ~/.zshrc; fish_source for fish)
     """
     # a caller may hand in the time source as ``obj`` (``main(obj=source)``):
     # simulations and tests run the real commands on a clock they control
@@ -293,6 +355,7 @@ COMMANDS: dict[str, str] = {
     "init": "setup_cmds:init",
     "workflow": "setup_cmds:workflow",
     "verify": "setup_cmds:verify",
+    "help": "setup_cmds:help_",
     "add": "agreement_cmds:add",
     "list": "agreement_cmds:list_",
     "show": "agreement_cmds:show",
@@ -304,6 +367,8 @@ COMMANDS: dict[str, str] = {
     "round": "move_cmds:round_",
     "sign": "move_cmds:sign",
     "note": "move_cmds:note",
+    "act": "after_cmds:act",
+    "entry-rule": "after_cmds:entry_rule",
     "correct": "revise_cmds:correct",
     "retract": "revise_cmds:retract",
     "void": "revise_cmds:void",
@@ -321,4 +386,5 @@ COMMANDS: dict[str, str] = {
     "outbox": "digest_cmds:outbox",
     "plan": "digest_cmds:plan",
     "users": "user_cmds:users",
+    "serve": "web_cmds:serve",
 }

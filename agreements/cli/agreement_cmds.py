@@ -138,7 +138,9 @@ def list_(app, stage, party, kind, as_of, known_on, include_void, fmt, lang) -> 
         from agreements.reads.listing import list_agreements
 
         rows = list_agreements(app.db, stage=stage, party=party, kind=kind, voided=include_void)
-    if not output.emit_data(rows, fmt, LIST_COLUMNS):
+    # as of a day, each answer says how sure it is (certain, possible, not yet recorded)
+    columns = (*LIST_COLUMNS, "certainty", "possibly", "stage_since_label") if as_of else LIST_COLUMNS
+    if not output.emit_data(rows, fmt, columns):
         for row in rows:
             row["stage_text"] = output.stage_text(row["stage"], lang)
             row["since_text"] = output.since_text(row, lang)
@@ -191,6 +193,7 @@ def _print_agreement(agreement: dict, lang: str) -> None:
     ):
         if agreement.get(key):
             lines.append(f"  {label + ':':<13} {output.printable(str(agreement[key]))}")
+    lines += output.after_signature_lines(agreement, lang)
     click.echo("\n".join(lines))
 
 
@@ -254,6 +257,9 @@ def show(app, code, as_of, known_on, order, fmt, lang) -> None:
         output.emit_json({**agreement, "history": events})
         return
     _print_agreement(agreement, lang)
+    if agreement.get("parties_table"):
+        click.echo("")
+        click.echo(output.parties_table(agreement["parties_table_az" if lang == "az" else "parties_table"], lang))
     click.echo("")
     _print_events(events[-5:], lang)
     if len(events) > 5:

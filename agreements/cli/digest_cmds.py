@@ -4,37 +4,45 @@ from __future__ import annotations
 
 import click
 
-from agreements.cli import output
-from agreements.cli.options import DATE, KIND, actor_option
-from agreements.digest.iso_week import current_week, parse_week
+from agreements.cli import SuggestingGroup, output
+from agreements.cli.options import DATE, KIND, WEEK, Choice, actor_option
+from agreements.digest.iso_week import current_week
 from agreements.digest.statuses import QUEUED, STATUSES
 from workflows.locales import LOCALES
 
-LOCALE = click.Choice(LOCALES)
+LOCALE = Choice(LOCALES)
 WEEK_HELP = "ISO week, e.g. 2026-W48 (default: this week in Asia/Baku)."
 
 
 def _week(app, week: str | None) -> str:
-    if week:
-        parse_week(week)
-        return week.strip()
-    return current_week(app.clock)
+    return week or current_week(app.clock)
 
 
 # --------------------------------------------------------------------------- recipients
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def recipients() -> None:
-    """Who gets the weekly digest, in which language, following what."""
+    """Who gets the weekly digest, in which language, following what.
+
+    \b
+    Example:
+      agreements recipients add leyla@migration.gov.az --name "Leyla Məmmədova" --locale az
+      agreements recipients edit leyla@migration.gov.az --party MDA --party Georgia
+      agreements recipients list
+    """
 
 
 @recipients.command("add")
 @click.argument("email")
 @click.option("--name", required=True, metavar="TEXT", help="Name shown in the greeting and the To header.")
-@click.option("--locale", type=LOCALE, required=True, help="Language of the digest.")
+@click.option("--locale", "--lang", "locale", type=LOCALE, required=True, help="Language of the digest.")
 @click.option(
-    "--party", "parties", multiple=True, metavar="CODE", help="Only agreements with this counterpart (repeatable)."
+    "--party",
+    "parties",
+    multiple=True,
+    metavar="CODE",
+    help="Only agreements with this counterpart, by code or name (repeatable). Example: --party MDA --party Georgia",
 )
 @click.option("--kind", "kinds", type=KIND, multiple=True, help="Only agreements of this kind (repeatable).")
 @click.option("--officer", metavar="NAME", help="Only agreements of this officer.")
@@ -70,15 +78,53 @@ def recipients_add(app, email, name, locale, parties, kinds, officer, only_needs
 
 
 def _follows(row) -> str:
-    parts = []
-    if row.parties:
-        parts.append("party " + row.parties.replace(",", ", "))
-    if row.kinds:
-        parts.append("kind " + row.kinds.replace(",", ", "))
-    if row.officer:
-        parts.append("officer " + row.officer)
-    text = "; ".join(parts) or "everything"
-    return text + ("; needs action only" if row.only_needs_action else "")
+    from agreements.digest.recipients import follows
+
+    return follows(row).describe() + ("; needs action only" if row.only_needs_action else "")
+
+
+@recipients.command("edit")
+@click.argument("email")
+@click.option("--name", metavar="TEXT", help='A new name. Example: --name "Leyla Məmmədova"')
+@click.option("--locale", "--lang", "locale", type=LOCALE, help="A new language of the digest. Example: --locale en")
+@click.option(
+    "--party",
+    "parties",
+    multiple=True,
+    metavar="CODE",
+    help="Follow these counterparts instead (repeatable). Example: --party MDA --party Georgia",
+)
+@click.option("--kind", "kinds", type=KIND, multiple=True, help="Follow these kinds instead (repeatable).")
+@click.option("--officer", metavar="NAME", help="Follow this officer's agreements instead.")
+@click.option(
+    "--everything",
+    is_flag=True,
+    help="Drop the counterpart, kind and officer filters first (then add any given). Example: --everything",
+)
+@click.option(
+    "--only-needs-action/--all-sections",
+    default=None,
+    help="Only the 'needs action' section, or every section again.",
+)
+@actor_option
+@click.pass_obj
+def recipients_edit(app, email, name, locale, parties, kinds, officer, everything, only_needs_action, actor) -> None:
+    """Change a recipient's name, language or what they follow.
+
+    Each option given replaces what was set; the digests already queued or
+    sent stay as they were.
+
+    \b
+    Example:
+      agreements recipients edit leyla@migration.gov.az --locale en
+      agreements recipients edit r.aliyev@migration.gov.az --party RUS --party Georgia --kind readmission
+      agreements recipients edit head.legal@migration.gov.az --everything --all-sections
+    """
+    from agreements.digest.recipients import Changes, edit_recipient
+
+    changes = Changes(name, locale, parties, kinds, officer, only_needs_action, everything)
+    row = edit_recipient(app.db, email, changes, actor=app.actor(actor))
+    click.echo(f"Changed {row.name} <{row.email}> ({row.locale}); follows: {_follows(row)}.")
 
 
 @recipients.command("list")
@@ -134,19 +180,26 @@ def recipients_remove(app, email, actor) -> None:
 # --------------------------------------------------------------------------- digest
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def digest() -> None:
-    """The weekly digest e-mail: preview it, send it."""
+    """The weekly digest e-mail: preview it, send it.
+
+    \b
+    Example:
+      agreements digest preview --locale az
+      agreements digest send --dry-run
+      agreements digest send --week 2026-W48
+    """
 
 
 @digest.command("preview")
 @click.option("--recipient", metavar="EMAIL", help="Render as this recipient gets it (their filters and language).")
 @click.option("--locale", type=LOCALE, help="Language (default: the recipient's, else en).")
-@click.option("--week", metavar="YYYY-Www", help=WEEK_HELP)
+@click.option("--week", type=WEEK, help=WEEK_HELP)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("text", "html", "eml")),
+    type=Choice(("text", "html", "eml")),
     default="text",
     show_default=True,
     help="The plain-text part, the HTML part, or the whole message (needs --recipient).",
@@ -180,7 +233,7 @@ def digest_preview(app, recipient, locale, week, fmt, out) -> None:
 
 
 @digest.command("send")
-@click.option("--week", metavar="YYYY-Www", help=WEEK_HELP)
+@click.option("--week", type=WEEK, help=WEEK_HELP)
 @click.option("--dry-run", is_flag=True, help="Say what would be queued and sent; change nothing, send nothing.")
 @actor_option
 @click.pass_obj
@@ -190,6 +243,8 @@ def digest_send(app, week, dry_run, actor) -> None:
     The scheduler's weekly job runs the same code. Each recipient gets a
     week's digest once: running it again sends nothing new, but retries
     digests left queued by a failed delivery once their retry time has come.
+    Each digest delivered is named: the .eml file written (without a mail
+    server) or the address it was sent to.
 
     \b
     Example:
@@ -204,6 +259,8 @@ def digest_send(app, week, dry_run, actor) -> None:
         require_sender(app.db, app.actor(actor), "sending the digest")
     report = run_week(app.db, app.config, _week(app, week), now=app.clock.now(), dry_run=dry_run)
     click.echo(report.summary())
+    for line in report.delivered:
+        click.echo(f"  {line}")
     if dry_run:
         for email in report.queue.queued:
             click.echo(f"  would queue and send: {email}")
@@ -223,7 +280,7 @@ def digest_send(app, week, dry_run, actor) -> None:
 
 @digest.command("resend")
 @click.argument("email")
-@click.option("--week", metavar="YYYY-Www", required=True, help="The week of the failed digest.")
+@click.option("--week", type=WEEK, required=True, help="The week of the failed digest.")
 @actor_option
 @click.pass_obj
 def digest_resend(app, email, week, actor) -> None:
@@ -250,10 +307,10 @@ def digest_resend(app, email, week, actor) -> None:
 
 
 @click.command()
-@click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
-@click.option("--week", metavar="YYYY-Www", help="Only this week.")
+@click.option("--status", type=Choice(STATUSES), help="Only this status.")
+@click.option("--week", type=WEEK, help="Only this week.")
 @click.option(
-    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True, help="Output format."
+    "--format", "fmt", type=Choice(("table", "json")), default="table", show_default=True, help="Output format."
 )
 @click.pass_obj
 def outbox(app, status, week, fmt) -> None:

@@ -6,7 +6,7 @@ import click
 
 from agreements.cli.options import DATE, HOLDER, STAGE, actor_option, details_options, on_option
 from workflows.date_forms import on_phrase, when_of
-from workflows.stages import SUSPENDED, TERMINATED
+from workflows.stages import IN_FORCE, SUSPENDED, TERMINATED
 
 
 def _details(app, note, reference, place, awaiting, actor):
@@ -30,14 +30,23 @@ def _report(done) -> None:
 @click.argument("code")
 @click.option("--to", "to", type=STAGE, help="Stage to move to (default: the next stage of the canonical path).")
 @on_option()
+@click.option(
+    "--reason",
+    metavar="TEXT",
+    help="Why an entry into force is recorded on another date than its rule computes, or while it still "
+    'waits for an act. Example: --reason "the exchange of notes fixed 1 March"',
+)
 @details_options
 @click.pass_obj
-def advance(app, code, to, on, note, reference, place, awaiting, actor) -> None:
+def advance(app, code, to, on, reason, note, reference, place, awaiting, actor) -> None:
     """Move an agreement to its next stage, or to the stage named by --to.
 
     The canonical path is draft -> expert_talks -> internal_approval -> mfa ->
     signing -> in_force; `agreements workflow` lists every allowed move.
-    Entering in_force needs a recorded signature and --on (the entry-into-force date).
+    Entering in_force needs a recorded signature and --on (the entry-into-force date);
+    with an entry-into-force rule (`agreements entry-rule`), --on must be the
+    date it computes from the parties' acts, or --reason says why not. An
+    implementing or amending protocol never enters into force before its base.
 
     \b
     Example:
@@ -47,9 +56,17 @@ def advance(app, code, to, on, note, reference, place, awaiting, actor) -> None:
     """
     from agreements.writes.commands import advance as advance_agreement  # lazy: loaded when the command runs
 
+    if reason is not None and to not in (None, IN_FORCE):
+        raise click.UsageError("--reason is for an entry into force (--to in_force); `terminate` takes its own")
     _report(
         advance_agreement(
-            app.db, code, to, _details(app, note, reference, place, awaiting, actor), on=on, clock=app.clock
+            app.db,
+            code,
+            to,
+            _details(app, note, reference, place, awaiting, actor),
+            on=on,
+            reason=reason,
+            clock=app.clock,
         )
     )
 

@@ -43,13 +43,54 @@ class WhenType(click.ParamType):
 
 
 WHEN = WhenType()
+
+
+class WeekType(click.ParamType):
+    """An ISO week (``2026-W48``): a wrong one is a usage error (exit 2), as a wrong date is."""
+
+    name = "YYYY-Www"
+
+    def convert(self, value, param, ctx):
+        from agreements.digest.iso_week import parse_week
+        from agreements.errors import BadInput
+
+        try:
+            parse_week(value)
+        except BadInput as exc:
+            self.fail(str(exc), param, ctx)
+        return value.strip()
+
+
+WEEK = WeekType()
 #: how --on help texts name the forms
 WHEN_FORMS = "2016-10-10, 2016-10, 2016, <=2016-12-31, >=2016-11-24, 2016-11-24..2016-12-31 or unknown"
 # the largest --limit: a LIMIT that every backend's integers can take
 MAX_LIMIT = 1_000_000_000
-STAGE = click.Choice(STAGE_NAMES)
-KIND = click.Choice(KINDS)
-HOLDER = click.Choice(tuple(HOLDERS))
+
+
+class Choice(click.Choice):
+    """One of fixed names, in any case (``IN_FORCE``, ``In_Force`` and
+    ``in_force`` are the stage in_force, as codes are in any case); a name
+    that is not one is refused with the close ones ("did you mean")."""
+
+    def __init__(self, choices, case_sensitive: bool = False) -> None:
+        super().__init__(choices, case_sensitive=case_sensitive)
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from agreements.cli import did_you_mean
+
+            hint = did_you_mean(str(value), [str(c) for c in self.choices], True)
+            if not hint:
+                raise
+            self.fail(exc.message.rstrip() + hint, param, ctx)
+
+
+STAGE = Choice(STAGE_NAMES)
+KIND = Choice(KINDS)
+HOLDER = Choice(tuple(HOLDERS))
 
 
 def actor_option(f):

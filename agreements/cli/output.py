@@ -39,6 +39,11 @@ EVENT_COLUMNS = (
     "target",
     "correction",
     "retracted_by",
+    "party",
+    "act",
+    "received",
+    "instrument",
+    "rule",
 )
 
 FORMATS = ("table", "json", "csv")
@@ -145,9 +150,20 @@ def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True)
         event["what"] = f"{stage_text(event['from'], lang) or '·'} -> {stage_text(event['to'], lang)}"
     else:
         event["what"] = ""
+    if event.get("act"):
+        event["what"] = f"{event['party']} {_act_words(event['act'], lang)}"
+    elif event.get("rule"):
+        event["what"] = "entry rule" if lang != "az" else "qüvvəyəminmə qaydası"
     if event.get("retracted_by"):
         event["what"] = f"RETRACTED (#{event['retracted_by']}) {event['what']}".rstrip()
     details = [event[k] for k in ("what_done", "outcome", "note", "reason") if event.get(k)]
+    if event.get("rule"):
+        details.insert(0, event["rule"])
+    if event.get("received"):
+        received = shown_received(event, lang)
+        details.append(f"alınıb: {received}" if lang == "az" else f"received {received}")
+    if event.get("instrument"):
+        details.append(event["instrument"])
     if original:
         was = "; ".join(f"{k} was {v if v is not None else 'empty'}" for k, v in original.items() if k != "earliest")
         details.append(f"corrected by #{', #'.join(map(str, event['corrected_by']))}: {was}")
@@ -159,6 +175,58 @@ def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True)
         stated = ", ".join(x for x in (event.get("stated_actor"), event.get("stated_recorded_at")) if x)
         details.append(f"imported by {event['actor']} at {event['recorded_at']}; the file states {stated}")
     event["details"] = " | ".join(details)
+
+
+def _act_words(kind: str, lang: str) -> str:
+    from workflows.acts import act_label
+
+    return act_label(kind, lang)
+
+
+def shown_received(event: dict[str, Any], lang: str) -> str:
+    """An act's received date in words, in ``lang``."""
+    if lang != "az":
+        return event["received_label"]
+    from workflows.date_forms import parse_when
+
+    return parse_when(event["received"]).label(lang)
+
+
+def after_signature_lines(agreement: dict[str, Any], lang: str) -> list[str]:
+    """``show``'s lines after signature: the entry-into-force rule, and the
+    expected date or what it waits for, in ``lang``."""
+    lines = []
+    rule = agreement.get("entry_rule_az" if lang == "az" else "entry_rule_en")
+    if rule:
+        lines.append(f"  {'entry rule:':<13} {rule}")
+    if agreement.get("binding") is False:
+        lines.append(
+            f"  {'binding:':<13} "
+            + ("yox: təsdiq edilir, qüvvəyə minmir" if lang == "az" else "no: it is approved, never in force")
+        )
+    entry = agreement.get("entry_into_force")
+    if entry and entry["status"] != "in_force":
+        lines.append(f"  {'entry:':<13} {entry['sentence_az' if lang == 'az' else 'sentence_en']}")
+    return lines
+
+
+PARTY_COLUMNS = (
+    ("party", "party", "tərəf"),
+    ("signature", "signature", "imzalanma"),
+    ("approval", "approval", "təsdiq"),
+    ("notification_sent", "notification sent", "bildiriş göndərilib"),
+    ("notification_received", "received", "alınıb"),
+    ("in_force", "in force", "qüvvəyə minib"),
+    ("notes", "notes", "qeydlər"),
+)
+
+
+def parties_table(rows: Sequence[dict[str, Any]], lang: str) -> str:
+    """``show``'s table of each party's acts."""
+    columns = [(key, az if lang == "az" else en) for key, en, az in PARTY_COLUMNS]
+    return table(
+        rows, columns, wrap={"approval": 36, "notes": 40, "notification_sent": 24, "notification_received": 24}
+    )
 
 
 def write_whole(out: str, write: Callable[[TextIO], object]) -> None:

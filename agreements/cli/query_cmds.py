@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
-from agreements.cli import output
-from agreements.cli.options import DATE, KIND, MAX_LIMIT, STAGE, format_option, lang_option
+from agreements.cli import SuggestingGroup, output
+from agreements.cli.annual_cmds import annual
+from agreements.cli.options import DATE, KIND, MAX_LIMIT, STAGE, Choice, format_option, lang_option
 
 LOG_COLUMNS = ("code", *output.EVENT_COLUMNS)
 SEARCH_COLUMNS = ("code", "source", "kind", "on", "date_precision", "snippet", "score")
@@ -13,13 +16,15 @@ EVENT_KIND_CHOICES = ("opened", "stage_change", "round", "signature", "note", "a
 
 
 @click.command("log")
-@click.option("--party", metavar="CODE", help="Only agreements with this counterpart.")
+@click.option(
+    "--party", metavar="CODE", help="Only agreements with this counterpart, by code or name. Example: --party Moldova"
+)
 @click.option("--kind", type=KIND, help="Only agreements of this kind.")
 @click.option("--stage", type=STAGE, help="Only events in this stage or moving into it.")
 @click.option("--actor", metavar="USER", help="Only events recorded by this user.")
 @click.option("--since", type=DATE, help="Only events on or after this day.")
 @click.option("--until", type=DATE, help="Only events on or before this day.")
-@click.option("--event-kind", type=click.Choice(EVENT_KIND_CHOICES), help="Only events of this kind.")
+@click.option("--event-kind", type=Choice(EVENT_KIND_CHOICES), help="Only events of this kind.")
 @click.option(
     "--grep",
     metavar="TEXT",
@@ -119,11 +124,28 @@ def search(app, text, limit, fold, fmt) -> None:
         )
     )
     click.echo(f"{len(hits)} hit(s)")
+    if not hits and not fold and text.strip():  # "kisinyov" typed on a keyboard without ş finds Kişinyov so
+        folded = len(run(app.db, text, limit=limit, fold=True))
+        command = f"agreements search {shlex.quote(text)} --ignore-diacritics"
+        click.echo(
+            f"With --ignore-diacritics (Kisinyov finds Kişinyov): {folded} hit(s): {command}"
+            if folded
+            else "Nothing with --ignore-diacritics (Kisinyov finds Kişinyov) either."
+        )
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def report() -> None:
-    """Reports over the history: stage durations, the pipeline."""
+    """Reports over the history: stage durations, the pipeline, the annual section.
+
+    \b
+    Example:
+      agreements report pipeline
+      agreements report durations --kind readmission
+    """
+
+
+report.add_command(annual)  # agreements/cli/annual_cmds.py
 
 
 def _num(value):
@@ -133,7 +155,9 @@ def _num(value):
 
 
 @report.command()
-@click.option("--party", metavar="CODE", help="Only agreements with this counterpart.")
+@click.option(
+    "--party", metavar="CODE", help="Only agreements with this counterpart, by code or name. Example: --party MDA"
+)
 @click.option("--kind", type=KIND, help="Only agreements of this kind.")
 @format_option("table", "json", "csv")
 @click.pass_obj

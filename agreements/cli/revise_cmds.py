@@ -32,9 +32,17 @@ def _done(done, what: str) -> None:
 @click.option("--outcome", metavar="TEXT", help="The corrected outcome of a round.")
 @click.option("--open-articles", type=click.IntRange(min=0), help="The corrected number of open articles. Example: 2")
 @click.option("--awaiting", type=HOLDER, help="The corrected holder of the next move.")
+@click.option("--party", metavar="CODE", help="The corrected party of an act. Example: --party RUS")
+@click.option("--act", "act_kind", metavar="KIND", help="The corrected kind of an act. Example: --act ratification")
+@click.option("--received", type=WHEN, help="The corrected day an act was received. Example: --received 2014-07-15")
+@click.option(
+    "--instrument", metavar="TEXT", help='The corrected instrument of an act. Example: --instrument "Law No. 967-IVQ"'
+)
 @actor_option
 @click.pass_obj
-def correct(app, code, seq, reason, on, until, place, reference, note, outcome, open_articles, awaiting, actor) -> None:
+def correct(
+    app, code, seq, reason, on, until, place, reference, note, outcome, open_articles, awaiting, actor, **act
+) -> None:
     """Correct fields of event SEQ (its # in `agreements history`).
 
     The correction is a new entry: every view shows the corrected value with
@@ -57,6 +65,10 @@ def correct(app, code, seq, reason, on, until, place, reference, note, outcome, 
         "outcome": outcome,
         "open_articles": open_articles,
         "awaiting": awaiting,
+        "party": act["party"],
+        "act": act["act_kind"],
+        "received": act["received"],
+        "instrument": act["instrument"],
     }
     done = record_correction(app.db, code, seq, changes, reason=reason, actor=app.actor(actor), clock=app.clock)
     _done(done, f"correction of #{seq}")

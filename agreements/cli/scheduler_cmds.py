@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 
+from agreements.cli import SuggestingGroup
 from agreements.scheduling import LOGGER
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class ZonedFormatter(logging.Formatter):
+    """Log times in the configured zone, with its offset: 2026-11-30 08:00:00+04:00."""
+
+    def __init__(self, zone: str) -> None:
+        super().__init__(LOG_FORMAT)
+        self.zone = ZoneInfo(zone)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, self.zone).isoformat(sep=" ", timespec="seconds")
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is when a record is emitted."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: str) -> None:
         super().__init__()
-        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.setFormatter(ZonedFormatter(zone))
 
     @property
     def stream(self):
@@ -28,12 +42,13 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure_logging(verbose: bool) -> None:
-    """Log our runs (and APScheduler's warnings, or all of it with -v) to stderr."""
+def configure_logging(verbose: bool, zone: str) -> None:
+    """Log our runs (and APScheduler's warnings, or all of it with -v) to
+    stderr, timed in ``zone`` (the configured time zone) with its offset."""
     for name, level in (("agreements", logging.INFO), ("apscheduler", logging.INFO if verbose else logging.WARNING)):
         logger = logging.getLogger(name)
         logger.handlers = [h for h in logger.handlers if not isinstance(h, _StderrHandler)]
-        logger.addHandler(_StderrHandler())
+        logger.addHandler(_StderrHandler(zone))
         logger.setLevel(level)
 
 
@@ -60,7 +75,7 @@ def _install_signal_handlers(stop):
     return restore
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def scheduler() -> None:
     """Run the scheduled jobs: the daily stall scan and the weekly digest.
 
@@ -69,6 +84,11 @@ def scheduler() -> None:
     weekly_digest; cron expressions in the configured time zone, default
     Asia/Baku). Each job runs once per period (a day; an ISO week), whatever
     the number of services, restarts or retries. See docs/scheduler.md.
+
+    \b
+    Example:
+      agreements scheduler jobs
+      agreements --config /etc/agreements/config.toml scheduler run
     """
 
 
@@ -81,7 +101,8 @@ def run_cmd(app, once: bool, verbose: bool) -> None:
 
     A job missed while the service was down (within a day for the stall scan,
     a week for the digest) runs once at start. On SIGTERM or Ctrl-C a running
-    job finishes first; then the service exits. Runs are logged to stderr.
+    job finishes first; then the service exits. Runs are logged to stderr,
+    timed in the configured time zone with its offset.
 
     \b
     Examples:
@@ -97,7 +118,7 @@ def run_cmd(app, once: bool, verbose: bool) -> None:
     # its runs record flags and write the outbox: an officer's right, and on
     # PostgreSQL the scheduler's role
     require_sender(app.db, app.actor(None), "running the scheduler")
-    configure_logging(verbose)
+    configure_logging(verbose, app.config.timezone)
     service = Service(app.db, app.config, clock=app.clock)  # a bad schedule fails here, naming its key
     stop = threading.Event()
     restore = _install_signal_handlers(stop)

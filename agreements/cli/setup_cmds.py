@@ -1,4 +1,4 @@
-"""Commands about the tracker itself: init, workflow."""
+"""Commands about the tracker itself: init, workflow, verify, help."""
 
 from __future__ import annotations
 
@@ -139,4 +139,34 @@ def verify(app, code, anchors, save_root) -> None:
         click.echo(f"The history extends {label}.")
 
 
-COMMANDS = [init, workflow, verify]
+@click.command("help")
+@click.argument("words", nargs=-1, metavar="[COMMAND [SUBCOMMAND]]")
+@click.pass_context
+def help_(ctx: click.Context, words: tuple[str, ...]) -> None:
+    """Print the help of the tracker, of a command or of a subcommand.
+
+    The same as `agreements COMMAND --help`; a bare `agreements` or group
+    (`agreements digest`) prints its help too.
+
+    \b
+    Example:
+      agreements help
+      agreements help advance
+      agreements help digest send
+    """
+    from agreements.cli import did_you_mean
+
+    context = ctx.find_root()
+    for word in words:
+        group = context.command
+        if not isinstance(group, click.Group):
+            raise click.UsageError(f"`{context.command_path}` has no subcommands (extra word {word!r})", ctx)
+        command = group.get_command(context, word)
+        if command is None:
+            known = group.list_commands(context)
+            raise click.UsageError(f"No such command {word!r}.{did_you_mean(word, known)}", context)
+        context = click.Context(command, info_name=word, parent=context)
+    click.echo(context.get_help())
+
+
+COMMANDS = [init, workflow, verify, help_]

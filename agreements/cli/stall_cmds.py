@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from agreements.cli import output
+from agreements.cli import SuggestingGroup, output
 from agreements.cli.options import DATE, HOLDER, actor_option, format_option, lang_option
 
 STALL_COLUMNS = (
@@ -108,9 +108,20 @@ def ack(app, code, until, note, on, reference, awaiting, actor) -> None:
     click.echo(f"{done.code}: acknowledged until {until.isoformat()}.")
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def config() -> None:
-    """The configuration file: thresholds, holidays, schedules."""
+    """The configuration file: thresholds, holidays, schedules.
+
+    Every command that opens the database reads and checks the file first: a
+    file that cannot be used stops it, naming the key, before anything is
+    read or recorded (exit 1; exit 2 when the file named by --config or
+    $AGREEMENTS_CONFIG is not there).
+
+    \b
+    Example:
+      agreements config show
+      agreements --config /etc/agreements/config.toml config show --format json
+    """
 
 
 @config.command("show")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from agreements.cli import output
-from agreements.cli.options import actor_option, format_option
+from agreements.cli import SuggestingGroup, output
+from agreements.cli.options import Choice, actor_option, format_option
 from workflows.roles import ROLES
 
 USER_COLUMNS = ("name", "email", "role", "created_at", "created_by")
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def users() -> None:
     """Who may act in a shared tracker: viewers read, officers record, heads
     also move agreements into signing, in_force and terminated.
@@ -36,7 +36,7 @@ def users() -> None:
 @click.option("--email", required=True, metavar="ADDRESS", help="The user's e-mail address.")
 @click.option(
     "--role",
-    type=click.Choice(ROLES),
+    type=Choice(ROLES),
     required=True,
     help="viewer: reads; officer: records; head: also commits the state.",
 )

@@ -12,6 +12,7 @@ import tomllib
 from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agreements.clock import DEFAULT_TIMEZONE
@@ -25,6 +26,7 @@ from agreements.config.settings import (
     SMTP_KEYS,
     Config,
     ConfigError,
+    ConfigFileMissing,
     DigestConfig,
     SmtpConfig,
     default_config_path,
@@ -54,7 +56,8 @@ def load_config(option: str | None = None) -> Config:
     path = resolve_config_path(option)
     if not path.exists():
         if option or os.environ.get(CONFIG_ENV):
-            raise ConfigError(f"configuration file {path} does not exist")
+            named = "--config" if option else f"${CONFIG_ENV}"
+            raise ConfigFileMissing(f"configuration file {path} (named by {named}) does not exist")
         return Config(path=path, loaded=False)
     where = str(path)
     data = _read_toml(path)
@@ -76,6 +79,7 @@ def load_config(option: str | None = None) -> Config:
         sources=sources,
         smtp=_load_smtp(data, where, sources),
         digest=_load_digest(data, where, sources),
+        base_url=_load_base_url(data, where, sources),
     )
 
 
@@ -98,6 +102,22 @@ def _load_timezone(data: dict, where: str, sources: dict[str, str]) -> str:
         raise ConfigError(f"{where}: timezone: unknown time zone {timezone!r}") from None
     sources["timezone"] = where
     return str(timezone)
+
+
+def _load_base_url(data: dict, where: str, sources: dict[str, str]) -> str | None:
+    """The web view's address, without a trailing slash: an http(s) URL with a host, no query."""
+    if "base_url" not in data:
+        return None
+    value = data["base_url"]
+    try:
+        parts = urlsplit(value) if isinstance(value, str) and value.isprintable() and " " not in value else None
+        _port = parts.port if parts else None
+    except ValueError:  # a malformed host or port
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"{where}: base_url: not an http(s) URL such as https://agreements.example.gov.az: {value!r}")
+    sources["base_url"] = where
+    return value.rstrip("/")
 
 
 def _load_policy(data: dict, where: str, sources: dict[str, str]) -> StallPolicy:

@@ -26,7 +26,8 @@ DEFAULT_SCHEDULES = {
     WEEKLY_DIGEST: "0 9 * * mon",  # Monday 09:00
 }
 # smtp and digest: the weekly digest e-mails (docs/digest.md)
-SECTIONS = {"timezone", "stall", "calendar", "schedule", "smtp", "digest"}
+# base_url: where the web view (`agreements serve`) is reached; the digest links to its pages
+SECTIONS = {"timezone", "stall", "calendar", "schedule", "smtp", "digest", "base_url"}
 DEFAULT_SMTP_PASSWORD_ENV = "AGREEMENTS_SMTP_PASSWORD"
 DEFAULT_SENDER = "Agreements tracker <agreements@localhost>"
 SMTP_KEYS = ("host", "port", "security", "user", "password_env", "password_file", "from", "timeout")
@@ -34,7 +35,14 @@ DIGEST_KEYS = ("transport", "folder", "max_attempts", "retry_minutes", "horizon_
 
 
 class ConfigError(DomainError):
-    """A configuration value that cannot be used; the message names the key."""
+    """A configuration value that cannot be used; the message names the key (exit 1)."""
+
+
+class ConfigFileMissing(ConfigError):
+    """The file named by ``--config`` or ``$AGREEMENTS_CONFIG`` is not there:
+    like any option naming a file that does not exist, a usage error (exit 2)."""
+
+    exit_code = 2
 
 
 def default_config_path() -> Path:
@@ -112,6 +120,7 @@ class Config:
     sources: dict[str, str] = field(default_factory=dict)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    base_url: str | None = None  # e.g. https://agreements.migration.gov.az, no trailing slash
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(self.extra_holidays, self.extra_working_days)
@@ -123,6 +132,7 @@ class Config:
     def effective(self) -> list[tuple[str, Any, str]]:
         """(key, value, where it came from) for every setting."""
         rows: list[tuple[str, Any, str]] = [("timezone", self.timezone, self._source("timezone"))]
+        rows.append(("base_url", self.base_url, self._source("base_url")))
         for stage, days in self.policy.thresholds.items():
             rows.append((f"stall.thresholds.{stage}", days, self._source(f"stall.thresholds.{stage}")))
         rows.append(("stall.suspended_review", self.policy.suspended_review, self._source("stall.suspended_review")))

@@ -6,6 +6,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
 
 from agreements.config.settings import Config
 from agreements.digest import LOGGER
@@ -14,7 +17,9 @@ from agreements.digest.genuine import Checker
 from agreements.digest.outbox import QueueReport, pending, queue_week, resend
 from agreements.errors import DomainError
 from agreements.store.database import Database
-from notifications.transport import Transport
+from agreements.store.tables import OutboxMessage
+from notifications.settings import FILE
+from notifications.transport import FileTransport, Transport, eml_file
 
 log = logging.getLogger(LOGGER)
 
@@ -29,6 +34,8 @@ class WeekReport:
     delivery: DeliveryReport
     pending: list[tuple[str, str]] = field(default_factory=list)  # this week's rows still queued
     dry_run: bool = False
+    # one line per digest this run delivered: the .eml file written, or the address it was sent to
+    delivered: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         q, d = self.queue, self.delivery
@@ -94,7 +101,35 @@ def run_week(
     checker = Checker(db, config, weeks={week: queue.data} if queue.data is not None else None)
     checker.produced.update({(recipient, week): raw for recipient, raw in queue.produced.items()})
     delivery = deliver_due(db, config, transport=transport, now=now, dry_run=dry_run, checker=checker)
-    return WeekReport(week, queue, delivery, [] if dry_run else pending(db, week), dry_run)
+    if dry_run:
+        return WeekReport(week, queue, delivery, [], dry_run)
+    delivered = delivered_lines(db, delivery, now, _folder(config, transport))
+    return WeekReport(week, queue, delivery, pending(db, week), dry_run, delivered)
+
+
+def _folder(config: Config, transport: Transport | None) -> Path | None:
+    """The folder the .eml files go to, when files are what this run writes."""
+    if isinstance(transport, FileTransport):
+        return transport.folder
+    if transport is None and config.digest.transport_for(config.smtp) == FILE:
+        return config.digest.folder_path()
+    return None
+
+
+def delivered_lines(db: Database, delivery: DeliveryReport, now: datetime, folder: Path | None) -> list[str]:
+    """A line for each digest ``delivery`` sent (at ``now``): the file written, or the address."""
+    if not delivery.sent:
+        return []
+    query = (
+        select(OutboxMessage.week, OutboxMessage.recipient)
+        .where(OutboxMessage.sent_at == now, OutboxMessage.recipient.in_(delivery.sent))
+        .order_by(OutboxMessage.week, OutboxMessage.recipient)
+    )
+    with db.read() as session:
+        rows = session.execute(query).all()
+    if folder is not None:
+        return [f"wrote {eml_file(folder, f'{week}-{recipient}')}" for week, recipient in rows]
+    return [f"sent {week} to {recipient} via {delivery.transport}" for week, recipient in rows]
 
 
 class DigestIncomplete(DomainError):

@@ -86,6 +86,7 @@ class WeekData:
     plans: list[Event] = field(default_factory=list)
     codes: dict[int, str] = field(default_factory=dict)  # agreement id -> code, for the events
     stages: dict[str, str] = field(default_factory=dict)  # code -> stage on Monday
+    base_url: str = ""  # the web view's address (configuration base_url), for the links
 
 
 def collect(db: Database, config: Config, week: str, *, now: datetime | None = None) -> WeekData:
@@ -102,6 +103,7 @@ def collect(db: Database, config: Config, week: str, *, now: datetime | None = N
         moved_to=monday - timedelta(days=1),
         coming_until=monday + timedelta(days=config.digest.horizon_days - 1),
         began=first_moment(monday, config.timezone),
+        base_url=config.base_url or "",
     )
     assessed = assess_all(db, config, monday)
     flagged = [s for s in assessed if s.level in LEVELS]
@@ -278,6 +280,7 @@ def build_digest(data: WeekData, recipient: Recipient | None = None, locale: str
         officer=scope.officer,
         anchor=data.anchor,
         anchor_at=data.anchor_at,
+        base_url=data.base_url,
     )
 
 

@@ -14,12 +14,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from agreements.errors import AgreementNotFound
+from agreements.reads.after_signature import after_signature
 from agreements.reads.known import as_known, recorded_by
 from agreements.reads.revised import revise
-from agreements.reads.rows import EVENT_COLUMNS, HEAD_SQL, event_row, head_dict, iso, local_times, plain_rows
+from agreements.reads.rows import (
+    EVENT_COLUMNS,
+    HEAD_SQL,
+    act_keys,
+    event_row,
+    head_dict,
+    iso,
+    local_times,
+    plain_rows,
+)
 from agreements.store.database import Database
 from agreements.store.lookup import load
 from agreements.store.tables import Agreement, Event
+from workflows.acts import received_when
 from workflows.chronology import possible_move, standing_on
 from workflows.date_forms import when_of
 from workflows.event_rules import stage_entry
@@ -127,7 +138,14 @@ def event_dict(event: Event, zone: ZoneInfo) -> dict[str, Any]:
         ),
         "target": event.target_seq,
         "correction": event.correction,
-    }
+    } | _after_signature(event)
+
+
+def _after_signature(event: Event) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    received = received_when(event.received_on, event.received_from, event.received_form)
+    act_keys(item, event.party, event.act_kind, received, event.instrument, event.entry_rule)
+    return item
 
 
 def history(
@@ -170,6 +188,7 @@ def show(
             as_known(current, agreement.code, events, known_on)
         listed = revise([event_dict(e, zone) for e in events])
         if as_of is None:
+            current.update(after_signature(session, current, effective(events)))
             return current, _ordered(listed, order)
         known = {e.seq for e in as_it_stood(current, effective(events), as_of)}
         return current, _ordered([e for e in listed if e["seq"] in known], order)
@@ -186,7 +205,7 @@ def as_it_stood(current: dict[str, Any], events: Sequence[Any], as_of: date) -> 
         current.update(
             {
                 "stage": None,
-                "certainty": None,
+                "certainty": "possible" if possible else "not_yet_recorded",
                 "possibly": possible[0] if possible else None,
                 "stage_since": None,
                 "stage_since_precision": None,

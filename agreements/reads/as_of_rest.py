@@ -17,7 +17,7 @@ from agreements.reads.agreement import agreement_dict, as_it_stood
 from agreements.reads.rows import iso
 from agreements.store.database import Database
 from agreements.store.tables import Agreement, Event
-from workflows.chronology import possible_next
+from workflows.chronology import possible_at
 from workflows.date_forms import When
 from workflows.revisions import effective
 
@@ -40,22 +40,22 @@ def not_certain(item: dict[str, Any], opening: Sequence[Any], day: date) -> dict
     """An agreement whose opening (its stage, ``occurred_on``,
     ``date_precision``, ``occurred_from``, ``date_form``) is not certainly by
     the end of ``day``: possibly begun, or not yet recorded."""
-    possible = possible_next(opening, day)
-    _stage, on, precision, start, form = opening
+    stage, on, precision, start, form = opening
     first = When.stored(
         date.fromisoformat(on) if isinstance(on, str) else on,
         precision,
         date.fromisoformat(start) if isinstance(start, str) else start,
         form,
     )
+    possible = possible_at(stage, first, day)
     label = (
-        f"{possible[0]}, possibly — entered {possible[1].label()}"
+        f"{stage}, possibly — entered {first.label()}"
         if possible
         else f"not yet recorded (the history starts {first.label()})"
     )
     item.update(
         stage=None,
-        certainty=None,
+        certainty="possible" if possible else "not_yet_recorded",
         possibly=possible[0] if possible else None,
         stage_since=None,
         stage_since_precision=None,

@@ -16,7 +16,7 @@ from sqlalchemy import Date, bindparam, text
 
 from agreements.reads.as_of_rest import head_of, not_certain, revised_as_of
 from agreements.reads.filters import agreement_filters, check_stage
-from agreements.reads.rows import HEAD_SQL, head_dict, iso, parties_by_agreement
+from agreements.reads.rows import HEAD_SQL, head_dict, iso, parties_by_agreement, plain_rows
 from agreements.store.database import Database
 from workflows.chronology import DAY, NOT_AFTER, label, possible_next
 from workflows.date_forms import When
@@ -50,32 +50,34 @@ _AS_OF_DONE = "(a.undated_events = 0 AND a.last_event_on <= :day)"
 # whose move it was: the holder set by the latest event known by the day that set one
 # (workflows.chronology.holder_on)
 _HOLDER = """(SELECT e.awaiting FROM events e WHERE e.agreement_id = {aid} AND e.occurred_on <= :day
-       AND (e.awaiting IS NOT NULL OR e.to_stage IS NOT NULL) ORDER BY e.occurred_on DESC, e.seq DESC LIMIT 1)"""
+       AND (e.awaiting IS NOT NULL OR e.to_stage IS NOT NULL) ORDER BY e.occurred_on DESC, {{order}} DESC LIMIT 1)"""
 _AS_OF_SQL = f"""
 WITH s AS {{materialized}}(
-  SELECT a.id AS aid,
-    (SELECT e.seq FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day AND {_AS_OF_EVIDENCE}
-       ORDER BY e.seq DESC LIMIT 1) AS last_seq,
+  SELECT a.id AS aid, a.stage_since,
+    CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day) THEN
+      (SELECT e.seq FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day AND {_AS_OF_EVIDENCE}
+         ORDER BY e.seq DESC LIMIT 1) END AS last_seq,
     (SELECT count(*) FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day) AS known_count
   FROM agreements a
-  WHERE NOT {_AS_OF_DONE} AND NOT a.revised
-    AND EXISTS (SELECT 1 FROM events e WHERE e.agreement_id = a.id AND e.occurred_on <= :day) {{where}}
+  WHERE NOT {_AS_OF_DONE} AND NOT a.revised {{where}}
 ), t AS {{materialized}}(
   SELECT s.aid, s.last_seq, s.known_count,
     (SELECT max(e.seq) FROM events e WHERE e.agreement_id = s.aid AND e.to_stage IS NOT NULL
        AND e.seq <= s.last_seq) AS entry_seq,
-    (SELECT min(e.seq) FROM events e WHERE e.agreement_id = s.aid AND e.to_stage IS NOT NULL
-       AND e.seq > s.last_seq) AS next_seq
-  FROM s WHERE s.last_seq IS NOT NULL
+    -- a stage entered by the day is the current one: no move follows it
+    CASE WHEN s.stage_since IS NULL OR s.stage_since > :day OR s.last_seq IS NULL THEN
+      (SELECT min(e.seq) FROM events e WHERE e.agreement_id = s.aid AND e.to_stage IS NOT NULL
+         AND e.seq > coalesce(s.last_seq, 0)) END AS next_seq
+  FROM s
 )
 SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
   coalesce(l.to_stage, l.from_stage) AS stage,
   en.occurred_on AS entry_on, en.date_precision AS entry_precision, en.occurred_from AS entry_from,
   en.date_form AS entry_form,
-  CASE WHEN en.occurred_on IS NOT NULL AND en.occurred_on <= :day THEN NULL ELSE
+  CASE WHEN t.last_seq IS NULL OR en.occurred_on <= :day THEN NULL ELSE
     (SELECT e.occurred_on FROM events e WHERE e.agreement_id = t.aid AND e.seq >= t.entry_seq
        AND e.occurred_on <= :day AND {_AS_OF_EVIDENCE} ORDER BY e.seq LIMIT 1) END AS evidence_on,
-  {_HOLDER.format(aid="t.aid")} AS awaiting,
+  CASE WHEN t.last_seq IS NOT NULL THEN {_HOLDER.format(aid="t.aid")} END AS awaiting,
   CASE WHEN a.signed_on IS NULL OR a.signed_on <= :day THEN a.signed_on ELSE
     (SELECT e.occurred_on FROM events e WHERE e.agreement_id = t.aid AND e.kind = 'signature'
        AND e.occurred_on <= :day ORDER BY e.seq DESC LIMIT 1) END AS signed_on,
@@ -88,8 +90,8 @@ SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code
 FROM t
 JOIN agreements a ON a.id = t.aid
 LEFT JOIN agreements par ON par.id = a.parent_id
-JOIN events l ON l.agreement_id = t.aid AND l.seq = t.last_seq
-JOIN events en ON en.agreement_id = t.aid AND en.seq = t.entry_seq
+LEFT JOIN events l ON l.agreement_id = t.aid AND l.seq = t.last_seq
+LEFT JOIN events en ON en.agreement_id = t.aid AND en.seq = t.entry_seq
 LEFT JOIN events nx ON nx.agreement_id = t.aid AND nx.seq = t.next_seq
 UNION ALL
 SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
@@ -100,17 +102,6 @@ SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code
 FROM agreements a
 LEFT JOIN agreements par ON par.id = a.parent_id
 WHERE {_AS_OF_DONE} AND NOT a.revised {{where}}
-UNION ALL
-SELECT a.id, a.code AS code, a.title_en, a.title_az, a.kind, a.officer, par.code AS parent_code,
-  NULL AS stage, o.occurred_on AS entry_on, o.date_precision AS entry_precision, o.occurred_from AS entry_from,
-  o.date_form AS entry_form, NULL AS evidence_on, NULL AS awaiting, NULL AS signed_on, NULL AS in_force_on,
-  coalesce(s.known_count, 0) AS known_count, o.to_stage AS next_stage, o.occurred_on AS next_on,
-  o.date_precision AS next_precision, o.occurred_from AS next_from, o.date_form AS next_form
-FROM agreements a
-LEFT JOIN agreements par ON par.id = a.parent_id
-JOIN events o ON o.agreement_id = a.id AND o.seq = 1
-LEFT JOIN s ON s.aid = a.id
-WHERE NOT {_AS_OF_DONE} AND NOT a.revised {{where}} AND (s.aid IS NULL OR s.last_seq IS NULL)
 ORDER BY code
 """
 
@@ -118,9 +109,15 @@ ORDER BY code
 def as_of_sql(sqlite: bool, where: Sequence[str] = ()) -> str:
     """The as-of statement with the filters ``where`` (conditions on ``a``).
     On SQLite the two steps are computed once each (MATERIALIZED), not
-    inlined into every place that reads them."""
-    return _AS_OF_SQL.replace("{where}", "".join(" AND " + w for w in where)).replace(
-        "{materialized}", "MATERIALIZED " if sqlite else ""
+    inlined into every place that reads them, and ties of a day are broken
+    by rowid."""
+    return (
+        _AS_OF_SQL.replace("{where}", "".join(" AND " + w for w in where))
+        .replace("{materialized}", "MATERIALIZED " if sqlite else "")
+        # an agreement's events get rowids in the order of their seqs (appended
+        # one after the other, never with a given id): the same order, read from
+        # the (agreement_id, occurred_on) index, whose entries end with the rowid
+        .replace("{order}", "e.id" if sqlite else "e.seq")
     )
 
 
@@ -142,10 +139,9 @@ def list_as_of(
     where, params = agreement_filters(kind=kind, party=party, voided=voided)
     params["day"] = day
     sql = as_of_sql(db.is_sqlite, where)
-    statement = text(sql).bindparams(bindparam("day", type_=Date))
-    with db.read() as session:
-        rows = session.execute(statement, params).all()
-        parties = parties_by_agreement(session)
+    with db.engine.connect() as connection:
+        rows = plain_rows(connection, sql, params, [bindparam("day", type_=Date)])
+        parties = parties_by_agreement(connection)
     day_iso = day.isoformat()
     result = []
     # dates stay ISO text (as SQLite gives them; PostgreSQL's dates are
@@ -197,7 +193,12 @@ def _as_of_row(row: Sequence[Any], parties: dict[int, list[str]], day: date, day
         since_on, precision, since_from, since_form = evidence_on, NOT_AFTER, None, None
     else:  # cannot happen: the last evidence is known by the day
         since_on, precision, since_from, since_form = entry_on, entry_precision, entry_from, entry_form
-    possible = possible_next(next_move, day) if next_move[0] is not None else None
+    # a next move of an exact day (the usual case) is after the day: certainly not yet
+    possible = (
+        possible_next(next_move, day)
+        if next_move[0] is not None and (next_move[2] != DAY or next_move[4] is not None)
+        else None
+    )
     if since_form is None:  # the forms of the three stored precisions: no interval to build
         since_label = label(since_on, precision)
         earliest = since_on if precision == DAY else None

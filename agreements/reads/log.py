@@ -107,47 +107,77 @@ def log(
     (by the day they happened; undated ones last, then latest recorded first).
 
     ``stage``: events that happened in that stage or moved into it.
-    ``since``/``until``: the day it happened (bounds included; undated events
-    are left out when either is given). ``grep``: words as in ``search``.
+    ``since``/``until``: the day it happened, as corrected (bounds included;
+    undated events are left out when either is given). ``grep``: words as in ``search``.
     """
     _check(stage, kind, event_kind, since, until, limit)
-    where, params, types = _conditions(
-        db,
-        party=party,
-        kind=kind,
-        stage=stage,
-        actor=actor,
-        since=since,
-        until=until,
-        event_kind=event_kind,
-        grep=grep,
-        fold=fold,
-    )
+    filters = {"party": party, "kind": kind, "stage": stage, "actor": actor, "event_kind": event_kind}
+    where, params, types = _conditions(db, **filters, since=since, until=until, grep=grep, fold=fold)
+    dated = since is not None or until is not None
+    if dated:  # a corrected history is filtered below by its corrected dates
+        where.append("NOT a.revised")
+    local = local_times(zone)
+    with db.engine.connect() as connection:
+        listed = _listed(db, connection, where, params, types, limit, local)
+        if dated:  # the events of corrected histories, by the dates the corrections give them
+            where, params, types = _conditions(db, **filters, since=None, until=None, grep=grep, fold=fold)
+            corrected = [
+                event
+                for event in _listed(db, connection, [*where, "a.revised"], params, types, None, local)
+                if _within(event, since, until)
+            ]
+            if corrected:
+                listed = sorted(listed + corrected, key=_newest_first, reverse=True)[:limit]
+    return [event for _id, event in listed]
+
+
+def _within(item: tuple[int, dict[str, Any]], since: date | None, until: date | None) -> bool:
+    on = item[1]["on"]
+    return on is not None and (since is None or on >= since.isoformat()) and (until is None or on <= until.isoformat())
+
+
+def _newest_first(item: tuple[int, dict[str, Any]]) -> tuple[bool, str, int]:
+    """The log's order (reversed): by day, undated last, then latest recorded first."""
+    on = item[1]["on"]
+    return (on is not None, on or "", item[0])
+
+
+def _listed(
+    db: Database,
+    connection: Any,
+    where: list[str],
+    params: dict[str, Any],
+    types: list[BindParameter],
+    limit: int | None,
+    local: Any,
+) -> list[tuple[int, dict[str, Any]]]:
+    """(event id, event) of the events matching ``where``, newest first, with
+    the corrections and retractions of their agreements applied."""
     nulls = "" if db.is_sqlite else " NULLS LAST"  # SQLite sorts NULL first, so last when descending
     sql = (
         f"SELECT a.code, a.title_en, a.revised, {EVENT_COLUMNS} FROM events e JOIN agreements a ON a.id = e.agreement_id"
         + (" WHERE " + " AND ".join(where) if where else "")
         + f" ORDER BY e.occurred_on DESC{nulls}, e.id DESC"
     )
+    params = dict(params)
     if limit:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    local = local_times(zone)
-    with db.engine.connect() as connection:
-        rows = plain_rows(connection, sql, params, types)
-        listed = [event_row(row[3:], local, {"code": row[0], "title_en": row[1]}) for row in rows]
-        # the corrections and retractions of the agreements listed, applied to the events shown
-        ids = sorted({row[4] for row in rows if row[2]})
-        revisions = []
-        if ids:
-            revision_sql = (
-                f"SELECT a.code, a.title_en, {EVENT_COLUMNS} FROM events e JOIN agreements a ON a.id = e.agreement_id"
-                " WHERE e.target_seq IS NOT NULL AND e.agreement_id IN ("
-                + ", ".join(str(int(i)) for i in ids)
-                + ") ORDER BY e.agreement_id, e.seq"
-            )
-            revisions = [
-                event_row(row[2:], local, {"code": row[0], "title_en": row[1]})
-                for row in plain_rows(connection, revision_sql, {})
-            ]
-    return revise_listed(listed, revisions)
+    rows = plain_rows(connection, sql, params, types)
+    listed = [event_row(row[3:], local, {"code": row[0], "title_en": row[1]}) for row in rows]
+    # the corrections and retractions of the agreements listed, applied to the events shown
+    ids = sorted({row[4] for row in rows if row[2]})
+    revisions = []
+    if ids:
+        revision_sql = (
+            f"SELECT a.code, a.title_en, {EVENT_COLUMNS} FROM events e JOIN agreements a ON a.id = e.agreement_id"
+            " WHERE e.target_seq IS NOT NULL AND e.agreement_id IN ("
+            + ", ".join(str(int(i)) for i in ids)
+            + ") ORDER BY e.agreement_id, e.seq"
+        )
+        revisions = [
+            event_row(row[2:], local, {"code": row[0], "title_en": row[1]})
+            for row in plain_rows(connection, revision_sql, {})
+        ]
+    revise_listed(listed, revisions)
+    return [(row[3], event) for row, event in zip(rows, listed)]

@@ -47,10 +47,17 @@ def revise(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     continue
                 # the other corrected fields have the name of their key in an event's dictionary
                 original.setdefault(name, target[name])
-                target[name] = value.isoformat() if hasattr(value, "isoformat") else value
+                target[name] = (
+                    text_of(value)
+                    if name == "received"
+                    else value.isoformat()
+                    if hasattr(value, "isoformat")
+                    else value
+                )
             target.setdefault("corrected_by", []).append(event["seq"])
             shown = ", ".join(
-                f"{name} {text_of(value) if name == 'on' else value}" for name, value in sorted(changes.items())
+                f"{name} {text_of(value) if name in ('on', 'received') else value}"
+                for name, value in sorted(changes.items())
             )
             event["what_done"] = f"corrects #{target['seq']}: {shown}"
     return events

@@ -16,7 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from workflows.acts import received_when
 from workflows.chronology import DAY, label
+from workflows.date_forms import When, text_of
 
 # one agreement's summary columns, its parent's code among them
 HEAD_SQL = (
@@ -30,7 +32,8 @@ EVENT_COLUMNS = (
     "e.id, e.agreement_id, e.seq, e.kind, e.occurred_on, e.date_precision, e.occurred_until, "
     "e.from_stage, e.to_stage, e.actor, e.place, e.outcome, e.open_articles, e.note, e.reason, "
     "e.reference, e.awaiting, e.source, e.recorded_at, e.stated_actor, e.stated_recorded_at, "
-    "e.occurred_from, e.date_form, e.target_seq, e.correction"
+    "e.occurred_from, e.date_form, e.target_seq, e.correction, "
+    "e.party, e.act_kind, e.received_on, e.received_from, e.received_form, e.instrument, e.entry_rule"
 )
 
 
@@ -103,11 +106,12 @@ def head_dict(row: Sequence, parties: list[str]) -> dict[str, Any]:
     }
 
 
-def parties_by_agreement(session: Session) -> dict[int, list[str]]:
+def parties_by_agreement(session: Session | Connection) -> dict[int, list[str]]:
     """Every agreement's counterparts in their order, by agreement id (one statement)."""
     sql = "SELECT agreement_id, party FROM agreement_parties ORDER BY agreement_id, position"
+    connection = session if isinstance(session, Connection) else session.connection()
     parties: dict[int, list[str]] = {}
-    for aid, party in session.execute(text(sql)):
+    for aid, party in plain_rows(connection, sql, {}):
         parties.setdefault(aid, []).append(party)
     return parties
 
@@ -164,6 +168,13 @@ def event_row(
         form,
         target_seq,
         correction,
+        party,
+        act_kind,
+        received_on,
+        received_from,
+        received_form,
+        instrument,
+        entry_rule,
     ) = row
     # (iso inline: this runs for every event shown)
     if on is not None and on.__class__ is not str:
@@ -200,4 +211,24 @@ def event_row(
         item["stated_recorded_at"] = local(stated_at)
     item["target"] = target_seq
     item["correction"] = correction
+    act_keys(item, party, act_kind, received_when(received_on, received_from, received_form), instrument, entry_rule)
     return item
+
+
+def act_keys(
+    item: dict[str, Any],
+    party: str | None,
+    act_kind: str | None,
+    received: When | None,
+    instrument: str | None,
+    rule: str | None,
+) -> None:
+    """An act's and an entry rule's keys of an event's dictionary: the
+    party, the act, the received date as typed (and in words), the
+    instrument, the rule (None where the event has none)."""
+    item["party"] = party
+    item["act"] = act_kind
+    item["received"] = text_of(received) if received is not None else None
+    item["received_label"] = received.label() if received is not None else None
+    item["instrument"] = instrument
+    item["rule"] = rule

@@ -243,7 +243,9 @@ class Service:
 
         if event.code == EVENT_JOB_MISSED:
             log.warning(
-                "%s: the run scheduled at %s was missed beyond its grace time", event.job_id, event.scheduled_run_time
+                "%s: the run scheduled at %s was missed beyond its grace time",
+                event.job_id,
+                event.scheduled_run_time.astimezone(self.zone).isoformat(sep=" "),
             )
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             log.warning("%s: still running; this fire time is left to the claim check", event.job_id)

@@ -72,6 +72,8 @@ class Agreement(Base):
     # the day of the entry that set ``awaiting`` (its latest bound), so that a
     # document filed late changes whose move it is only from its own day (0011)
     awaiting_on: Mapped[date | None] = mapped_column(Date)
+    # the entry-into-force rule its history last recorded (workflows.entry_force.Rule.text; 0013)
+    entry_rule: Mapped[str | None] = mapped_column(String(120))
     signed_on: Mapped[date | None] = mapped_column(Date)
     in_force_on: Mapped[date | None] = mapped_column(Date)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -159,6 +161,17 @@ class Event(Base):
     # supersedes, as canonical JSON (workflows.corrections; 0011)
     target_seq: Mapped[int | None] = mapped_column(Integer)
     correction: Mapped[str | None] = mapped_column(Text)
+    # one party's act (workflows.acts; 0013): the party, the kind of act, the
+    # day it was received (latest day, earliest day where the form has its
+    # own, and the form), the instrument (law, decree, order and its number);
+    # and the rule an entry_rule event records (workflows.entry_force)
+    party: Mapped[str | None] = mapped_column(String(16))
+    act_kind: Mapped[str | None] = mapped_column(String(32))
+    received_on: Mapped[date | None] = mapped_column(Date)
+    received_from: Mapped[date | None] = mapped_column(Date)
+    received_form: Mapped[str | None] = mapped_column(String(12))
+    instrument: Mapped[str | None] = mapped_column(Text)
+    entry_rule: Mapped[str | None] = mapped_column(String(120))
     # sha256 of this event's content and of the previous event's hash (0006)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))

@@ -115,11 +115,16 @@ class Scratch:
     event_count: int
     last_substantive_on: date | None
     last_hash: str | None
+    entry_rule: str | None
+    kind: str
+    # the counterparts, which a party's act is checked against (not a column)
+    party_codes: list[str]
 
     def __init__(self, row: Agreement) -> None:
         self._names = _AGREEMENT_COLUMNS
         self._before = {name: getattr(row, name) for name in self._names}
         self.__dict__.update(self._before)
+        self.party_codes = row.party_codes
 
     def write_back(self, row: Agreement) -> None:
         """Set on ``row`` the columns the replayed events changed."""

@@ -21,7 +21,8 @@ from agreements.transfer.formats import (
     VERSION,
     file_date,
 )
-from workflows.date_forms import When
+from workflows.acts import received_when
+from workflows.date_forms import When, text_of
 
 #: what spreadsheets take for a formula at the start of a cell (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +54,13 @@ def _export_event(row: Sequence[Any]) -> dict[str, Any]:
         form,
         target,
         correction,
+        party,
+        act,
+        received_on,
+        received_from,
+        received_form,
+        instrument,
+        rule,
     ) = row
     if form is not None:  # a month, a year, a span or a lower bound: written as typed
         on, precision = file_date(When.stored(on, precision, start, form))
@@ -78,6 +86,10 @@ def _export_event(row: Sequence[Any]) -> dict[str, Any]:
     }
     if target is not None or correction is not None:  # a correction or retraction (none: as version 1 wrote it)
         event["target"], event["correction"] = target, correction
+    if act is not None or rule is not None or party is not None:  # a party's act, an entry rule (none: as before)
+        received = received_when(received_on, received_from, received_form)
+        event["party"], event["act"], event["instrument"], event["rule"] = party, act, instrument, rule
+        event["received"] = text_of(received) if received is not None else None
     # the stored hash: an export is an anchor of the history as it stood
     # (an import reads it but records nothing of it)
     event["hash"] = hash_
@@ -113,6 +125,13 @@ def _event_columns(events: Table) -> tuple[ColumnElement[Any], ...]:
         c.date_form,
         c.target_seq,
         c.correction,
+        c.party,
+        c.act_kind,
+        c.received_on,
+        c.received_from,
+        c.received_form,
+        c.instrument,
+        c.entry_rule,
     )
 
 

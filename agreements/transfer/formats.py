@@ -40,11 +40,15 @@ HASH_FIELD = "hash"
 #: what a correction or retraction adds: the # of the event it is about, and
 #: the fields a correction supersedes (an object in JSON, its JSON text in CSV)
 REVISION_FIELDS = ("target", "correction")
-EXPORTED_EVENT_FIELDS = EVENT_FIELDS + REVISION_FIELDS + (HASH_FIELD,)
+#: what a party's act adds (workflows.acts): the party, the kind of act, the
+#: day it was received (in any form ``on`` takes), the instrument; and what an
+#: entry_rule event adds: the rule (workflows.entry_force)
+ACT_FIELDS = ("party", "act", "received", "instrument", "rule")
+EXPORTED_EVENT_FIELDS = EVENT_FIELDS + REVISION_FIELDS + ACT_FIELDS + (HASH_FIELD,)
 #: the columns a CSV history file must have (files written before the hash
 #: and revision columns were added have neither)
 CSV_REQUIRED = AGREEMENT_FIELDS + tuple("event_kind" if f == "kind" else f for f in EVENT_FIELDS)
-CSV_COLUMNS = CSV_REQUIRED + REVISION_FIELDS + (HASH_FIELD,)
+CSV_COLUMNS = CSV_REQUIRED + REVISION_FIELDS + ACT_FIELDS + (HASH_FIELD,)
 #: the longest line of a CSV history file (its free texts are at most 10,000
 #: characters each): a file is read a line at a time, so that a file of junk
 #: takes memory bounded by this rather than by its size
@@ -112,6 +116,18 @@ def file_revision(target: object, correction: object, where: str) -> tuple[int |
         return seq, encode(decode(json.dumps(correction)))
     except (BadDate, ValueError) as exc:
         raise BadInput(f"{where}: correction: {exc}") from None
+
+
+def file_received(value: object, where: str) -> When | None:
+    """An act's ``received`` in a file: a date in any form ``on`` takes."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"{where}: received must be text")
+    try:
+        return parse_when(value)
+    except BadDate as exc:
+        raise BadInput(f"{where}: received: {exc}") from None
 
 
 @dataclass

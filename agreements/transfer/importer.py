@@ -25,6 +25,7 @@ from agreements.transfer.formats import AgreementRecord
 from agreements.writes.apply import EventSpec, append_event
 from agreements.writes.commands import transaction
 from agreements.writes.users import authorise
+from workflows.acts import received_when
 from workflows.chronology import UNKNOWN
 from workflows.date_forms import when_of
 from workflows.revisions import touched_stages
@@ -273,6 +274,11 @@ def _differences(event: Event, spec: EventSpec) -> list[str]:
         "reference": (event.reference, spec.reference),
         "source": (event.source, spec.source),
         "actor": (event.stated_actor if event.stated_actor is not None else event.actor, spec.actor),
+        "party": (event.party, spec.party),
+        "act": (event.act_kind, spec.act),
+        "received": (received_when(event.received_on, event.received_from, event.received_form), spec.received),
+        "instrument": (event.instrument, spec.instrument),
+        "rule": (event.entry_rule, spec.rule),
     }
     stated = {
         "from": (event.from_stage, spec.from_),

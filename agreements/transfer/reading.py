@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Literal, TextIO, overload
 from agreements.errors import BadInput
 from agreements.transfer.bulk import no_cyclic_gc
 from agreements.transfer.formats import (
+    ACT_FIELDS,
     AGREEMENT_FIELDS,
     CSV_REQUIRED,
     EVENT_FIELDS,
@@ -26,11 +27,13 @@ from agreements.transfer.formats import (
     MAX_CSV_LINE,
     REVISION_FIELDS,
     AgreementRecord,
+    file_received,
     file_revision,
     file_when,
 )
 from agreements.transfer.json_stream import json_agreements
 from agreements.writes.apply import EventSpec
+from workflows.acts import normalise_act_party
 from workflows.events import EVENT_KINDS, OPENED
 from workflows.inputs import check_agreement_text, normalise_code, normalise_party
 from workflows.stages import KINDS, STAGE_NAMES
@@ -90,7 +93,7 @@ def _parse_csv(text: TextIO, name: str) -> list[AgreementRecord]:
     seen: dict[str, tuple[AgreementRecord, dict[str, Any], str]] = {}
     codes: set[str] = set()
     has_hash = HASH_FIELD in (fieldnames or ())
-    present_revision_fields = [f for f in REVISION_FIELDS if f in (fieldnames or ())]
+    present_revision_fields = [f for f in REVISION_FIELDS + ACT_FIELDS if f in (fieldnames or ())]
     try:
         for line, row in enumerate(reader, 2):
             code = row["code"]
@@ -236,7 +239,26 @@ def _event(raw: Any, where: str) -> EventSpec:
         recorded_at=recorded_at,
         target_seq=target,
         correction=correction,
+        **_act_fields(raw, where),
     )
+
+
+def _act_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """An act's and an entry rule's fields of a file's event (none in files
+    written before them)."""
+    party = _text(raw.get("party"), where, "party")
+    if party is not None:
+        try:
+            party = normalise_act_party(party)
+        except BadInput as exc:
+            raise BadInput(f"{where}: party: {exc}") from None
+    return {
+        "party": party,
+        "act": _text(raw.get("act"), where, "act"),
+        "received": file_received(raw.get("received"), where),
+        "instrument": _text(raw.get("instrument"), where, "instrument"),
+        "rule": _text(raw.get("rule"), where, "rule"),
+    }
 
 
 def _placed(raw: Any, number: int, where: str) -> EventSpec:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agreements.errors import BadInput
 from agreements.store.hash_chain import event_hash
 from agreements.store.tables import Agreement, Event
+from workflows.acts import received_columns
 from workflows.chronology import When
 from workflows.event_rules import Recordable, apply_event, check_event
 from workflows.events import OPENED
@@ -48,6 +49,13 @@ class EventSpec:
     subject: str | None = None  # an opening's record of the agreement's own fields
     target_seq: int | None = None  # the event a correction or retraction is about
     correction: str | None = None  # what a correction supersedes (workflows.corrections)
+    # a party's act (workflows.acts): the party, the kind of act, when it was
+    # received, the instrument; and the rule an entry_rule event records
+    party: str | None = None
+    act: str | None = None
+    received: When | None = None
+    instrument: str | None = None
+    rule: str | None = None
 
 
 class Appendable(Recordable, Protocol):
@@ -166,7 +174,12 @@ def append_event(
         stated_recorded_at=stated_at,
         target_seq=spec.target_seq,
         correction=spec.correction,
+        party=spec.party,
+        act_kind=spec.act,
+        instrument=spec.instrument,
+        entry_rule=spec.rule,
     )
+    values["received_on"], values["received_from"], values["received_form"] = received_columns(spec.received)
     if recorded_at.tzinfo is None:
         raise BadInput("recorded_at needs a UTC offset")
     values["prev_hash"] = agreement.last_hash

@@ -26,12 +26,15 @@ from agreements.store.hash_chain import subject_of
 from agreements.store.lookup import load
 from agreements.store.tables import Agreement, AgreementParty, Event
 from agreements.writes.apply import EventSpec, append_event
+from agreements.writes.entry_checks import check_entry_into_force
 from agreements.writes.users import authorise
 from workflows.chronology import DAY, UNKNOWN, When
+from workflows.entry_rules import is_binding
 from workflows.events import NOTE, OPENED, ROUND, SIGNATURE, STAGE_CHANGE
 from workflows.inputs import normalise_code, normalise_party
 from workflows.roles import OFFICER, needed_to_enter
 from workflows.stages import (
+    APPROVED,
     DRAFT,
     IN_FORCE,
     KINDS,
@@ -72,14 +75,24 @@ class Recorded:
     stage: str
 
 
-def record_event(db: Database, code: str, build: Callable[[Agreement], EventSpec], clock: Clock) -> Recorded:
-    """Load ``code``, build its next event from the row, append it: one transaction."""
+def record_event(
+    db: Database,
+    code: str,
+    build: Callable[[Agreement], EventSpec],
+    clock: Clock,
+    check: Callable[[Session, Agreement, EventSpec], None] | None = None,
+) -> Recorded:
+    """Load ``code``, build its next event from the row, append it: one
+    transaction. ``check`` may refuse the event with what it reads besides the
+    row (other agreements, the history)."""
     day, now = clock.today(), clock.now()
 
     def work(session: Session) -> Recorded:
         agreement = load(session, code)
         source = agreement.stage
         spec = build(agreement)
+        if check is not None:
+            check(session, agreement, spec)
         authorise(session, spec.actor, OFFICER, f"recording a {spec.kind.replace('_', ' ')} on {agreement.code}")
         event = append_event(session, agreement, spec, day, now=now)
         if agreement.stage != source:  # a move, also the one a signature makes
@@ -204,18 +217,26 @@ def advance(
     clock: Clock,
 ) -> Recorded:
     """Move an agreement to ``to`` (default: the next stage of the canonical path);
-    also suspends and terminates it."""
+    also suspends and terminates it. An entry into force must agree with the
+    base agreement and with the date the rule computes, or give ``reason``."""
 
     def build(agreement: Agreement) -> EventSpec:
         dest = to
         if dest is None:
             dest = next_canonical(agreement.stage)
+            if dest == IN_FORCE and not is_binding(agreement.kind, agreement.entry_rule):
+                dest = APPROVED  # where a non-binding instrument ends
             if dest is None:
                 allowed = ", ".join(allowed_targets(agreement.stage, agreement.suspended_from)) or "none"
                 raise IllegalMove(
                     f"{agreement.code} is in {agreement.stage}, which has no next stage on the "
                     f"canonical path; name one with --to (allowed: {allowed})"
                 )
+        if reason is not None and dest not in (IN_FORCE, TERMINATED):
+            raise BadInput(
+                f"a reason is for an entry into force or a termination, not for a move into {dest} "
+                "(say more with --note)"
+            )
         if dest == IN_FORCE and on is None:
             raise GuardRefused(
                 f"cannot move from {agreement.stage} to in_force: entering in_force needs "
@@ -233,7 +254,11 @@ def advance(
             awaiting=details.awaiting,
         )
 
-    return record_event(db, code, build, clock)
+    def check(session: Session, agreement: Agreement, spec: EventSpec) -> None:
+        if spec.to == IN_FORCE and spec.when.on is not None:
+            check_entry_into_force(session, agreement, spec.when.on, reason)
+
+    return record_event(db, code, build, clock, check)
 
 
 def resume(db: Database, code: str, details: Details, *, on: When | date | None = None, clock: Clock) -> Recorded:

@@ -17,6 +17,7 @@ from agreements.store.tables import Event
 from agreements.writes.apply import EventSpec, append_event
 from agreements.writes.commands import Recorded, transaction
 from agreements.writes.users import authorise
+from workflows.acts import normalise_act_party
 from workflows.chronology import DAY, When
 from workflows.events import CORRECTION, RETRACTION, VOID
 from workflows.revisions import encode, touched_stages
@@ -59,7 +60,10 @@ def _revise(
 
 def correct(db: Database, code: str, seq: int, changes: dict[str, Any], *, reason: str, actor: str, clock: Clock):
     """Append a correction of event ``seq``: ``changes`` (field -> value) supersede its own."""
-    text = encode({k: v for k, v in changes.items() if v is not None})
+    given = {k: v for k, v in changes.items() if v is not None}
+    if "party" in given:
+        given["party"] = normalise_act_party(given["party"])
+    text = encode(given)
     return _revise(db, code, actor, clock, kind=CORRECTION, reason=reason, target=seq, changes=text)
 
 

@@ -45,7 +45,7 @@ def test_the_root_printed_is_the_root_at_its_moment(seeded, cli):
     assert root.moment.utcoffset() == timedelta(hours=4)  # shown in the tracker's zone, Asia/Baku
     assert root_line(seeded, root.moment) == line
     with seeded.snapshot() as session:
-        assert (root_at(session, root.moment).agreements, root_at(session, root.moment).events) == (18, 38)
+        assert (root_at(session, root.moment).agreements, root_at(session, root.moment).events) == (18, 44)
         before = root_at(session, root.moment - timedelta(days=1))
     assert (before.hex, before.agreements, before.events) == (hashlib.sha256(b"").hexdigest(), 0, 0)
     assert (
@@ -69,7 +69,7 @@ def test_a_history_that_only_grew_extends_its_roots(seeded, cli, tmp_path):
     assert "The history extends the root given." in out
     saved = roots.read_text(encoding="utf-8").splitlines()
     assert saved[0] == first and len(saved) == 2 and saved[1] != first
-    assert ROOT.search(out).group(1) == saved[1] and ROOT.search(out).group(2, 3) == ("40", "19")
+    assert ROOT.search(out).group(1) == saved[1] and ROOT.search(out).group(2, 3) == ("46", "19")
     out = ok(cli("verify", "--against", str(roots)))
     assert f"The history extends the root of {roots} line 1." in out
     assert f"The history extends the root of {roots} line 2." in out

@@ -258,7 +258,7 @@ def test_the_owner_grants_a_login_its_role_and_an_officer_cannot(pg_seeded, pg_l
 
 
 def test_the_migration_names_the_heads_stages_of_the_lifecycle():
-    """Migration 0010 is frozen; its copy of the head's stages must still be the lifecycle's."""
+    """Migrations 0010 and 0013 are frozen; the latest copy of the head's stages must be the lifecycle's."""
     path = ROOT / "agreements" / "store" / "migrations" / "versions" / "0010_database_rules.py"
     spec = importlib.util.spec_from_file_location("rules_0010", path)
     assert spec is not None and spec.loader is not None
@@ -266,7 +266,18 @@ def test_the_migration_names_the_heads_stages_of_the_lifecycle():
     spec.loader.exec_module(module)
     listed = "IN (" + ", ".join(f"'{s}'" for s in ("signing", "in_force", "terminated")) + ")"
     assert listed in module._FUNCTIONS
-    assert set(HEAD_STAGES) == {"signing", "in_force", "terminated"}
+    # migration 0013 adds `approved`, where a non-binding instrument ends (issue 14): its copy is the lifecycle's
+    path = ROOT / "agreements" / "store" / "migrations" / "versions" / "0013_after_signature.py"
+    spec = importlib.util.spec_from_file_location("rules_0013", path)
+    assert spec is not None and spec.loader is not None
+    latest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(latest)
+    assert (
+        "(" + ", ".join(f"'{s}'" for s in ("signing", "in_force", "terminated", "approved")) + ")"
+        == latest._HEAD_STAGES
+    )
+    assert f"IN {latest._HEAD_STAGES}" in latest._event_guard(latest._HEAD_STAGES)
+    assert set(HEAD_STAGES) == {"signing", "in_force", "approved", "terminated"}
 
 
 def test_the_owner_is_the_tracker_administrator(pg_seeded):

@@ -133,7 +133,7 @@ def test_an_undated_entry_stays_after_the_entry_recorded_before_it(seeded, cli, 
 
 def test_an_undated_opening_stays_first(seeded, cli):
     # the seed's histories all open on a date now (RA-EU's was made exact): open one undated
-    opening = "add RA-XYZ --kind readmission --party XYZ --on unknown --title-az Saziş --title-en Agreement"
+    opening = "add RA-XYZ --kind readmission --party ARM --on unknown --title-az Saziş --title-en Agreement"
     ok(cli(*opening.split()))
     ok(cli("note", "RA-XYZ", "Published in the Official Journal", "--on", "2014-02-28"))
     events = _history(cli, "RA-XYZ")

@@ -191,7 +191,12 @@ def test_render_en_on_the_seed_history(week_history):
     assert "Text agreed ad referendum" in text and "ref.: letter No. 02/2210" in text
     assert "* 21 February 2017  XS-TST: entered the tracker at draft (tester)" in text
     pipeline = {row.stage: row.count for row in digest.pipeline}
-    assert pipeline["internal_approval"] == 2 and pipeline["in_force"] == 2 and sum(pipeline.values()) == 19
+    assert (
+        pipeline["internal_approval"] == 2
+        and pipeline["in_force"] == 1
+        and pipeline["approved"] == 1
+        and sum(pipeline.values()) == 19
+    )
 
 
 def test_preview_command_on_the_bare_seed(seeded, cli, tmp_path):
@@ -204,7 +209,7 @@ def test_preview_command_on_the_bare_seed(seeded, cli, tmp_path):
     assert code == 0, err
     assert (tmp_path / "d.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     code, out, err = cli("digest", "preview", "--week", "2017-W60")
-    assert code == 1 and "invalid week" in err
+    assert code == 2 and "invalid week" in err  # a usage error, as a wrong date is
 
 
 # --------------------------------------------------------------------------- sending over real SMTP
@@ -536,7 +541,7 @@ def test_an_interrupted_send_is_not_resent_until_an_operator_says_so(recipients,
 
 
 def test_a_week_out_of_range_and_an_unwritable_out_are_one_line_errors(seeded, cli, tmp_path):
-    refused(cli("digest", "preview", "--week", "9999-W52"), "9999-W52", "out of range")
+    refused(cli("digest", "preview", "--week", "9999-W52"), "9999-W52", "out of range", exit_code=2)
     assert cli("digest", "preview", "--week", "9998-W52")[0] == 0
     missing = tmp_path / "no-such-folder" / "digest.html"
     refused(cli("digest", "preview", "--week", WEEK, "--format", "html", "--out", str(missing)), "cannot write")

@@ -424,7 +424,7 @@ def test_a_csv_written_before_the_hash_column_still_imports(seeded, cli, tmp_pat
     path.write_text(text.getvalue(), encoding="utf-8")
     other = tmp_path / "other.db"
     ok(cli("--db", str(other), "init"))
-    assert "Imported 18 new agreement(s) and 38 event(s)" in ok(cli("--db", str(other), "import", str(path)))
+    assert "Imported 18 new agreement(s) and 44 event(s)" in ok(cli("--db", str(other), "import", str(path)))
 
 
 def test_a_hash_that_is_not_text_is_refused(seeded, cli, tmp_path):

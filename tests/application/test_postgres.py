@@ -53,7 +53,7 @@ def test_postgres_refuses_to_alter_history(pg_seeded):
         with pytest.raises(Exception, match="append-only"), pg_seeded.engine.begin() as conn:
             conn.execute(text(statement))
     with pg_seeded.read() as s:
-        assert s.scalar(select(func.count()).select_from(Event)) == 38
+        assert s.scalar(select(func.count()).select_from(Event)) == 44
 
 
 def test_lost_race_on_postgres_is_a_stale_write(pg_seeded):

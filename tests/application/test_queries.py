@@ -31,24 +31,26 @@ def rows(events):
 
 def test_log_newest_first_undated_last(seeded, cli):
     events = log(seeded, limit=None)
-    assert len(events) == 38
+    assert len(events) == 44
     assert rows(events[:3]) == [
-        ("RA-EU", 10, "2019-01-01", "note"),
+        ("RA-EU", 15, "2019-01-01", "note"),
         ("IP-SWE", 1, "no later than 31 December 2016", "opened"),
         ("IP-LVA", 1, "no later than 31 December 2016", "opened"),
     ]
-    assert rows(events[-4:]) == [
+    assert rows(events[-5:]) == [
         ("RA-EU", 4, "2013-03-12", "round"),
         ("RA-EU", 3, "2012-03-01", "round"),
         ("RA-EU", 2, "2012-03-01", "stage_change"),
         ("RA-EU", 1, "February 2012", "opened"),
+        ("RA-EU", 11, "date unknown", "act"),  # Azerbaijan's approval: implied, not dated by the sources
     ]
-    # every seed event is dated (RA-EU's opening was the last undated one): add one
+    # one more undated entry comes last too
     code, _out, err = cli("note", "RA-MDA", "Undated memo", "--on", "unknown")
     assert code == 0, err
-    assert rows(log(seeded, limit=None)[-2:]) == [
+    assert rows(log(seeded, limit=None)[-3:]) == [
         ("RA-EU", 1, "February 2012", "opened"),
-        ("RA-MDA", 4, "date unknown", "note"),
+        ("RA-MDA", 4, "date unknown", "note"),  # undated: the latest recorded first
+        ("RA-EU", 11, "date unknown", "act"),
     ]
 
 
@@ -98,10 +100,11 @@ def test_log_stage_is_the_stage_after_the_event(seeded):
         ("RA-EU", 5, "between 12 March 2013 and 28 February 2014", "stage_change"),
     ]
     assert rows(log(seeded, stage="in_force")) == [
-        ("RA-EU", 10, "2019-01-01", "note"),
-        ("RA-EU", 9, "2014-09-01", "stage_change"),
-        ("MP-EU", 3, "2014-03-06", "stage_change"),
+        ("RA-EU", 15, "2019-01-01", "note"),
+        ("RA-EU", 14, "2014-09-01", "stage_change"),
     ]
+    # not legally binding: approved, never in force (issue 14)
+    assert rows(log(seeded, stage="approved")) == [("MP-EU", 4, "2014-03-06", "stage_change")]
 
 
 def test_log_period(seeded):
@@ -129,12 +132,12 @@ def test_log_period(seeded):
 
 def test_log_actor_grep_limit(seeded, cli):
     assert log(seeded, actor="nobody") == []
-    assert len(log(seeded, actor="seed-import", limit=None)) == 38
+    assert len(log(seeded, actor="seed-import", limit=None)) == 44
     assert rows(log(seeded, grep="KİŞİNYOV")) == [("RA-MDA", 2, "2016-02-23", "round")]
     assert rows(log(seeded, grep="kisinyov")) == []
     assert rows(log(seeded, grep="kisinyov", fold=True)) == [("RA-MDA", 2, "2016-02-23", "round")]
     assert rows(log(seeded, limit=2)) == [
-        ("RA-EU", 10, "2019-01-01", "note"),
+        ("RA-EU", 15, "2019-01-01", "note"),
         ("IP-SWE", 1, "no later than 31 December 2016", "opened"),
     ]
     code, _out, err = cli("log", "--grep", "'; DROP TABLE")
@@ -205,11 +208,17 @@ def test_list_as_of_seed(seeded, cli):
     assert code == 0, err
     table = [r for r in csv.DictReader(io.StringIO(out)) if r["stage"]]  # those certain by then
     assert [(r["code"], r["stage"], r["stage_since"], r["stage_since_precision"], r["awaiting"]) for r in table] == [
-        ("MP-EU", "in_force", "2014-03-06", "day", ""),
+        ("MP-EU", "approved", "2014-03-06", "day", ""),
         ("PR-RUS-ROAD", "draft", "2016-05-25", "not_after", "government"),
         ("RA-EU", "in_force", "2014-09-01", "day", ""),
         ("RA-MDA", "expert_talks", "2016-02-23", "not_after", "us"),
     ]
+    rest = {r["code"]: r for r in csv.DictReader(io.StringIO(out)) if not r["stage"]}
+    # the CSV says how sure each answer is, as the JSON does
+    assert {r["certainty"] for r in table} == {"certain"}
+    assert (rest["RA-RUS"]["certainty"], rest["RA-RUS"]["possibly"]) == ("possible", "expert_talks")
+    assert rest["RA-CHE"]["certainty"] == "not_yet_recorded"
+    assert rest["RA-CHE"]["stage_since_label"] == "not yet recorded (the history starts 2016-10-10)"
     code, out, _ = cli("list", "--as-of", "2016-07-01")
     assert out.splitlines()[-1].startswith("4 agreement(s) as of 2016-07-01; ")
     code, out, _ = cli("list", "--as-of", "2016-12-31", "--stage", "mfa", "--format", "json")
@@ -228,7 +237,7 @@ def made(db, cli):
             "--kind",
             "readmission",
             "--party",
-            "XYZ",
+            "ARM",
             "--on",
             "2020-01-10",
             "--title-az",

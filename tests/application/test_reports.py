@@ -18,10 +18,10 @@ def history(db, cli):
     """
     RA-AAA  draft 2020-01-10 -> expert_talks 2020-03-02 -> internal_approval 2020-06-01 (now)
     RA-BBB  draft 2020-01-10 -> expert_talks 2020-01-20 (now)
-    RA-CCC  draft 2020-02-01 -> expert_talks 2020-03-02 -> draft 2020-03-12 -> expert_talks 2020-03-22 (now), party ZZZ
+    RA-CCC  draft 2020-02-01 -> expert_talks 2020-03-02 -> draft 2020-03-12 -> expert_talks 2020-03-22 (now), party MNE
     """
 
-    def add(code, on, party="XYZ", kind="readmission"):
+    def add(code, on, party="ARM", kind="readmission"):
         return (
             "add",
             code,
@@ -46,7 +46,7 @@ def history(db, cli):
         move("RA-AAA", "internal_approval", "2020-06-01", "--awaiting", "government"),
         add("RA-BBB", "2020-01-10"),
         move("RA-BBB", "expert_talks", "2020-01-20", "--awaiting", "counterpart"),
-        add("RA-CCC", "2020-02-01", "ZZZ", "memorandum"),
+        add("RA-CCC", "2020-02-01", "MNE", "memorandum"),
         move("RA-CCC", "expert_talks", "2020-03-02"),
         move("RA-CCC", "draft", "2020-03-12"),
         move("RA-CCC", "expert_talks", "2020-03-22"),
@@ -100,7 +100,7 @@ def test_durations_statistics(history):
 
 
 def test_durations_filters(history):
-    assert [a["code"] for a in durations(history, WorkingCalendar(), party="ZZZ", today=TODAY)["agreements"]] == [
+    assert [a["code"] for a in durations(history, WorkingCalendar(), party="MNE", today=TODAY)["agreements"]] == [
         "RA-CCC"
     ]
     assert [

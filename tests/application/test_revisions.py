@@ -70,6 +70,25 @@ def test_a_correction_shows_the_new_value_with_a_mark_and_keeps_the_original(geo
     _verified(geo)
 
 
+def test_the_log_filters_a_corrected_event_by_its_corrected_date(geo):
+    ok(geo("note", "RA-GEO", "letter of thanks", "--on", "2025-07-01", at=NOW))  # 5
+    ok(geo("correct", "RA-GEO", "5", "--on", "2026-01-15", "--reason", "the letter is of 2026", at=NOW))
+
+    def logged(*window: str) -> list[tuple[int, str]]:
+        rows = json.loads(ok(geo("log", "--party", "GEO", *window, "--format", "json", at=NOW)))
+        return [(r["seq"], r["on"]) for r in rows]
+
+    # the note moved out of 2025 into 2026; the other events of 2025 stay, newest first
+    assert logged("--since", "2025-01-01", "--until", "2025-12-31") == [
+        (4, "2025-12-01"),
+        (3, "2025-09-01"),
+        (2, "2025-06-10"),
+        (1, "2025-03-01"),
+    ]
+    assert logged("--since", "2026-01-01") == [(6, "2026-11-30"), (5, "2026-01-15")]
+    assert logged("--until", "2025-08-31", "--limit", "2") == [(2, "2025-06-10"), (1, "2025-03-01")]
+
+
 def test_a_corrected_stage_change_date_must_keep_the_order_of_stages(geo):
     before = _history(geo)
     refused(geo("correct", "RA-GEO", "4", "--on", "2025-08-01", "--reason", "x", at=NOW), "follows #3")

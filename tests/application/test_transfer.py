@@ -35,13 +35,14 @@ SEED_STAGES = {
     "RA-MNE": "signing",
     "RA-CHE": "signing",
     "IA-IOM": "signing",
-    "MP-EU": "in_force",
+    "MP-EU": "approved",  # not legally binding: approved, never in force (issue 14)
     "RA-EU": "in_force",
 }
 # Agreements whose 2016 stage the seed reports without any date.
 UNDATED_IN_SEED = ("MC-GEO", "IA-KAZ", "RA-PAK", "RA-MNE", "RA-TUR", "IP-BNL", "IP-DEU", "IP-LVA", "IP-SWE")
 # the forms a seed date takes: a day, "no later than", a month (RA-EU's opening), a span
-PRECISIONS = {"day", "not_after", "month", "between"}
+# (and "unknown": what the seeds imply but do not date, e.g. Azerbaijan's approval of RA-EU)
+PRECISIONS = {"day", "not_after", "month", "between", "unknown"}
 
 AZ_NOTE = 'Mətn razılaşdırıldı, "son" variant XİN-ə göndərildi,\nikinci sətir: şərhlər, düzəlişlər'
 AZ_REASON = 'Tərəflərin qarşılıqlı razılığı ilə, "dayandırıldı"'
@@ -236,11 +237,11 @@ def test_seed_signatures_entry_into_force_and_references(seeded, cli):
     assert rows["RA-CHE"]["signed_on"] == "2016-10-10"
     assert rows["RA-CHE"]["in_force_on"] is None
     assert rows["MP-EU"]["signed_on"] == "2013-12-05"
-    assert rows["MP-EU"]["in_force_on"] == "2014-03-06"
+    assert rows["MP-EU"]["in_force_on"] is None and rows["MP-EU"]["stage"] == "approved"
     doc = by_code(export_doc(cli))
-    into_force = [e for e in doc["MP-EU"]["events"] if e["to"] == "in_force" and e["on"] == "2014-03-06"]
-    assert len(into_force) == 1
-    assert "312" in (into_force[0]["reference"] or "")
+    approved = [e for e in doc["MP-EU"]["events"] if e["to"] == "approved" and e["on"] == "2014-03-06"]
+    assert len(approved) == 1
+    assert "312" in (approved[0]["reference"] or "")
     assert any("02/1097" in (e["reference"] or "") for e in doc["PR-RUS-ROAD"]["events"])
 
 
@@ -275,6 +276,11 @@ def test_seed_every_event_cites_its_source_and_dates_are_never_invented(seeded, 
         ("stage_change", "2013-03-12..2014-02-28", "between"),
         ("note", "2013-12-05", "day"),
         ("signature", "2014-02-28", "day"),
+        ("entry_rule", "2014-02-28", "day"),
+        ("act", "2014-04-14", "day"),
+        ("act", None, "unknown"),
+        ("act", "2014-04-14..2014-07-31", "between"),
+        ("act", "2014-07-31", "not_after"),
         ("stage_change", "2014-09-01", "day"),
         ("note", "2019-01-01", "day"),
     ]
@@ -370,7 +376,7 @@ def test_round_trip_of_the_seed_into_an_empty_database_is_byte_identical(seeded,
     other = tmp_path / "other.db"
     assert_ok(cli("--db", str(other), "init"))
     out = assert_ok(cli("--db", str(other), "import", path))
-    assert report_numbers(out) == (18, 38, 0)
+    assert report_numbers(out) == (18, 44, 0)
     assert without_hashes(export_text(cli, "--db", str(other), fmt=fmt), fmt) == without_hashes(first, fmt)
     # the other format agrees as well
     assert without_hashes(export_text(cli, "--db", str(other))) == without_hashes(export_text(cli))
@@ -385,7 +391,7 @@ def test_round_trip_with_live_history_is_byte_identical(live, cli, tmp_path, fmt
     other = tmp_path / "other.db"
     assert_ok(cli("--db", str(other), "init"))
     out = assert_ok(cli("--db", str(other), "import", str(path)))
-    assert report_numbers(out)[:2] == (19, 38 + 8)
+    assert report_numbers(out)[:2] == (19, 44 + 8)
     second = export_text(cli, "--db", str(other), fmt=fmt)
     assert without_hashes(second, fmt) == without_hashes(first, fmt)
     assert without_hashes(export_text(cli, "--db", str(other))) == without_hashes(export_text(cli))
@@ -404,7 +410,7 @@ def test_round_trip_with_live_history_is_byte_identical(live, cli, tmp_path, fmt
     assert doc["RA-PAK"]["events"][-1]["kind"] == "signature"
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(first)))
-        assert len(rows) == 38 + 8
+        assert len(rows) == 44 + 8
 
 
 # ---------------------------------------------------------------- append-only
@@ -753,7 +759,7 @@ def test_csv_control_the_unchanged_export_imports_into_an_empty_database(db, cli
     assert_ok(cli("--db", str(other), "import", str(SEED)))
     text = export_text(cli, "--db", str(other), fmt="csv")
     out = assert_ok(cli("import", write(tmp_path, "good.csv", text)))
-    assert report_numbers(out) == (18, 38, 0)
+    assert report_numbers(out) == (18, 44, 0)
 
 
 def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_imports(db, cli, tmp_path):
@@ -762,7 +768,7 @@ def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_imports(db, cli, tm
     assert_ok(cli("--db", str(other), "import", str(SEED)))
     text = export_text(cli, "--db", str(other), fmt="csv")
     out = assert_ok(cli("import", write(tmp_path, "excel.csv", "\ufeff" + text)))
-    assert report_numbers(out) == (18, 38, 0)
+    assert report_numbers(out) == (18, 44, 0)
 
 
 @pytest.mark.parametrize(

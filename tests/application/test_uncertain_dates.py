@@ -133,12 +133,12 @@ def test_as_of_says_what_is_certain_and_what_is_only_possible(vf):
 def test_as_of_before_an_uncertain_opening_is_possible_not_certain(db, cli):
     ok(cli(*VF, "--on", "<=2016-11-23", "--stage", "expert_talks", at=NOW))
     shown = _show_as_of(cli, "2016-11-22")
-    assert (shown["stage"], shown["possibly"]) == (None, "expert_talks")
+    assert (shown["stage"], shown["certainty"], shown["possibly"]) == (None, "possible", "expert_talks")
     assert shown["stage_since_label"] == "expert_talks, possibly — entered no later than 23 November 2016"
 
 
 def test_as_of_before_the_history_starts_says_so(db, cli):
     ok(cli(*VF, "--on", "2016-10-10", "--stage", "signing", at=NOW))
     shown = _show_as_of(cli, "2016-01-01")
-    assert shown["stage"] is None
+    assert (shown["stage"], shown["certainty"]) == (None, "not_yet_recorded")
     assert shown["stage_since_label"] == "not yet recorded (the history starts 2016-10-10)"

@@ -257,7 +257,7 @@ def test_the_scheduler_still_records_its_flags(staffed):
 
 
 def test_workflow_says_which_moves_need_a_head(cli):
-    assert "moves into signing, in_force, terminated need the head role" in ok(cli("workflow"))
+    assert "moves into signing, in_force, approved, terminated need the head role" in ok(cli("workflow"))
 
 
 # ------------------------------------------------------------ PostgreSQL roles
@@ -341,7 +341,7 @@ def test_a_writer_connection_appends_but_cannot_rewrite(pg_db, pg_login, cli):
         with pytest.raises(Exception, match=r"permission denied|must be owner"), engine.begin() as conn:
             conn.execute(text(statement))
     engine.dispose()
-    assert ok(cli("--db", writer, "verify")).startswith("All 18 chain(s) intact (39 events)")
+    assert ok(cli("--db", writer, "verify")).startswith("All 18 chain(s) intact (45 events)")
 
 
 def test_a_signature_in_an_import_needs_a_head_like_sign_does(staffed, cli, tmp_path):

@@ -23,10 +23,10 @@ def _lines(out: str) -> list[str]:
 
 def test_verify_reports_every_seed_chain_intact(seeded, cli):
     lines = _lines(ok(cli("verify")))
-    assert lines[0] == "All 18 chain(s) intact (38 events)."
+    assert lines[0] == "All 18 chain(s) intact (44 events)."
     assert lines[1] == "Every row matches its history, own fields included."
     assert re.fullmatch(
-        r"Root [0-9a-f]{64}@\d{4}-\d\d-\d\dT[\d:.]+\+04:00 covers 38 events of 18 agreement\(s\) recorded up to that moment\.",
+        r"Root [0-9a-f]{64}@\d{4}-\d\d-\d\dT[\d:.]+\+04:00 covers 44 events of 18 agreement\(s\) recorded up to that moment\.",
         lines[2],
     ), lines[2]
     assert len(lines) == 3
@@ -41,7 +41,7 @@ def test_live_history_keeps_its_chain_and_its_row(seeded, cli):
     ok(cli("note", "RA-TUR", "called, no answer", "--on", "2017-01-10"))
     ok(cli("ack", "RA-TUR", "--until", "2099-01-01", "--note", "waiting on the MFA"))
     out = ok(cli("verify"))
-    assert "(41 events)" in out and "Every row matches its history" in out
+    assert "(47 events)" in out and "Every row matches its history" in out
 
 
 def _attack(db: Database, *statements: str) -> None:
@@ -231,7 +231,7 @@ def test_verify_holds_one_history_at_a_time(seeded, cli):
     ok(cli("add", "AA-FIRST", *first))
     ok(cli("add", "ZZ-LAST", "--kind", "other", "--party", "ZWE", "--title-az", "Sonuncu", "--title-en", "Last"))
     result = verify(seeded)
-    assert (result.agreements, result.events, result.findings) == (20, 40, [])
+    assert (result.agreements, result.events, result.findings) == (20, 46, [])
     _attack(seeded, "UPDATE agreement_parties SET position = 5 WHERE party = 'ARM'")  # AFG first now
     assert verify(seeded).findings == ["AA-FIRST: the row says parties AFG, ARM, its history says ARM, AFG"]
 
@@ -255,7 +255,7 @@ def test_the_migration_backfills_the_same_chain(seeded, cli):
     # then covered by no history, which verify says without failing
     assert [i for i, _p, _h in after] == [i for i, _p, _h in before] and all(h for _i, _p, h in after)
     lines = _lines(ok(cli("verify")))
-    assert lines[0] == "All 18 chain(s) intact (38 events)."
+    assert lines[0] == "All 18 chain(s) intact (44 events)."
     assert "the own fields of 18 agreement(s)" in lines[1]
     # the append-only triggers are back after the backfill
     with pytest.raises(Exception, match="append-only"), seeded.engine.begin() as conn:

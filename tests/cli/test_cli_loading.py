@@ -10,6 +10,7 @@ MODULES = (
     "setup_cmds",
     "agreement_cmds",
     "move_cmds",
+    "after_cmds",
     "revise_cmds",
     "transfer_cmds",
     "stall_cmds",
@@ -17,6 +18,7 @@ MODULES = (
     "query_cmds",
     "digest_cmds",
     "user_cmds",
+    "web_cmds",
 )
 
 
@@ -38,7 +40,7 @@ def test_help_and_one_command_import_only_what_they_need():
         "from click.testing import CliRunner\n"
         "from agreements.cli import main\n"
         "r = CliRunner().invoke(main, {args})\n"
-        "print(r.exit_code, sorted(m for m in ('sqlalchemy', 'jinja2', 'apscheduler', 'babel', 'agreements.cli.digest_cmds', 'agreements.cli.query_cmds') if m in sys.modules))\n"
+        "print(r.exit_code, sorted(m for m in ('sqlalchemy', 'jinja2', 'apscheduler', 'babel', 'flask', 'waitress', 'agreements.cli.digest_cmds', 'agreements.cli.query_cmds') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe.format(args=["--help"])], capture_output=True, text=True).stdout
     assert (
@@ -47,6 +49,8 @@ def test_help_and_one_command_import_only_what_they_need():
         and "jinja2" not in out
         and "apscheduler" not in out
         and "babel" not in out
+        and "flask" not in out
+        and "waitress" not in out
     )
     out = subprocess.run([sys.executable, "-c", probe.format(args=["workflow"])], capture_output=True, text=True).stdout
     assert out.strip() == "0 []"

@@ -54,6 +54,11 @@ EVENT_COLUMNS = [
     "target",
     "correction",
     "retracted_by",
+    "party",
+    "act",
+    "received",
+    "instrument",
+    "rule",
 ]
 AZ_LABELS = {
     "draft": "layihə",

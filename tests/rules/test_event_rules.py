@@ -192,7 +192,7 @@ def test_an_import_names_the_stage_the_event_left():
         (Spec("round", open_articles=MAX_OPEN_ARTICLES + 1), "the number of open articles cannot be more than 10000"),
         (
             Spec("meeting"),
-            "unknown event kind 'meeting'; one of: opened, stage_change, round, signature, note, ack, flag, plan, correction, retraction, void",
+            "unknown event kind 'meeting'; one of: opened, stage_change, round, signature, note, ack, flag, plan, correction, retraction, void, act, entry_rule",
         ),
         (Spec("note", note="a\x00b"), "note cannot contain the NUL character (0x00)"),
         (Spec("note", actor="x" * 201), "actor is longer than 200 characters"),

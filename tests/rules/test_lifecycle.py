@@ -29,6 +29,7 @@ ALL = (
     "mfa",
     "signing",
     "in_force",
+    "approved",
     "suspended",
     "terminated",
 )
@@ -41,8 +42,9 @@ SPEC_MOVES: dict[str, set[str]] = {
     "expert_talks": {"internal_approval", "draft", "suspended", "terminated"},
     "internal_approval": {"mfa", "draft", "expert_talks", "suspended", "terminated"},
     "mfa": {"signing", "expert_talks", "draft", "suspended", "terminated"},
-    "signing": {"in_force", "draft", "expert_talks", "suspended", "terminated"},
+    "signing": {"in_force", "approved", "draft", "expert_talks", "suspended", "terminated"},
     "in_force": {"terminated"},
+    "approved": {"terminated"},  # a non-binding instrument's end (issue 14)
     "suspended": {"terminated"},  # + the stage it was suspended from
     "terminated": set(),
 }
