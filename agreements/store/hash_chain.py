@@ -151,15 +151,14 @@ def event_hash(code: str, prev_hash: str | None, values: EventFields) -> str:
     if start is not None or form is not None or target is not None or correction is not None:
         payload += ["0011", _day(start), form, target, correction]
     # 0013's columns (an act, an entry rule), likewise hashed only when set
-    # (absent from the values of a row written before 0013)
     party, act, received, instrument, rule = (
-        values.get("party"),
-        values.get("act_kind"),
-        values.get("received_on"),
-        values.get("instrument"),
-        values.get("entry_rule"),
+        values["party"],
+        values["act_kind"],
+        values["received_on"],
+        values["instrument"],
+        values["entry_rule"],
     )
-    received_from, received_form = values.get("received_from"), values.get("received_form")
+    received_from, received_form = values["received_from"], values["received_form"]
     if party is not None or act is not None or received_form is not None or instrument is not None or rule is not None:
         payload += ["0013", party, act, _day(received), _day(received_from), received_form, instrument, rule]
     return hashlib.sha256(_SEPARATOR.join(map(repr, payload)).encode("utf-8")).hexdigest()

@@ -140,6 +140,14 @@ def _values(recorded_at, stated_at=None):
         stated_recorded_at=stated_at,
         target_seq=None,
         correction=None,
+        # migration 0013's columns, unset: the event hashes as before them
+        party=None,
+        act_kind=None,
+        received_on=None,
+        received_from=None,
+        received_form=None,
+        instrument=None,
+        entry_rule=None,
     )
 
 
