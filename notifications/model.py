@@ -40,6 +40,7 @@ class ActionItem:
     stage_since_not_after: bool = False  # ...or no later than that day (the source gives no exact day)
     acknowledged_until: date | None = None
     acknowledgement: str | None = None
+    waiting_for: str | None = None  # once signed: what the entry into force waits for
 
 
 @dataclass(frozen=True)

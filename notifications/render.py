@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
+from notifications.excerpt import excerpt
 from notifications.i18n import Translator
 from notifications.model import ACK_EXPIRES, ActionItem, Digest, Movement
 from workflows.events import NOTE, OPENED, ROUND, SIGNATURE, STAGE_CHANGE
@@ -54,7 +55,15 @@ def environment():
 
 
 def _wrap(text: str, width: int = 72, indent: str = "") -> str:
-    lines = textwrap.wrap(" ".join(str(text).split()), width=width, break_long_words=False, break_on_hyphens=False)
+    """``text`` wrapped to ``width``, its own line breaks kept, continuation lines indented."""
+    lines = [
+        wrapped
+        for line in str(text).splitlines() or [""]
+        for wrapped in textwrap.wrap(
+            " ".join(line.split()), width=width, break_long_words=False, break_on_hyphens=False
+        )
+        or [""]
+    ]
     return ("\n" + indent).join(lines)
 
 
@@ -82,10 +91,16 @@ def _movement_details(t: Translator, m: Movement) -> list[str]:
     if m.outcome:
         details.append(t("outcome", outcome=m.outcome))
     if m.note:
-        details.append(m.note)
+        details.append(_shortened(t, m.note))
     if m.reference:
         details.append(t("reference", reference=m.reference))
     return details
+
+
+def _shortened(t: Translator, text: str) -> str:
+    """A long note as its first lines and "…", with the count of the words left out."""
+    shown, cut = excerpt(text)
+    return shown + (" " + t("cut", n=cut) if cut else "")
 
 
 def _when(t: Translator, m: Movement) -> str:
@@ -118,9 +133,10 @@ def _action_row(t: Translator, item: ActionItem) -> dict:
         "days": t("days_of", days=item.working_days, threshold=item.threshold) if item.working_days is not None else "",
         "level": item.level,
         "level_text": t.level(item.level),
-        "move": t("awaiting_counterpart") if item.awaiting_counterpart else t.holder(item.awaiting),
+        "move": (t("awaiting_counterpart") if item.awaiting_counterpart else t.holder(item.awaiting))
+        + (f" ({item.waiting_for})" if item.waiting_for else ""),
         "until": t.date(item.acknowledged_until),
-        "note": item.acknowledgement or "",
+        "note": _shortened(t, item.acknowledgement) if item.acknowledgement else "",
     }
 
 

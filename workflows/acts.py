@@ -51,6 +51,7 @@ COMMITTEE_NOTIFICATION = "committee_notification"
 WITHDRAWAL = "withdrawal"
 REGISTRATION = "registration"
 PUBLICATION = "publication"
+AUTHORITIES_LIST = "authorities_list"
 
 #: the kinds of act, with their words in English and Azerbaijani
 ACT_LABELS: dict[str, tuple[str, str]] = {
@@ -70,6 +71,10 @@ ACT_LABELS: dict[str, tuple[str, str]] = {
     WITHDRAWAL: ("withdrawal or denunciation", "çıxma və ya denonsasiya"),
     REGISTRATION: ("registration with the UN Secretariat", "BMT Katibliyində qeydiyyat"),
     PUBLICATION: ("publication", "dərc"),
+    AUTHORITIES_LIST: (
+        "exchange of the lists of competent authorities",
+        "səlahiyyətli orqanların siyahılarının mübadiləsi",
+    ),
 }
 ACT_KINDS: tuple[str, ...] = tuple(ACT_LABELS)
 #: a party's consent to be bound: what its notification reports complete

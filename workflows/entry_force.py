@@ -97,6 +97,14 @@ class Blocked:
 
     waiting_for: tuple[Blocker, ...]
 
+    @property
+    def on_counterpart(self) -> bool:
+        """Whether only other parties' acts are awaited: the move is theirs,
+        not Azerbaijan's (no act of AZE, no other agreement; a rule not yet
+        recorded is a gap in the record, nobody's move)."""
+        moves = [b for b in self.waiting_for if b.what != "rule"]
+        return bool(moves) and all(b.party not in (None, AZE) for b in moves)
+
     def sentence(self, locale: str = "en") -> str:
         listed = "; ".join(b.label(locale) for b in self.waiting_for)
         return f"gözlənilir: {listed}" if locale == AZ else f"waiting for: {listed}"

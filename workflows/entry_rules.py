@@ -1,5 +1,6 @@
 """The entry-into-force rules as data: their names, their text
-(``NAME[:N][;after=CODE][;committee][;binding|;non-binding]``), their words
+(``NAME[:N][;after=CODE][;committee][;binding|;non-binding][;term=Y]
+[;notice=M][;renewal=automatic][;exit=N(m|d)]``), their words
 in English and Azerbaijani, and each rule as a function of a day. Pure;
 :mod:`workflows.entry_force` computes the date from them and the acts.
 """
@@ -60,6 +61,10 @@ class Rule:
     after: str | None = None
     committee: bool = False
     binding: bool | None = None
+    term_years: int | None = None  # a fixed term, from entry into force
+    notice_months: int | None = None  # notice to prevent renewal, months before expiry
+    renewal: bool = False  # renewed automatically for the same term unless notice is given
+    exit_notice: str | None = None  # termination or suspension takes effect after it: "6m", "30d", "0d"
 
     def text(self) -> str:
         """The canonical text stored and written to files (:func:`parse_rule` reads it)."""
@@ -70,6 +75,10 @@ class Rule:
             parts.append("committee")
         if self.binding is not None:
             parts.append("binding" if self.binding else "non-binding")
+        parts += [f"term={self.term_years}"] if self.term_years else []
+        parts += [f"notice={self.notice_months}"] if self.notice_months else []
+        parts += ["renewal=automatic"] if self.renewal else []
+        parts += [f"exit={self.exit_notice}"] if self.exit_notice else []
         return ";".join(parts)
 
     def describe(self, locale: str = "en") -> str:
@@ -108,10 +117,41 @@ class Rule:
         return ", ".join([base, *extra])
 
 
-def parse_rule(text: str, after: str | None = None, committee: bool = False, binding: bool | None = None) -> Rule:
+def _terms(options: list[str]) -> tuple[dict[str, object], list[str]]:
+    """The term options among a rule's (term=Y, notice=M, renewal=automatic,
+    exit=N(m|d)), and the others."""
+    found: dict[str, object] = {}
+    rest = []
+    for option in options:
+        key, _, value = option.partition("=")
+        if key in ("term", "notice"):
+            if not value.isdigit() or not 1 <= int(value) <= 99:
+                raise BadInput(f"{key}= takes a number from 1 to 99 ({'years' if key == 'term' else 'months'})")
+            found["term_years" if key == "term" else "notice_months"] = int(value)
+        elif option == "renewal=automatic":
+            found["renewal"] = True
+        elif key == "exit":
+            if not (value[:-1].isdigit() and value[-1:] in ("m", "d") and int(value[:-1]) <= 999):
+                raise BadInput(f"exit= takes a notice period such as 6m (months) or 30d (days), not {value!r}")
+            found["exit_notice"] = value
+        else:
+            rest.append(option)
+    return found, rest
+
+
+def parse_rule(
+    text: str,
+    after: str | None = None,
+    committee: bool = False,
+    binding: bool | None = None,
+    terms: str | None = None,
+) -> Rule:
     """A rule from its text (:meth:`Rule.text`), with the options given apart
-    (``--after``, ``--committee``, ``--binding``) added to those in the text."""
+    (``--after``, ``--committee``, ``--binding``; ``terms``, more options as
+    text) added to those in the text."""
     parts = [p.strip() for p in (text or "").strip().split(";")]
+    found, options = _terms(parts[1:] + [p.strip() for p in (terms or "").split(";") if p.strip()])
+    parts = parts[:1] + options
     head, _, number = parts[0].partition(":")
     head = head.lower()
     if head not in RULES:
@@ -136,7 +176,9 @@ def parse_rule(text: str, after: str | None = None, committee: bool = False, bin
             )
     if binding is False and head != NO_CLAUSE:
         raise BadInput("a non-binding instrument does not enter into force: its rule is `none`")
-    return Rule(head, n, normalise_code(after) if after else None, committee, binding)
+    if found.get("renewal") and not found.get("term_years"):
+        raise BadInput("renewal=automatic needs a fixed term (term=YEARS)")
+    return Rule(head, n, normalise_code(after) if after else None, committee, binding, **found)  # type: ignore[arg-type]
 
 
 def is_binding(kind: str, rule_text: str | None) -> bool:
@@ -152,14 +194,14 @@ def is_binding(kind: str, rule_text: str | None) -> bool:
 # --------------------------------------------------------------------------- the date
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _first_of_month(day: date, months: int) -> date:
-    return _add_months(day.replace(day=1), months)
+    return add_months(day.replace(day=1), months)
 
 
 def day_function(rule: Rule) -> Callable[[date], date]:
@@ -170,7 +212,7 @@ def day_function(rule: Rule) -> Callable[[date], date]:
     if rule.name == FIRST_OF_MONTH:
         return lambda d: _first_of_month(d, n)
     if rule.name == PERIOD_THEN_FIRST:
-        return lambda d: _first_of_month(_add_months(d, n), 1)
+        return lambda d: _first_of_month(add_months(d, n), 1)
     return lambda d: d
 
 

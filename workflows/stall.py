@@ -38,6 +38,10 @@ LEVELS = (OVERDUE, CRITICAL)
 CLEARED = "cleared"
 ACKNOWLEDGED = "acknowledged"
 COUNTERPART = "counterpart"
+# A flag event of another sort: the day an agreement should have entered into
+# force by the date its rule computes and is not recorded so. It is no stall
+# flag (it leaves the last stall flag as it was).
+ENTRY_DUE = "entry_into_force_due"
 
 # Working days a stage may last before it is flagged.
 DEFAULT_THRESHOLDS: Mapping[str, int] = MappingProxyType(

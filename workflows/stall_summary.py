@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from workflows.calendar import CountsWorkingDays
 from workflows.chronology import DAY, UNKNOWN, EventLike, Standing, standing_on
 from workflows.events import ACK, FLAG, ROUND, STAGE_EVIDENCE_KINDS, SUBSTANTIVE_KINDS
-from workflows.stall import ClockEvent, StallFlag, StallPolicy, assess_events
+from workflows.stall import ENTRY_DUE, ClockEvent, StallFlag, StallPolicy, assess_events
 
 # ``last_event_on``: the latest date of any dated event; ``undated_events``:
 # how many have no date (the others assume none); ``last_substantive_on``: the
@@ -98,7 +98,7 @@ def fold_event(summary: Any, event: FoldedEvent, previous_awaiting: str | None) 
         summary.ack_until = event.occurred_until
         summary.ack_note = event.note
         summary.ack_max_until = _later(summary.ack_max_until, event.occurred_until)
-    elif kind == FLAG:
+    elif kind == FLAG and event.outcome != ENTRY_DUE:
         summary.last_flag = event.outcome
 
 
@@ -158,7 +158,7 @@ def judge_history(
     for event in known:
         if event.kind == ACK and event.occurred_until and event.occurred_until >= day:
             ack = event
-        elif event.kind == FLAG:
+        elif event.kind == FLAG and event.outcome != ENTRY_DUE:
             last_flag = event.outcome
     return Judged(
         standing,

@@ -23,6 +23,7 @@ import click
 from agreements import __version__
 from agreements.clock import wall_time
 from workflows.errors import DomainError
+from workflows.locales import LOCALES
 
 DEBUG_ENV = "AGREEMENTS_DEBUG"
 
@@ -49,13 +50,13 @@ class Edges:
 
 @dataclass
 class App:
-    """What every command gets: the database (opened on first use), the
-    configuration, the clock and the actor."""
+    """What every command gets: the database (opened on first use), the configuration, the clock, the actor."""
 
     db_option: str | None
     config_option: str | None = None
     time_source: Callable[[], datetime] = wall_time
     login_source: Callable[[], str] = os_login
+    lang_option: str | None = None
     _db: Any = field(default=None, repr=False)
     _config: Any = field(default=None, repr=False)
 
@@ -86,6 +87,11 @@ class App:
             self.config  # noqa: B018 -- read for its check
             self._db = Database(resolve_db_url(self.db_option))
         return self._db
+
+    def language(self) -> str:
+        """The language of the output: the global --lang, else $AGREEMENTS_LANG, else English."""
+        chosen = (self.lang_option or os.environ.get("AGREEMENTS_LANG") or "").lower()
+        return chosen if chosen in LOCALES else "en"
 
     def actor(self, option: str | None) -> str:
         """Who acts: the database login (PostgreSQL) or the OS login (SQLite);
@@ -309,6 +315,8 @@ DB_HELP = (
     "file agreements.db in your data directory (e.g. ~/.local/share/agreements/)."
 )
 
+LANG_HELP = "Output language, before or after the command (default: $AGREEMENTS_LANG, else en). Example: --lang az"
+
 CONFIG_HELP = (
     "Configuration file (TOML). Default: $AGREEMENTS_CONFIG, else config.toml in "
     "your config directory (e.g. ~/.config/agreements/); none = defaults."
@@ -318,9 +326,10 @@ CONFIG_HELP = (
 @click.group(cls=AgreementsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", "db_option", metavar="URL|PATH", help=DB_HELP)
 @click.option("--config", "config_option", metavar="FILE", help=CONFIG_HELP)
+@click.option("--lang", "lang_option", type=click.Choice(LOCALES, case_sensitive=False), help=LANG_HELP)
 @click.version_option(__version__, prog_name="agreements")
 @click.pass_context
-def main(ctx: click.Context, db_option: str | None, config_option: str | None) -> None:
+def main(ctx: click.Context, db_option: str | None, config_option: str | None, lang_option: str | None) -> None:
     """Track bilateral agreements through their lifecycle, with an exact,
     append-only negotiation history.
 
@@ -339,14 +348,14 @@ def main(ctx: click.Context, db_option: str | None, config_option: str | None) -
       agreements help advance
 
     \b
-    Shell completion (commands, agreement codes, stages, counterparts):
-      eval "$(_AGREEMENTS_COMPLETE=bash_source agreements)"   in ~/.bashrc
-      (zsh_source in ~/.zshrc; fish_source for fish)
+    Shell completion (codes, stages, counterparts): in ~/.bashrc
+      eval "$(_AGREEMENTS_COMPLETE=bash_source agreements)"   (zsh_source, fish_source)
     """
     # a caller may hand in the time source as ``obj`` (``main(obj=source)``):
     # simulations and tests run the real commands on a clock they control
     edges = ctx.obj if isinstance(ctx.obj, Edges) else Edges(ctx.obj) if callable(ctx.obj) else Edges()
-    ctx.obj = AgreementsGroup.app = App(db_option, config_option, edges.time_source, edges.login_source)
+    lang = lang_option and lang_option.lower()
+    ctx.obj = AgreementsGroup.app = App(db_option, config_option, edges.time_source, edges.login_source, lang)
 
 
 # Each command's module is imported only when that command runs (or for
@@ -369,6 +378,7 @@ COMMANDS: dict[str, str] = {
     "note": "move_cmds:note",
     "act": "after_cmds:act",
     "entry-rule": "after_cmds:entry_rule",
+    "obligations": "after_cmds:obligations",
     "correct": "revise_cmds:correct",
     "retract": "revise_cmds:retract",
     "void": "revise_cmds:void",

@@ -141,81 +141,105 @@ def list_(app, stage, party, kind, as_of, known_on, include_void, fmt, lang) -> 
     # as of a day, each answer says how sure it is (certain, possible, not yet recorded)
     columns = (*LIST_COLUMNS, "certainty", "possibly", "stage_since_label") if as_of else LIST_COLUMNS
     if not output.emit_data(rows, fmt, columns):
+        from agreements.cli import phrases
+        from workflows.locales import gettext_for
+        from workflows.short_titles import short_title
+
+        _ = gettext_for(lang)
         for row in rows:
             row["stage_text"] = output.stage_text(row["stage"], lang)
-            row["since_text"] = output.since_text(row, lang)
-            row["title"] = output.shorten(row["title_az" if lang == "az" else "title_en"], 60)
+            row["since_text"] = phrases.since_text(row, lang)
+            row["awaiting_text"] = phrases.holder_text(row["awaiting"], lang) if row["awaiting"] else ""
+            row["title"] = short_title(row["parties"], phrases.kind_text(row["kind"], lang))
         click.echo(
             output.table(
                 rows,
                 [
-                    ("code", "code"),
-                    ("stage_text", "stage"),
-                    ("since_text", "since"),
-                    ("awaiting", "awaiting"),
-                    ("parties", "counterparts"),
-                    ("title", "title"),
+                    ("code", _("code")),
+                    ("stage_text", _("stage")),
+                    ("since_text", _("since")),
+                    ("awaiting_text", _("awaiting")),
+                    ("title", _("title")),  # the short title names the counterparts
                 ],
-                wrap={"parties": 24},
             )
         )
         uncertain = sum(1 for row in rows if row["stage"] is None)
-        click.echo(
-            f"{len(rows) - uncertain} agreement(s)"
-            + (f" as of {as_of.isoformat()}" if as_of else "")
-            + (f"; {uncertain} possibly begun or not yet recorded by then" if uncertain else "")
-        )
+        click.echo(phrases.count_line(len(rows) - uncertain, uncertain, as_of.isoformat() if as_of else None, lang))
 
 
 def _print_agreement(agreement: dict, lang: str) -> None:
+    from agreements.cli import phrases
+    from workflows.locales import gettext_for
+
+    _ = gettext_for(lang)
     title = output.printable(agreement["title_az"] if lang == "az" else agreement["title_en"])
     other = output.printable(agreement["title_en"] if lang == "az" else agreement["title_az"])
-    lines = [
-        f"{agreement['code']}  {title}",
-        f"  {other}",
-    ]
+    fields: list[tuple[str, str]] = []
     if agreement.get("as_of"):
-        lines.append(f"  as of:        {agreement['as_of']}")
-    lines += [
-        f"  kind:         {agreement['kind']}",
-        f"  counterparts: {', '.join(agreement['parties'])}",
-        f"  stage:        {output.stage_text(agreement['stage'], lang)} since {output.since_text(agreement, lang)}"
-        if agreement["stage"]
-        else f"  stage:        unknown: {agreement['stage_since_label']}",
-        f"  awaiting:     {agreement['awaiting'] or '-'}",
+        fields.append((_("as of"), agreement["as_of"]))
+    fields += [
+        (_("kind"), phrases.kind_text(agreement["kind"], lang)),
+        (_("counterparts"), ", ".join(agreement["parties"])),
+        (
+            _("stage"),
+            _("{stage} since {day}").format(
+                stage=output.stage_text(agreement["stage"], lang), day=phrases.since_text(agreement, lang)
+            )
+            if agreement["stage"]
+            else _("unknown: {why}").format(why=phrases.since_text(agreement, lang)),
+        ),
+        (_("awaiting"), phrases.holder_text(agreement["awaiting"], lang)),
     ]
     for key, label in (
-        ("suspended_from", "suspended from"),
-        ("signed_on", "signed on"),
-        ("in_force_on", "in force since"),
-        ("parent", "implements"),
-        ("officer", "officer"),
+        ("suspended_from", _("suspended from")),
+        ("signed_on", _("signed on")),
+        ("in_force_on", _("in force since")),
+        ("parent", _("implements")),
+        ("officer", _("officer")),
     ):
         if agreement.get(key):
-            lines.append(f"  {label + ':':<13} {output.printable(str(agreement[key]))}")
-    lines += output.after_signature_lines(agreement, lang)
+            value = str(agreement[key])
+            fields.append((label, output.stage_text(value, lang) if key == "suspended_from" else value))
+    fields += output.after_signature_fields(agreement, lang)
+    width = max(len(label) for label, _value in fields)
+    lines = [output.fit(f"{agreement['code']}  {title}"), output.fit(f"  {other}")]
+    lines += [
+        output.fit(f"  {phrases.label(label, width)} {output.printable(value)}", " " * (width + 4))
+        for label, value in fields
+    ]
     click.echo("\n".join(lines))
 
 
 def _print_events(events: list[dict], lang: str) -> None:
+    from workflows.locales import gettext_for
+
+    _ = gettext_for(lang)
     for event in events:
         output.describe_event(event, lang)
-    click.echo(
-        output.table(
-            events,
-            [
-                ("seq", "#"),
-                ("when", "date"),
-                ("kind", "event"),
-                ("what", "stage"),
-                ("place", "place"),
-                ("awaiting", "awaiting"),
-                ("actor", "by"),
-                ("details", "details"),
-            ],
-            wrap={"details": 60, "what": 34},
-        )
-    )
+    columns = [
+        ("seq", "#"),
+        ("when", _("date")),
+        ("kind_text", _("event")),
+        ("what", _("stage")),
+        ("place", _("place")),
+        ("awaiting_text", _("awaiting")),
+        ("actor", _("by")),
+        ("details", _("details")),
+    ]
+    text = output.table(events, columns, wrap={"details": 60, "what": 34})
+    limit = output.terminal_width()
+    if limit is not None and max(map(len, text.splitlines()), default=0) > limit:
+        # too narrow a terminal for eight columns: the place and whose move lead the details
+        for event in events:
+            told = [
+                _("at {place}").format(place=event["place"]) if event.get("place") else "",
+                _("awaiting {holder}").format(holder=event["awaiting_text"]) if event.get("awaiting_text") else "",
+                event["details"],
+            ]
+            event["details"] = " | ".join(part for part in told if part)
+        kept = [c for c in columns if c[0] not in ("place", "awaiting_text")]
+        text = output.table(events, kept, wrap={"details": 60, "what": 34})
+    click.echo(text)
 
 
 def _order_option(f):
@@ -263,7 +287,17 @@ def show(app, code, as_of, known_on, order, fmt, lang) -> None:
     click.echo("")
     _print_events(events[-5:], lang)
     if len(events) > 5:
-        click.echo(f"({len(events) - 5} earlier entries: agreements history {agreement['code']})")
+        from workflows.locales import ngettext_for
+
+        earlier = len(events) - 5
+        ngettext = ngettext_for(lang)
+        click.echo(
+            ngettext(
+                "({n} earlier entry: agreements history {code})",
+                "({n} earlier entries: agreements history {code})",
+                earlier,
+            ).format(n=earlier, code=agreement["code"])
+        )
 
 
 @click.command()

@@ -127,12 +127,26 @@ def format_option(*choices: str):
     )
 
 
+LANG_HELP = (
+    "Language of the output: az or en. Default: the global --lang, else $AGREEMENTS_LANG, else en. Example: --lang az"
+)
+
+
+def _chosen_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    """The command's --lang, else the language the ``agreements`` group chose."""
+    if value:
+        return value
+    from agreements.cli import App
+
+    app = ctx.find_object(App)
+    return app.language() if app is not None else "en"
+
+
 def lang_option(f):
     return click.option(
         "--lang",
-        type=click.Choice(LOCALES),
-        envvar="AGREEMENTS_LANG",
-        default="en",
-        show_default=True,
-        help="Language of titles and stage names ($AGREEMENTS_LANG).",
+        type=Choice(LOCALES),
+        default=None,
+        callback=_chosen_lang,
+        help=LANG_HELP,
     )(f)

@@ -72,14 +72,126 @@ def shorten(text: str | None, width: int) -> str:
 def table(
     rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], wrap: dict[str, int] | None = None
 ) -> str:
+    """``rows`` as a plain table: cells longer than ``wrap`` says wrapped at
+    spaces, then the widest columns narrowed until the table fits the
+    terminal (``terminal_width``); a word (a code, a date) is never cut."""
     from tabulate import tabulate
 
+    if not rows:
+        return "(none)"
     headers = [title for _key, title in columns]
     body = [[_cell(row.get(key)) for key, _title in columns] for row in rows]
     widths = [(wrap or {}).get(key) for key, _title in columns]
-    if not body:
-        return "(none)"
-    return tabulate(body, headers=headers, tablefmt="simple", maxcolwidths=widths, disable_numparse=True)
+    body = [[_wrapped(cell, width) for cell, width in zip(line, widths, strict=True)] for line in body]
+    limit = terminal_width()
+    if limit is not None:
+        free = {i for i, width in enumerate(widths) if width is not None}
+        body, headers = _fitted(body, headers, limit, free)
+    return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+GAP = 2  # the spaces between two columns of a "simple" table
+HEADER_PAD = 2  # tabulate's MIN_PADDING: a header is that much narrower than its column
+FREE_LEAST = 16  # the narrowest a column of free text (notes, details) becomes: a date in words still fits
+
+
+def terminal_width() -> int | None:
+    """How wide a table may be: $COLUMNS when set, else the terminal's width;
+    None (no limit) when the output is not a terminal."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.strip().isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+# the dates written in words, kept on one line: "31 December 2016",
+# "December 2016", "2016-cı ilin dekabrın 31-dək", "2016-cı ilin noyabrın 24-dən dekabrın 31-dək"
+DATE_WORDS = re.compile(
+    r"\d{1,2} [^\W\d_]+ \d{4}|[A-Z][a-z]+ \d{4}"
+    r"|\d{4}-[^\W\d_]+ ilin|[^\W\d_]+ \d{1,2}-[^\W\d_]+|[^\W\d_]+ ayı"
+)
+NBSP = "\xa0"  # not a place to break (textwrap breaks at ASCII whitespace only)
+
+
+def _wrapped(text: str, width: int | None, free: bool = False) -> str:
+    """``text`` wrapped at spaces to ``width``; a longer word, or a date in words, stays whole."""
+    if width is None or all(len(line) <= width for line in text.split("\n")):
+        return text
+    text = text.replace("\n", " ")  # a cell has no line breaks of its own (``printable``): only earlier wrapping
+    if NBSP in text:  # a character of the record: keep it as it is, wrap at other spaces
+        return _plain_wrap(text, width, free)
+    kept = DATE_WORDS.sub(lambda m: m.group().replace(" ", NBSP), text)
+    return _plain_wrap(kept, width, free).replace(NBSP, " ")
+
+
+def _plain_wrap(text: str, width: int, free: bool = False) -> str:
+    """Wrapped at spaces; in ``free`` text (notes, details) a word longer than
+    the column (a long path or address) is broken too."""
+    import textwrap
+
+    words = text.split(" ")
+    if free and any(len(w) > width for w in words):
+        text = " ".join(w if len(w) <= width else _broken(w.replace(NBSP, " "), width) for w in words)
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
+
+
+def _broken(word: str, width: int) -> str:
+    """A word (or a date in words) too long for a column of free text, in pieces that fit."""
+    if " " in word:
+        return word
+    return " ".join(word[i : i + width] for i in range(0, len(word), width))
+
+
+def fit(text: str, indent: str = "  ") -> str:
+    """A line of text output wrapped to the terminal's width (``terminal_width``),
+    its continuation lines indented; whole when there is no limit."""
+    limit = terminal_width()
+    if limit is None or len(text) <= limit:
+        return text
+    kept = DATE_WORDS.sub(lambda m: m.group().replace(" ", NBSP), text)
+    import textwrap
+
+    lines = textwrap.wrap(kept, limit, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines).replace(NBSP, " ")
+
+
+def _span(cells: Sequence[str]) -> tuple[int, int]:
+    """The width of a column and the least it may be narrowed to (its longest word or date)."""
+    lines = [
+        DATE_WORDS.sub(lambda m: m.group().replace(" ", NBSP), line) for cell in cells for line in cell.split("\n")
+    ]
+    return max(map(len, lines), default=0), max((len(w) for line in lines for w in line.split(" ")), default=0)
+
+
+def _fitted(body: list[list[str]], headers: list[str], limit: int, free: set[int]) -> tuple[list[list[str]], list[str]]:
+    """Narrow the widest narrowable columns until the table fits ``limit``
+    (the ``free`` text columns down to FREE_LEAST, their long words broken)."""
+    count = len(headers)
+    spans = []
+    for i in range(count):
+        width, least = _span([line[i] for line in body])
+        head, head_least = _span([headers[i]])  # tabulate pads a header by HEADER_PAD
+        width, least = max(width, head + HEADER_PAD), max(least, head_least + HEADER_PAD)
+        spans.append((width, min(least, FREE_LEAST) if i in free else least))
+    widths = [width for width, _least in spans]
+    excess = sum(widths) + GAP * (count - 1) - limit
+    while excess > 0:
+        narrowable = [i for i in range(count) if widths[i] > spans[i][1]]
+        if not narrowable:
+            break  # only whole words left: wider than the terminal rather than cut
+        widest = max(narrowable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    changed = [i for i in range(count) if widths[i] < spans[i][0]]
+    for i in changed:
+        headers[i] = _wrapped(headers[i], widths[i] - HEADER_PAD)
+        for line in body:
+            line[i] = _wrapped(line[i], widths[i], i in free)
+    return body, headers
 
 
 def _cell(value: Any) -> str:
@@ -128,21 +240,24 @@ def stage_text(name: str | None, lang: str) -> str:
 
 
 def since_text(row: dict[str, Any], lang: str) -> str:
-    """The day a row's stage began, in ``lang`` (its words in Azerbaijani
-    for ``az``; the rest of the label as the read gave it)."""
-    label = row["stage_since_label"]
-    if lang != "az" or not row.get("stage") or not row.get("stage_since_precision"):
-        return label
-    _date, sep, rest = label.partition("; ")
-    day = shown(row["stage_since"], row["stage_since_precision"], row.get("stage_since_earliest"), lang)
-    return day + sep + rest
+    """The day a row's stage began, in ``lang`` (agreements.cli.phrases)."""
+    from agreements.cli.phrases import since_text as phrase
+
+    return phrase(row, lang)
 
 
 def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True) -> None:
-    """Add the table columns ``when``, ``what`` and ``details`` to an event row."""
+    """Add the table columns ``when``, ``what``, ``details``, ``kind_text``
+    and ``awaiting_text`` to an event row, in ``lang``."""
+    from agreements.cli.phrases import event_kind_text, holder_text
+    from workflows.locales import gettext_for
+
+    _ = gettext_for(lang)
     # a round's span is written with a dash: ".." is the form of a date known only to lie between two days
     day = event["date_label"] if lang != "az" else shown(event["on"], event["date_precision"], event["earliest"], lang)
     event["when"] = day + (f" – {event['until']}" if event["until"] else "")
+    event["kind_text"] = event_kind_text(event.get("kind"), lang)
+    event["awaiting_text"] = holder_text(event["awaiting"], lang) if event.get("awaiting") else ""
     original = event.get("original") or {}
     if "on" in original or "until" in original:
         event["when"] += " *"  # corrected: the original stays in the details and in JSON
@@ -153,27 +268,35 @@ def describe_event(event: dict[str, Any], lang: str, open_articles: bool = True)
     if event.get("act"):
         event["what"] = f"{event['party']} {_act_words(event['act'], lang)}"
     elif event.get("rule"):
-        event["what"] = "entry rule" if lang != "az" else "qüvvəyəminmə qaydası"
+        event["what"] = _("entry rule")
     if event.get("retracted_by"):
-        event["what"] = f"RETRACTED (#{event['retracted_by']}) {event['what']}".rstrip()
+        event["what"] = (_("RETRACTED (#{seq})").format(seq=event["retracted_by"]) + " " + event["what"]).rstrip()
     details = [event[k] for k in ("what_done", "outcome", "note", "reason") if event.get(k)]
     if event.get("rule"):
         details.insert(0, event["rule"])
     if event.get("received"):
-        received = shown_received(event, lang)
-        details.append(f"alınıb: {received}" if lang == "az" else f"received {received}")
+        details.append(_("received {day}").format(day=shown_received(event, lang)))
     if event.get("instrument"):
         details.append(event["instrument"])
     if original:
-        was = "; ".join(f"{k} was {v if v is not None else 'empty'}" for k, v in original.items() if k != "earliest")
-        details.append(f"corrected by #{', #'.join(map(str, event['corrected_by']))}: {was}")
+        was = "; ".join(
+            _("{field} was {value}").format(field=k, value=v if v is not None else _("empty"))
+            for k, v in original.items()
+            if k != "earliest"
+        )
+        seqs = ", #".join(map(str, event["corrected_by"]))
+        details.append(_("corrected by #{seqs}: {was}").format(seqs=seqs, was=was))
     if open_articles and event["open_articles"] is not None:
-        details.append(f"open articles: {event['open_articles']}")
+        details.append(_("open articles: {n}").format(n=event["open_articles"]))
     if event["reference"]:
-        details.append(f"ref: {event['reference']}")
+        details.append(_("ref: {reference}").format(reference=event["reference"]))
     if event.get("stated_actor") or event.get("stated_recorded_at"):
         stated = ", ".join(x for x in (event.get("stated_actor"), event.get("stated_recorded_at")) if x)
-        details.append(f"imported by {event['actor']} at {event['recorded_at']}; the file states {stated}")
+        details.append(
+            _("imported by {actor} at {moment}; the file states {stated}").format(
+                actor=event["actor"], moment=str(event["recorded_at"]).replace("T", " "), stated=stated
+            )
+        )
     event["details"] = " | ".join(details)
 
 
@@ -192,38 +315,38 @@ def shown_received(event: dict[str, Any], lang: str) -> str:
     return parse_when(event["received"]).label(lang)
 
 
-def after_signature_lines(agreement: dict[str, Any], lang: str) -> list[str]:
-    """``show``'s lines after signature: the entry-into-force rule, and the
-    expected date or what it waits for, in ``lang``."""
-    lines = []
+def after_signature_fields(agreement: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """``show``'s labelled lines after signature: the entry-into-force rule,
+    and the expected date or what it waits for, in ``lang``."""
+    from workflows.locales import gettext_for
+
+    _ = gettext_for(lang)
+    fields = []
     rule = agreement.get("entry_rule_az" if lang == "az" else "entry_rule_en")
     if rule:
-        lines.append(f"  {'entry rule:':<13} {rule}")
+        fields.append((_("entry rule"), rule))
     if agreement.get("binding") is False:
-        lines.append(
-            f"  {'binding:':<13} "
-            + ("yox: təsdiq edilir, qüvvəyə minmir" if lang == "az" else "no: it is approved, never in force")
-        )
+        fields.append((_("binding"), _("no: it is approved, never in force")))
     entry = agreement.get("entry_into_force")
     if entry and entry["status"] != "in_force":
-        lines.append(f"  {'entry:':<13} {entry['sentence_az' if lang == 'az' else 'sentence_en']}")
-    return lines
-
-
-PARTY_COLUMNS = (
-    ("party", "party", "tərəf"),
-    ("signature", "signature", "imzalanma"),
-    ("approval", "approval", "təsdiq"),
-    ("notification_sent", "notification sent", "bildiriş göndərilib"),
-    ("notification_received", "received", "alınıb"),
-    ("in_force", "in force", "qüvvəyə minib"),
-    ("notes", "notes", "qeydlər"),
-)
+        fields.append((_("entry"), entry["sentence_az" if lang == "az" else "sentence_en"]))
+    return fields
 
 
 def parties_table(rows: Sequence[dict[str, Any]], lang: str) -> str:
     """``show``'s table of each party's acts."""
-    columns = [(key, az if lang == "az" else en) for key, en, az in PARTY_COLUMNS]
+    from workflows.locales import gettext_for
+
+    _ = gettext_for(lang)
+    columns = [
+        ("party", _("party")),
+        ("signature", _("signature")),
+        ("approval", _("approval")),
+        ("notification_sent", _("notification sent")),
+        ("notification_received", _("received")),
+        ("in_force", _("in force")),
+        ("notes", _("notes")),
+    ]
     return table(
         rows, columns, wrap={"approval": 36, "notes": 40, "notification_sent": 24, "notification_received": 24}
     )

@@ -254,6 +254,7 @@ def pipeline(app, as_of, fmt) -> None:
     if as_of:
         click.echo(f"as of {as_of.isoformat()}")
     click.echo(output.table(rows, [(c, c) for c in columns]))
+    click.echo("".join(f"{w['code']}: {w['sentence_en']}\n" for w in data["entry_into_force"]), nl=False)
     if as_of:
         click.echo(
             f"possibly: in that stage by then, as far as its dates tell, not certainly; "

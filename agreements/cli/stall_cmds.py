@@ -22,6 +22,7 @@ STALL_COLUMNS = (
     "awaiting_counterpart",
     "acknowledged_until",
     "acknowledgement",
+    "waiting_for",
 )
 
 
@@ -56,6 +57,8 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
         row["stage_text"] = output.stage_text(row["stage"], lang)
         row["days"] = f"{row['working_days']}/{row['threshold']}"
         row["move"] = "awaiting counterpart" if row["awaiting_counterpart"] else (row["awaiting"] or "")
+        if row["waiting_for"]:  # once signed: who the entry into force waits for
+            row["move"] = row["waiting_for_az" if lang == "az" else "waiting_for"]
         row["ack"] = f"until {row['acknowledged_until']}" if row["acknowledged_until"] else ""
     columns = [
         ("code", "code"),
@@ -71,7 +74,9 @@ def stalled(app, as_of, include_all, fmt, lang) -> None:
     click.echo(output.table(rows, columns))
     for row in rows:  # where the stage's entry is known only within bounds, say which bound counts
         if row["clock_counts_from"] and row["clock_counts_from"].startswith("the latest day"):
-            click.echo(f"{row['code']}: working days counted from {row['clock_from']}, {row['clock_counts_from']}.")
+            click.echo(
+                output.fit(f"{row['code']}: working days counted from {row['clock_from']}, {row['clock_counts_from']}.")
+            )
     click.echo(f"{len(rows)} stalled agreement(s) as of {(as_of or app.clock.today()).isoformat()}")
 
 

@@ -6,8 +6,11 @@ The digest of week W (e.g. ``2026-W48``) is the one sent on W's Monday:
   stall policy, read by ``agreements.reads.stalled``), acknowledged ones apart;
 - **moved last week**: stage changes, rounds, signatures and notes dated in
   the week before (Monday to Sunday);
-- **coming up**: planned dates (``agreements plan``) and acknowledgements that
-  expire, from that Monday for ``digest.horizon_days`` (14) days;
+- **coming up**: planned dates (``agreements plan``), acknowledgements that
+  expire, the entry-into-force dates computed from the parties' acts
+  (``workflows.entry_force``) and the open obligations due
+  (``workflows.obligations``), from that Monday for ``digest.horizon_days``
+  (14) days;
 - **pipeline**: how many agreements stand in each stage on that Monday;
 - **the anchor** (in the footer): the root of every chain as recorded when
   that Monday began in the configured zone (``agreements.reads.anchor``), so
@@ -40,14 +43,22 @@ from sqlalchemy.orm import Session, aliased
 from agreements.digest.iso_week import parse_week
 from agreements.digest.recipients import Follows, follows
 from agreements.reads.anchor import root_line
+from agreements.reads.obligations import all_obligations
 from agreements.reads.stalled import Stall, assess_all
 from agreements.store.tables import Agreement, Event
+from agreements.writes.entry_checks import pending_outcomes
 from notifications.model import ACK_EXPIRES, ActionItem, Digest, Movement, Person, PipelineRow, Upcoming
 from workflows.chronology import DAY, NOT_AFTER
+from workflows.entry_force import Expected
 from workflows.events import MOVED_KINDS, PLAN, RETRACTION, ROUND
 from workflows.locales import AZ, DEFAULT_LOCALE
 from workflows.stages import STAGE_NAMES
 from workflows.stall import LEVELS, severity_key
+
+#: the kind of an Upcoming entry for a computed entry-into-force date
+ENTRY_INTO_FORCE = "entry_into_force"
+#: the kind of an Upcoming entry for an open obligation (workflows.obligations)
+OBLIGATION = "obligation"
 
 if TYPE_CHECKING:  # pragma: no cover
     from agreements.config.settings import Config
@@ -87,6 +98,8 @@ class WeekData:
     codes: dict[int, str] = field(default_factory=dict)  # agreement id -> code, for the events
     stages: dict[str, str] = field(default_factory=dict)  # code -> stage on Monday
     base_url: str = ""  # the web view's address (configuration base_url), for the links
+    # computed dates in "coming up": (day, code, kind, what in English, what in Azerbaijani)
+    dated: list[tuple[date, str, str, str, str]] = field(default_factory=list)
 
 
 def collect(db: Database, config: Config, week: str, *, now: datetime | None = None) -> WeekData:
@@ -115,6 +128,8 @@ def collect(db: Database, config: Config, week: str, *, now: datetime | None = N
         data.codes = {a.id: a.code for a in session.scalars(select(Agreement))}
         data.moved = list(session.scalars(_moved_query(data)))
         data.plans = list(session.scalars(_plans_query(data)))
+        data.dated = _computed_dates(session, data)
+    data.dated = sorted(data.dated + _obligations_due(db, data))
     return anchored(db, data, now)
 
 
@@ -167,6 +182,27 @@ def _collect_agreements(session: Session, data: WeekData) -> None:
                 data.stages[agreement.code] = agreement.stage
 
 
+def _computed_dates(session: Session, data: WeekData) -> list[tuple[date, str, str, str, str]]:
+    """The entry-into-force dates computed from the acts that fall in "coming up"."""
+    found = []
+    for code, outcome in pending_outcomes(session).items():
+        if not isinstance(outcome, Expected):
+            continue
+        day = outcome.when.on if outcome.when.precision == DAY else outcome.when.latest
+        if day is not None and data.monday <= day <= data.coming_until:
+            found.append((day, code, ENTRY_INTO_FORCE, outcome.sentence(), outcome.sentence(AZ)))
+    return sorted(found)
+
+
+def _obligations_due(db: Database, data: WeekData) -> list[tuple[date, str, str, str, str]]:
+    """The open obligations due in "coming up"."""
+    return [
+        (o.due, o.code, OBLIGATION, f"{o.label()} ({o.basis_en})", f"{o.label(AZ)} ({o.basis_az})")
+        for o in all_obligations(db, data.monday)
+        if not o.done and data.monday <= o.due <= data.coming_until
+    ]
+
+
 def _not_retracted():
     """An event no retraction has withdrawn (a plan withdrawn leaves "coming up")."""
     retraction = aliased(Event)
@@ -207,7 +243,7 @@ def _plans_query(data: WeekData):
     )
 
 
-def _action_item(stall: Stall, title: str) -> ActionItem:
+def _action_item(stall: Stall, title: str, locale: str = DEFAULT_LOCALE) -> ActionItem:
     if stall.level is None:  # WeekData.stalls holds flagged agreements only
         raise ValueError(f"{stall.code} is not flagged")
     return ActionItem(
@@ -223,6 +259,7 @@ def _action_item(stall: Stall, title: str) -> ActionItem:
         stage_since_not_after=stall.stage_since_precision == NOT_AFTER,
         acknowledged_until=stall.acknowledged_until,
         acknowledgement=stall.acknowledgement,
+        waiting_for=stall.waiting_for_az if locale == AZ else stall.waiting_for,
     )
 
 
@@ -257,9 +294,14 @@ def build_digest(data: WeekData, recipient: Recipient | None = None, locale: str
     def title(code: str) -> str:
         return data.agreements[code].title(locale)
 
-    needs_action, acknowledged, coming = _action_lists(data, followed, title)
+    needs_action, acknowledged, coming = _action_lists(data, followed, title, locale)
     moved = [_movement(e, code, title(code)) for e in data.moved if followed(code := data.codes[e.agreement_id])]
     coming += [_plan(e, code, title(code)) for e in data.plans if followed(code := data.codes[e.agreement_id])]
+    coming += [
+        Upcoming(day, code, title(code), kind, what_az if locale == AZ else what_en)
+        for day, code, kind, what_en, what_az in data.dated
+        if followed(code)
+    ]
     counts = Counter(stage for code, stage in data.stages.items() if followed(code))
     return Digest(
         week=data.week,
@@ -291,7 +333,7 @@ def _plan(event: Event, code: str, title: str) -> Upcoming:
 
 
 def _action_lists(
-    data: WeekData, followed: Callable[[str], bool], title: Callable[[str], str]
+    data: WeekData, followed: Callable[[str], bool], title: Callable[[str], str], locale: str = DEFAULT_LOCALE
 ) -> tuple[list[ActionItem], list[ActionItem], list[Upcoming]]:
     """Needs action, acknowledged, and the acknowledgements that expire in "coming up"."""
     needs_action: list[ActionItem] = []
@@ -300,7 +342,7 @@ def _action_lists(
     for stall in data.stalls:
         if not followed(stall.code):
             continue
-        item = _action_item(stall, title(stall.code))
+        item = _action_item(stall, title(stall.code), locale)
         if stall.acknowledged_until:
             acknowledged.append(item)
             if stall.acknowledged_until <= data.coming_until:

@@ -17,13 +17,17 @@ from sqlalchemy import Date, text
 from agreements.reads.filters import agreement_filters
 from agreements.reads.listing import list_agreements, list_as_of
 from agreements.store.database import Database
+from agreements.writes.entry_checks import pending_outcomes
 from workflows.calendar import WorkingCalendar
 from workflows.chronology import DAY, NOT_AFTER
+from workflows.entry_force import Blocked
+from workflows.locales import AZ
 from workflows.stages import HOLDERS, IN_FORCE, STAGE_NAMES, TERMINATED
 
 FINAL = (IN_FORCE, TERMINATED)
 TIMED_STAGES = tuple(s for s in STAGE_NAMES if s not in FINAL)
 NO_HOLDER = "none"
+COUNTERPART = "counterpart"
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -162,8 +166,11 @@ def _stage_stats(closed: dict[str, list[tuple[int, int]]]) -> list[dict[str, Any
 
 def pipeline(db: Database, as_of: date | None = None) -> dict[str, Any]:
     """Agreements per stage and per holder of the next move, now or at the
-    end of ``as_of``."""
+    end of ``as_of``. Now, a signed agreement's entry into force names what
+    it waits for (``entry_into_force``), and one that waits only on the other
+    parties' acts counts as the counterpart's move."""
     rows = list_as_of(db, as_of) if as_of else list_agreements(db)
+    blockers = {} if as_of else _blockers(db)
     holders = [*HOLDERS, NO_HOLDER]
     counts = {s: {h: 0 for h in holders} for s in STAGE_NAMES}
     # as of a day: an agreement whose history says nothing certain about it is
@@ -177,7 +184,9 @@ def pipeline(db: Database, as_of: date | None = None) -> dict[str, Any]:
             else:
                 not_yet += 1
             continue
-        counts[row["stage"]][row["awaiting"] or NO_HOLDER] += 1
+        waiting = blockers.get(row["code"])
+        holder = COUNTERPART if waiting is not None and waiting["counterpart"] else row["awaiting"]
+        counts[row["stage"]][holder or NO_HOLDER] += 1
     stages = [{"stage": s, "total": sum(counts[s].values()), **counts[s], "possibly": possibly[s]} for s in STAGE_NAMES]
     totals = {h: sum(counts[s][h] for s in STAGE_NAMES) for h in holders}
     return {
@@ -187,4 +196,22 @@ def pipeline(db: Database, as_of: date | None = None) -> dict[str, Any]:
         "total": sum(totals.values()),
         "possibly": sum(possibly.values()),
         "not_yet_recorded": not_yet,
+        "entry_into_force": list(blockers.values()),
+    }
+
+
+def _blockers(db: Database) -> dict[str, dict[str, Any]]:
+    """What each signed agreement's entry into force waits for."""
+    with db.read() as session:
+        outcomes = pending_outcomes(session, signed_only=False)
+    return {
+        code: {
+            "code": code,
+            "waiting_for": [{"what": b.what, "party": b.party, "code": b.code} for b in outcome.waiting_for],
+            "counterpart": outcome.on_counterpart,
+            "sentence_en": outcome.sentence(),
+            "sentence_az": outcome.sentence(AZ),
+        }
+        for code, outcome in outcomes.items()
+        if isinstance(outcome, Blocked) and outcome.waiting_for
     }

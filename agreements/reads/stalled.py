@@ -18,10 +18,14 @@ from sqlalchemy.orm import Session
 
 from agreements.config.settings import Config
 from agreements.store.database import Database
+from agreements.writes.entry_checks import pending_outcomes
 from workflows.calendar import CountingTo, CountsWorkingDays
 from workflows.chronology import DAY, UNKNOWN, label
+from workflows.entry_force import Blocked
+from workflows.locales import AZ
 from workflows.revisions import effective
-from workflows.stall import CRITICAL, OVERDUE, StallPolicy, assess, flag_state, severity_key
+from workflows.stages import SIGNING
+from workflows.stall import COUNTERPART, CRITICAL, OVERDUE, StallPolicy, assess, flag_state, severity_key
 from workflows.stall_summary import judge_history, summary_answers
 
 
@@ -47,6 +51,8 @@ class Stall:
     flag: Any = field(default=None, repr=False)
     stage_since_from: date | None = None  # the entry's earliest day and form, when a month, year or span
     stage_since_form: str | None = None
+    waiting_for: str | None = None  # what the entry into force waits for, once signed (workflows.entry_force)
+    waiting_for_az: str | None = None
 
     @property
     def state(self) -> str:
@@ -83,6 +89,8 @@ class Stall:
             "awaiting_counterpart": self.awaiting_counterpart,
             "acknowledged_until": self.acknowledged_until.isoformat() if self.acknowledged_until else None,
             "acknowledgement": self.acknowledgement,
+            "waiting_for": self.waiting_for,
+            "waiting_for_az": self.waiting_for_az,
         }
 
 
@@ -317,7 +325,29 @@ def assess_all(db: Database, config: Config, day: date) -> list[Stall]:
             histories = _histories(session, sorted(replay), day)
             for aid, (index, row) in replay.items():
                 result[index] = _replayed(row, histories.get(aid, []), day, policy, calendar)
-    return [s for s in result if s is not None]
+        found = [s for s in result if s is not None]
+        _with_blockers(session, found, day, policy, calendar)
+    return found
+
+
+def _with_blockers(
+    session: Session, stalls: list[Stall], day: date, policy: StallPolicy, calendar: CountsWorkingDays
+) -> None:
+    """Name what a signed agreement's entry into force waits for; one that
+    waits only on the other parties' acts is the counterpart's move (the
+    longer threshold), not overdue at signing on us."""
+    signing = {s.code: s for s in stalls if s.stage == SIGNING and s.level is not None}
+    if not signing:
+        return
+    for code, outcome in pending_outcomes(session, signing, as_of=day).items():
+        if not isinstance(outcome, Blocked) or not outcome.waiting_for:
+            continue
+        stall = signing[code]
+        stall.waiting_for, stall.waiting_for_az = outcome.sentence(), outcome.sentence(AZ)
+        if outcome.on_counterpart and stall.awaiting != COUNTERPART:
+            flag = assess(stall.stage, stall.clock_from, COUNTERPART, day, policy, calendar)
+            stall.flag, stall.level, stall.threshold = flag, flag.level, flag.threshold
+            stall.working_days, stall.awaiting, stall.awaiting_counterpart = flag.working_days, COUNTERPART, True
 
 
 def stalled(db: Database, config: Config, day: date, include_acknowledged: bool = False) -> list[Stall]:

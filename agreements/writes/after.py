@@ -56,12 +56,13 @@ def record_entry_rule(
     after: str | None = None,
     committee: bool = False,
     binding: bool | None = None,
+    terms: str | None = None,
     on: When | None = None,
     clock: Clock,
 ) -> Recorded:
     """Record the rule by which the agreement enters into force (a new
     history event: a later one supersedes it, a retraction withdraws it)."""
-    text = parse_rule(rule, after=after, committee=committee, binding=binding).text()
+    text = parse_rule(rule, after=after, committee=committee, binding=binding, terms=terms).text()
     return record_event(
         db,
         code,

@@ -5,6 +5,7 @@ reason)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -12,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from agreements.errors import GuardRefused
 from agreements.store.tables import Agreement, Event
-from workflows.acts import acts_of
-from workflows.entry_force import Link, assess, is_binding, parse_rule, refusal
+from workflows.acts import SIGNATURE, acts_of
+from workflows.entry_force import Link, Outcome, assess, is_binding, parse_rule, refusal
 from workflows.revisions import effective
+from workflows.stages import IN_FORCE, INTERNAL_APPROVAL, SIGNING, TERMINATED
 
 
 def links_of(session: Session, agreement: Agreement) -> list[Link]:
@@ -58,3 +60,44 @@ def check_entry_into_force(session: Session, agreement: Agreement, on: date, rea
     refused = refusal(agreement.code, outcome, on)
     if refused is not None:
         raise GuardRefused(refused)
+
+
+def pending_outcomes(
+    session: Session, codes: Iterable[str] | None = None, *, signed_only: bool = True, as_of: date | None = None
+) -> dict[str, Outcome]:
+    """The entry-into-force outcome (expected date or blockers) of each binding
+    agreement not yet in force, among ``codes`` (all when None), from its
+    history as it now reads: the signed ones, or (``signed_only`` False) also
+    those ``show`` states it for (a rule or acts recorded, or in signing).
+    ``as_of``: only the acts that can have happened by the end of that day."""
+    query = select(Agreement).where(
+        Agreement.voided.is_(False),
+        Agreement.stage.not_in((IN_FORCE, TERMINATED)),
+        (Agreement.signed_on.is_not(None))
+        | Agreement.stage.in_((INTERNAL_APPROVAL, SIGNING))
+        | (Agreement.entry_rule.is_not(None)),
+    )
+    if codes is not None:
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        query = query.where(Agreement.code.in_(wanted))
+    result: dict[str, Outcome] = {}
+    for agreement in session.scalars(query.order_by(Agreement.code)):
+        if not is_binding(agreement.kind, agreement.entry_rule):
+            continue
+        events = list(session.scalars(select(Event).where(Event.agreement_id == agreement.id).order_by(Event.seq)))
+        acts = [
+            a
+            for a in acts_of(effective(events))
+            if as_of is None or a.when.earliest is None or a.when.earliest <= as_of
+        ]
+        signed = agreement.signed_on is not None or any(a.kind == SIGNATURE for a in acts)
+        if not signed and (
+            signed_only or not (agreement.entry_rule or acts or agreement.stage in (INTERNAL_APPROVAL, SIGNING))
+        ):
+            continue
+        result[agreement.code] = assess(
+            agreement.entry_rule, agreement.party_codes, acts, agreement.signed_on, links_of(session, agreement)
+        )
+    return result

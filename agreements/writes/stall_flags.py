@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agreements.clock import Clock
@@ -16,11 +17,14 @@ from agreements.errors import StaleWrite
 from agreements.reads.stalled import Stall, assess_all
 from agreements.store.database import Database
 from agreements.store.lookup import load
+from agreements.store.tables import Event
 from agreements.writes.apply import EventSpec, append_event
 from agreements.writes.commands import Details, Recorded, day_or_today, record_event, transaction
+from agreements.writes.entry_checks import pending_outcomes
 from workflows.chronology import DAY, When
+from workflows.entry_force import Expected
 from workflows.events import ACK, FLAG
-from workflows.stall import ACKNOWLEDGED, CLEARED, CRITICAL, OVERDUE
+from workflows.stall import ACKNOWLEDGED, CLEARED, CRITICAL, ENTRY_DUE, OVERDUE
 
 log = logging.getLogger(__name__)
 
@@ -112,5 +116,49 @@ def run_scan(db: Database, config: Config, day: date, *, now: datetime, actor: s
             report.recorded[stall.code] = state
         except StaleWrite:
             report.skipped.append(stall.code)
+    _flag_entries_due(db, day, now=now, actor=actor, report=report)
     log.info(report.summary())
     return report
+
+
+def _flag_entries_due(db: Database, day: date, *, now: datetime, actor: str, report: ScanReport) -> None:
+    """Flag, once, each agreement that should have entered into force before
+    ``day`` by the date its rule computes from the acts and is not recorded
+    in force (again only if the computed date moves later)."""
+    with db.read() as session:
+        due = {
+            code: outcome
+            for code, outcome in pending_outcomes(session).items()
+            if isinstance(outcome, Expected) and outcome.when.latest is not None and outcome.when.latest < day
+        }
+    for code, outcome in due.items():
+        latest = outcome.when.latest
+        assert latest is not None
+
+        def work(session: Session, code: str = code, outcome: Expected = outcome, latest: date = latest) -> bool:
+            agreement = load(session, code)
+            flagged = session.scalar(
+                select(Event.id).where(
+                    Event.agreement_id == agreement.id,
+                    Event.kind == FLAG,
+                    Event.outcome == ENTRY_DUE,
+                    Event.occurred_on > latest,
+                )
+            )
+            if flagged is not None:
+                return False
+            note = f"should have entered into force by now: {outcome.sentence()}; not recorded in force"
+            append_event(
+                session,
+                agreement,
+                EventSpec(kind=FLAG, when=When(day, DAY), actor=actor, outcome=ENTRY_DUE, note=note),
+                day,
+                now=now,
+            )
+            return True
+
+        try:
+            if transaction(db, code, work):
+                report.recorded[code] = ENTRY_DUE
+        except StaleWrite:
+            report.skipped.append(code)

@@ -44,7 +44,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from agreements.cli.output import printable, shorten
+from agreements.cli.output import printable
+from agreements.cli.phrases import kind_text
 from agreements.clock import Clock
 from agreements.config.file import load_config
 from agreements.digest.plans import record_plan
@@ -52,6 +53,7 @@ from agreements.digest.week import build_digest, collect
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
 from tests.support import PG_OWNER, ROOT, Server, clock_at, database_rows, ok, pg_schema, refused, smtp_config_file
+from workflows.short_titles import short_title
 
 HOSTILE = {
     "sql": "'; DROP TABLE events; --",
@@ -332,7 +334,8 @@ def test_every_cli_text_field_is_stored_and_shown_exactly(db, cli, cli_bytes, na
     en, az = printable(head["title_en"]), printable(head["title_az"])
     assert f"XS-HOST  {en}\n  {az}\n" in shown and f"XS-HOST  {az}\n  {en}\n" in shown  # --lang en, --lang az
     assert f"  officer:      {printable(head['officer'])}\n" in shown
-    assert shorten(head["title_en"], 60) in shown  # `list` shortens titles
+    # `list` names an agreement by its short title (the full titles are in `show`)
+    assert short_title(listed["XS-HOST"]["parties"], kind_text(listed["XS-HOST"]["kind"], "en")) in shown
     for n in (2, 3, 4, 5, 9, 10):  # the place and "by" columns are not wrapped
         assert printable(f"place{n}: {value}") in shown
     if backend == "sqlite":  # on PostgreSQL the actor is the login

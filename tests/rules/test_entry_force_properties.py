@@ -99,8 +99,8 @@ def test_the_computed_date_never_precedes_the_last_required_act(rule, history, s
     required = [receipt(a) for a in history if a.kind == NOTIFICATION] if by_notification else []
     if "committee" in rule:
         required += [receipt(a) for a in history if a.kind == "committee_notification"]
-    if rule == "on-signature" and signed is not None:
-        required.append(When(signed, DAY))
+    if rule.startswith("on-signature"):  # the day given, else every party's signature act
+        required += [When(signed, DAY)] if signed is not None else [a.when for a in history if a.kind == "signature"]
     assert required, (rule, history)
     for act in required:
         # every day the result allows is on or after every day the act certainly happened by
