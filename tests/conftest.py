@@ -48,6 +48,9 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("AGREEMENTS_DEBUG", raising=False)
     monkeypatch.delenv("AGREEMENTS_LANG", raising=False)
+    # tables fit $COLUMNS when it is set: a test states the width it wants,
+    # whatever the terminal (or pytest-xdist's worker) running it says
+    monkeypatch.delenv("COLUMNS", raising=False)
     yield tmp_path
 
 
