@@ -101,8 +101,12 @@ def run_scan(db: Database, config: Config, day: date, *, now: datetime, actor: s
         if state == previous:
             continue
 
-        def work(session: Session, stall: Stall = stall, state: str = state) -> None:
+        def work(session: Session, stall: Stall = stall, state: str = state) -> bool:
             agreement = load(session, stall.code)
+            if agreement.last_substantive_on is not None and agreement.last_substantive_on > day:
+                # a past day's scan run late: the agreement has moved since, and
+                # a flag of that day would be filed before the move (today's scan judges it)
+                return False
             append_event(
                 session,
                 agreement,
@@ -110,10 +114,11 @@ def run_scan(db: Database, config: Config, day: date, *, now: datetime, actor: s
                 day,
                 now=now,
             )
+            return True
 
         try:
-            transaction(db, stall.code, work)
-            report.recorded[stall.code] = state
+            if transaction(db, stall.code, work):
+                report.recorded[stall.code] = state
         except StaleWrite:
             report.skipped.append(stall.code)
     _flag_entries_due(db, day, now=now, actor=actor, report=report)

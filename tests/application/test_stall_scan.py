@@ -107,6 +107,15 @@ def _flags(db, code):
         ]
 
 
+def test_a_past_days_scan_run_late_leaves_an_agreement_that_moved_since(seeded, cli):
+    # the scheduler catches up yesterday's scan after midnight, when RA-TUR moved today
+    assert cli("advance", "RA-TUR", "--to", "signing", "--on", "2017-03-02", login="root")[0] == 0
+    config = load_config(None)
+    late = run_scan(seeded, config, date(2017, 3, 1), now=NOW, actor="scheduler")
+    assert "RA-TUR" not in late.recorded and "RA-PAK" in late.recorded  # the others are flagged as before
+    assert _flags(seeded, "RA-TUR") == []
+
+
 def test_scan_records_changes_of_flag_once(seeded, cli):
     config = load_config(None)
     first = run_scan(seeded, config, date(2017, 3, 1), now=NOW, actor="scheduler")
