@@ -1,21 +1,31 @@
 """Generate a synthetic archive: N agreements, M events, lifecycle-following
 stage paths, Azerbaijani and English notes. Written straight into a migrated
-SQLite database (the FTS triggers index it as it goes).
+SQLite database (the FTS triggers index it as it goes). Given a PostgreSQL
+URL, the archive is generated into a SQLite file first and then exported and
+imported into the URL's schema by the tracker (`agreements export`,
+`agreements import --db URL`): the schema is dropped and created anew.
 
     .venv/bin/python -m benchmarks.generate /tmp/archive.db --agreements 10000 --events 1000000
+    .venv/bin/python -m benchmarks.generate /tmp/archive-100k.db --events 100000   # 1,000 agreements
+    .venv/bin/python -m benchmarks.generate \
+        'postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dbench' --from /tmp/archive.db
+    .venv/bin/python -m benchmarks.generate 'postgresql+psycopg://...?options=-csearch_path%3Dbench' --drop
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
 from agreements.store.database import Database
 from agreements.store.migrate import upgrade
 from agreements.writes.summaries import backfill_summaries
+from benchmarks.databases import copy_from_sqlite, drop, fresh, target
 from workflows.stages import DEFAULT_HOLDER, KINDS, allowed_targets
 
 PARTIES = (
@@ -171,13 +181,19 @@ END = date(2026, 11, 1)
 TERMINATION_REASON = "Tərəflərdən biri danışıqları dayandırdı / One party withdrew from the talks"
 
 
-def _events_for(rng: random.Random, count: int, start: date):
-    stage, holder, day = "draft", "us", start
+# where a non-binding instrument ends instead of entering into force (workflows.entry_rules)
+NON_BINDING = ("memorandum", "joint_declaration")
+
+
+def _events_for(rng: random.Random, count: int, start: date, binding: bool = True):
+    stage, day = "draft", start
+    holder: str | None = "us"
     suspended_from = None
     signed = in_force = None
     round_until = None
-    events = []
+    events: list[tuple] = []
     for seq in range(1, count + 1):
+        from_stage: str | None
         day = min(day + timedelta(days=rng.randint(0, 25)), END)
         if round_until is not None and day < round_until:
             # nothing moves before a round's last day (workflows.chronology.check_event_date)
@@ -187,7 +203,9 @@ def _events_for(rng: random.Random, count: int, start: date):
         if seq == 1:
             kind, from_stage, to_stage = "opened", None, "draft"
         else:
-            targets = allowed_targets(stage, suspended_from)
+            # a binding agreement enters into force, a non-binding one is approved
+            ending = "approved" if binding else "in_force"
+            targets = [t for t in allowed_targets(stage, suspended_from) if t != ending]
             r = rng.random()
             if stage == "expert_talks" and r < 0.3:
                 kind, place = "round", rng.choice(PLACES)
@@ -243,6 +261,40 @@ def _events_for(rng: random.Random, count: int, start: date):
     return events, stage, holder, signed, in_force, suspended_from
 
 
+_EVENT_INSERT = (
+    "INSERT INTO events (agreement_id, seq, kind, from_stage, to_stage, occurred_on, date_precision, occurred_until, "
+    "recorded_at, actor, place, note, reason, reference, outcome, open_articles, awaiting, source) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)"
+)
+
+
+def _event_rows(rng: random.Random, aid: int | None, evs: list[tuple], recorded: str) -> list[tuple]:
+    """The rows of one agreement's events, with an actor each."""
+    # terminating needs a reason (workflows.lifecycle), so that the archive re-imports
+    return [
+        (
+            aid,
+            s,
+            k,
+            f,
+            t,
+            d.isoformat(),
+            p,
+            u.isoformat() if u else None,
+            recorded,
+            rng.choice(("l.mammadova", "r.aliyev", "s.ismayilova", "scheduler")),
+            pl,
+            n,
+            TERMINATION_REASON if t == "terminated" else None,
+            ref,
+            o,
+            a,
+            h,
+        )
+        for s, k, f, t, d, p, u, pl, n, ref, o, a, h in evs
+    ]
+
+
 def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
     db = Database(f"sqlite:///{path}", allow_create=True)
     upgrade(db)
@@ -261,7 +313,7 @@ def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
         topic = rng.choice(TOPICS)
         code = f"{kind[:2].upper()}-{parties[0]}-{index:05d}"
         start = date(1990, 1, 1) + timedelta(days=rng.randint(0, 365 * 28))
-        evs, stage, holder, signed, in_force, suspended_from = _events_for(rng, per, start)
+        evs, stage, holder, signed, in_force, suspended_from = _events_for(rng, per, start, kind not in NON_BINDING)
         since = max((e for e in evs if e[3]), key=lambda e: e[0])
         cur = conn.execute(
             "INSERT INTO agreements (code, title_az, title_en, kind, parent_id, officer, stage, stage_since, "
@@ -289,34 +341,7 @@ def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
             "INSERT INTO agreement_parties (agreement_id, party, position) VALUES (?,?,?)",
             [(aid, p, i) for i, p in enumerate(parties)],
         )
-        conn.executemany(
-            "INSERT INTO events (agreement_id, seq, kind, from_stage, to_stage, occurred_on, date_precision, occurred_until, "
-            "recorded_at, actor, place, note, reason, reference, outcome, open_articles, awaiting, source) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
-            # terminating needs a reason (workflows.lifecycle), so that the archive re-imports
-            [
-                (
-                    aid,
-                    s,
-                    k,
-                    f,
-                    t,
-                    d.isoformat(),
-                    p,
-                    u.isoformat() if u else None,
-                    recorded,
-                    rng.choice(("l.mammadova", "r.aliyev", "s.ismayilova", "scheduler")),
-                    pl,
-                    n,
-                    TERMINATION_REASON if t == "terminated" else None,
-                    ref,
-                    o,
-                    a,
-                    h,
-                )
-                for s, k, f, t, d, p, u, pl, n, ref, o, a, h in evs
-            ],
-        )
+        conn.executemany(_EVENT_INSERT, _event_rows(rng, aid, evs, recorded))
         if index % 1000 == 999:
             conn.commit()
             print(f"{index + 1} agreements, {time.perf_counter() - started:.0f} s", flush=True)
@@ -331,13 +356,31 @@ def generate(path: str, agreements: int, events: int, seed: int = 7) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("path")
-    parser.add_argument("--agreements", type=int, default=10_000)
-    parser.add_argument("--events", type=int, default=1_000_000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", help="a SQLite file, or a PostgreSQL URL naming a schema (options=-csearch_path=NAME)")
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in all (default 1,000,000)")
+    parser.add_argument("--agreements", type=int, help="agreements (default: one per 100 events)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--from", dest="source", metavar="SQLITE", help="PostgreSQL: copy this archive instead")
+    parser.add_argument("--drop", action="store_true", help="drop the SQLite file or PostgreSQL schema, and stop")
     args = parser.parse_args()
-    generate(args.path, args.agreements, args.events, args.seed)
+    db = target(args.path)
+    if args.drop:
+        drop(db)
+        return
+    agreements = args.agreements or max(1, args.events // 100)
+    if db.is_sqlite:
+        fresh(db)
+        generate(db.path, agreements, args.events, args.seed)
+        return
+    with tempfile.TemporaryDirectory(prefix="agreements-generate-") as scratch:
+        source = args.source
+        if source is None:
+            source = os.path.join(scratch, "archive.db")
+            generate(source, agreements, args.events, args.seed)
+        started = time.perf_counter()
+        copy_from_sqlite(source, db, scratch)
+        print(f"{db.label()} filled by export and import in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 if __name__ == "__main__":
