@@ -27,7 +27,7 @@ from workflows.date_forms import (
     UNKNOWN,
     YEAR,
     When,
-    az_ordinal,
+    long_day,
     when_of,
     words,
 )
@@ -279,40 +279,3 @@ def later(first: When, second: When) -> When:
 def date_words(when: When, locale: str = "en") -> str:
     """An act's date in words (an exact day as "15 July 2014", "15 iyul 2014-cü il")."""
     return long_day(when.on, locale) if when.precision == DAY and when.on is not None else words(when, locale)
-
-
-_EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_AZ_MONTHS = [
-    "yanvar",
-    "fevral",
-    "mart",
-    "aprel",
-    "may",
-    "iyun",
-    "iyul",
-    "avqust",
-    "sentyabr",
-    "oktyabr",
-    "noyabr",
-    "dekabr",
-]
-
-
-def long_day(day: date, locale: str = "en") -> str:
-    """ "1 September 2014"; "1 sentyabr 2014-cü il"."""
-    if locale == AZ:
-        return f"{day.day} {_AZ_MONTHS[day.month - 1]} {az_ordinal(day.year)} il"
-    return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"

@@ -263,6 +263,13 @@ def _az_day(day: date, suffix: str, year: bool = True) -> str:
     return f"{az_ordinal(day.year)} ilin {month}" if year else month
 
 
+def long_day(day: date, locale: str = "en") -> str:
+    """An exact day as a lawyer writes it: "1 September 2014"; "1 sentyabr 2014-cü il"."""
+    if locale == "az":
+        return f"{day.day} {_AZ_MONTHS[day.month - 1]} {az_ordinal(day.year)} il"
+    return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
+
+
 def _en_day(day: date, year: bool = True) -> str:
     return f"{day.day} {_EN_MONTHS[day.month - 1]}" + (f" {day.year}" if year else "")
 

@@ -27,9 +27,9 @@ from workflows.acts import (
     REGISTRATION,
     WITHDRAWAL,
     Act,
-    long_day,
     receipt,
 )
+from workflows.date_forms import long_day
 from workflows.entry_rules import Rule, add_months
 from workflows.locales import AZ
 from workflows.stages import IN_FORCE, SUSPENDED, TERMINATED
