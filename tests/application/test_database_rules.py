@@ -135,6 +135,16 @@ def test_an_officer_cannot_insert_an_event_as_the_head(pg_seeded, pg_login):
     assert database_rows(pg_seeded) == before
 
 
+def test_a_reader_cannot_record_an_act_or_a_rule_by_any_door(pg_seeded, pg_login, cli):
+    reader_name, reader = pg_login("agreements_reader")
+    before = database_rows(pg_seeded)
+    refused(cli("--db", reader, "act", "RA-CHE", "--party", "CHE", "--kind", "approval", "--on", "2017-01-10"))
+    refused(cli("--db", reader, "entry-rule", "RA-CHE", "on-last-notification"))
+    forged = _next_event(pg_seeded, "RA-CHE", actor=reader_name, kind="act", from_stage=None, note=None)
+    _refused_by_database(reader, _INSERT_EVENT, "permission denied", _plain(forged))
+    assert database_rows(pg_seeded) == before
+
+
 def test_an_officer_cannot_backdate_an_event(pg_seeded, pg_login):
     name, officer = pg_login("agreements_writer")
     forged = _next_event(pg_seeded, "RA-MDA", actor=name, recorded_at=datetime.now(UTC) - timedelta(days=400))
